@@ -1,0 +1,192 @@
+"""The command line: a thin layer over the Python API.
+
+Every command turns `UserError` into one line on stderr and exit code 2; anything else that
+escapes is a bug and exits with code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import numpy as np
+
+from . import __version__
+from .errors import UserError
+
+SET_HELP = ("Override a config value, as KEY=VALUE (YAML): search.trials=50, "
+            "space.learning_rate.high=0.1, or a bare hyperparameter such as learning_rate=0.01 "
+            "to fix it. Repeatable.")
+
+
+class Refused(click.ClickException):
+    """Bad input: one line, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None):
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UserError as e:
+            raise Refused(e.message) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hpsearch")
+def main():
+    """Hyperparameter search on the right scales, coarse-to-fine, for a NumPy MLP.
+
+    Start with `hpsearch validate CONFIG.yaml`, then `hpsearch run CONFIG.yaml`.
+    """
+
+
+def _config(path, overrides):
+    from .config import load_config
+
+    return load_config(path, overrides)
+
+
+def _data(config):
+    from .data import load_data
+
+    return load_data(config.data, config.seed, file=config.file,
+                     base_dir=config.file.parent if config.file else None)
+
+
+@main.command()
+@click.argument("config_file", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def validate(config_file, overrides):
+    """Check CONFIG_FILE and print the resolved config (defaults filled in)."""
+    import yaml
+
+    config = _config(config_file, overrides)
+    click.echo(yaml.safe_dump(config.to_dict(), sort_keys=False), nl=False)
+    click.echo(f"# {config_file}: valid ({len(config.space)} searched, {len(config.params)} fixed)", err=True)
+
+
+@main.command()
+@click.argument("config_file", type=click.Path(dir_okay=False))
+@click.option("-n", "n", default=10, show_default=True, type=click.IntRange(min=1), help="How many configurations.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: the config's).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="Output format.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def sample(config_file, n, seed, fmt, overrides):
+    """Print N configurations sampled from the whole space (round 1), training nothing."""
+    from .search import round_tasks
+    from .space import whole_space
+
+    config = _config(config_file, overrides)
+    if not config.space:
+        raise UserError("the space is empty: nothing to sample", file=config_file, key="space",
+                        fix="add hyperparameters under space:")
+    seed = config.seed if seed is None else seed
+    rows = [{"trial": t.trial, **t.params} for t in round_tasks(config.space, whole_space(config.space), seed, 1, n)]
+    emit_rows(rows, fmt, title=f"{n} configurations from {config_file} (seed {seed})")
+
+
+def emit_rows(rows: list[dict], fmt: str, title: str = ""):
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(rows, indent=2, default=str))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title or None)
+        for column in frame.columns:
+            table.add_column(str(column), justify="right")
+        for row in rows:
+            table.add_row(*(_fmt(row.get(c)) for c in frame.columns))
+        Console().print(table)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+@main.command()
+@click.argument("config_file", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Training seed (default: the config's).")
+def train(config_file, overrides, seed):
+    """Train one model with the fixed params (searched ones at the centre of their range)
+    and show its learning curve."""
+    from .trial import model_metrics, train_model
+
+    config = _config(config_file, overrides)
+    hp, data = config.centre(), _data(config)
+    seed = config.seed if seed is None else seed
+    sizes = [data.n_features] + [hp["hidden_units"]] * hp["layers"] + [data.n_classes]
+    click.echo(f"{data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / {len(data.y_test)} test, "
+               f"network {' -> '.join(map(str, sizes))}, {hp['activation']}, "
+               f"{'batch norm, ' if hp['batch_norm'] else ''}{hp['optimizer']} lr {hp['learning_rate']:g}")
+    click.echo(f"{'epoch':>5}  {'lr':>9}  {'train_cost':>10}  {'dev_cost':>9}  {'dev_acc':>7}")
+
+    def show(model, r):
+        click.echo(f"{r['epoch']:>5}  {r['learning_rate']:>9.3g}  {r['train_cost']:>10.4f}  "
+                   f"{r['dev_cost']:>9.4f}  {r['dev_accuracy']:>7.4f}")
+
+    model = train_model(hp, data, seed, callback=show)
+    costs = [r["train_cost"] for r in model.history]
+    click.echo(f"train cost  {sparkline(costs)}")
+    click.echo(f"dev acc     {sparkline([r['dev_accuracy'] for r in model.history])}")
+    if model.status != "ok":
+        click.echo(f"diverged at epoch {model.epoch}: the cost became {costs[-1]}; lower the learning rate")
+        return
+    m = model_metrics(model, data)
+    stop = " (early stopping: best epoch's weights restored)" if model.stopped_early else ""
+    click.echo(f"after {m['epochs']} epochs{stop}: train accuracy {m['train_accuracy']:.4f}, "
+               f"dev accuracy {m['dev_accuracy']:.4f}, dev cost {m['dev_cost']:.4f}")
+
+
+def sparkline(values) -> str:
+    """A one-line chart of `values` (non-finite ones shown as '!')."""
+    blocks = "▁▂▃▄▅▆▇█"
+    finite = [v for v in values if np.isfinite(v)]
+    if not finite:
+        return "!" * len(values)
+    lo, hi = min(finite), max(finite)
+    span = (hi - lo) or 1.0
+    return "".join(blocks[int((v - lo) / span * 7)] if np.isfinite(v) else "!" for v in values) + \
+        f"  {finite[0]:.4g} -> {finite[-1]:.4g}"
+
+
+@main.command()
+@click.argument("config_file", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--examples", default=16, show_default=True, type=click.IntRange(min=2),
+              help="Training examples used.")
+@click.option("--max-params", default=20000, show_default=True, type=click.IntRange(min=1),
+              help="Check a random subset of this many parameters when the network has more.")
+def gradcheck(config_file, overrides, examples, max_params):
+    """Gradient checking of the configured network: centred differences in float64, dropout
+    off, L2 included. Exit code 1 when the difference says there is a bug."""
+    from .nn.gradcheck import gradient_check
+
+    config = _config(config_file, overrides)
+    hp, data = config.centre(), _data(config)
+    rows = np.random.default_rng(config.seed).choice(len(data.y_train), min(examples, len(data.y_train)), replace=False)
+    result = gradient_check(hp, data.X_train[rows], data.y_train[rows], n_classes=data.n_classes,
+                            seed=config.seed, max_params=max_params)
+    click.echo(f"relative difference {result.difference:.3e} over {result.n_params} parameters: {result.verdict} "
+               f"(< 1e-7 correct, ~1e-5 look closer, > 1e-3 a bug)")
+    if not result.passed:
+        click.echo("largest differences (parameter, index, backprop, numerical):")
+        for name, index, a, n in result.worst:
+            click.echo(f"  {name}{list(map(int, index))}  {a:.6e}  {n:.6e}")
+    if result.verdict == "a bug":
+        sys.exit(1)

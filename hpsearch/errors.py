@@ -1,0 +1,44 @@
+"""The one exception users see.
+
+Every problem with what the user gave us (a config file, a data file, a command-line value)
+is raised as :class:`UserError`; the CLI prints its one-line message and exits with code 2.
+Anything else that escapes is a bug of ours and exits with code 1.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input: names where (file, key), what (value) and how to fix it."""
+
+    def __init__(self, problem: str, *, file=None, key: str | None = None, fix: str | None = None):
+        self.problem, self.file, self.key, self.fix = problem, file, key, fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = ": ".join(str(part) for part in (self.file, self.key) if part not in (None, ""))
+        text = f"{where}: {self.problem}" if where else self.problem
+        return f"{text}; {self.fix}" if self.fix else text
+
+    def at(self, file=None, key: str | None = None) -> "UserError":
+        """The same error, located in `file` and/or under `key` when it was not yet."""
+        return UserError(self.problem, file=self.file or file,
+                         key=self.key or key, fix=self.fix)
+
+
+def nearest(word: str, choices) -> str | None:
+    """The choice closest to a mistyped `word`, or None when nothing is close."""
+    import difflib
+
+    found = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unknown(kind: str, value, choices, **where) -> UserError:
+    """A UserError for a name that is not one of `choices`, suggesting the nearest."""
+    close = nearest(value, choices)
+    fix = f"did you mean '{close}'?" if close else "valid: " + ", ".join(map(str, choices))
+    if close:
+        fix += " (valid: " + ", ".join(map(str, choices)) + ")"
+    return UserError(f"unknown {kind} '{value}'", fix=fix, **where)

@@ -1,0 +1,1 @@
+"""The NumPy multilayer perceptron: layers, optimizers, schedules, the network and its trainer."""

@@ -1,0 +1,119 @@
+"""Layer forward/backward pairs. Samples are rows: x has shape (N, D).
+
+Each backward sits right after its forward. Functions document which arrays they overwrite:
+the network hands them fresh temporaries, so working in place saves an allocation and a pass
+over memory on every mini-batch. Gradient outputs may be given as `out` buffers (views into the
+packed gradient vector) so nothing has to be copied afterwards.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BN_EPS = 1e-5  # added to the batch variance before the square root
+
+
+def affine_forward(x, w, b=None):
+    """x: (N, D), w: (D, M), b: (M,) or None -> out: (N, M) = x @ w + b."""
+    out = x @ w
+    if b is not None:
+        out += b
+    return out
+
+
+def affine_backward(dout, x, w, dw, db=None, need_dx=True):
+    """dout: (N, M). Writes dw = x.T @ dout into `dw` (D, M), db = sum(dout) into `db` (M,);
+    returns dx = dout @ w.T (N, D), or None when `need_dx` is false (the input layer)."""
+    np.matmul(x.T, dout, out=dw)
+    if db is not None:
+        np.sum(dout, axis=0, out=db)
+    return dout @ w.T if need_dx else None
+
+
+def batchnorm_forward(z, gamma, beta):
+    """Training mode. z: (N, M), overwritten with z_hat = (z - mu) / sqrt(var + eps).
+    Returns out = gamma * z_hat + beta, mu (M,), var (M,) and the cache (z_hat, inv_std)."""
+    mu = z.mean(axis=0)
+    z -= mu
+    var = np.einsum("ij,ij->j", z, z) / z.shape[0]
+    inv_std = 1.0 / np.sqrt(var + BN_EPS)
+    z *= inv_std
+    out = z * gamma
+    out += beta
+    return out, mu, var, (z, inv_std)
+
+
+def batchnorm_infer(z, gamma, beta, mean, var):
+    """Inference mode with running statistics: gamma (z - mean) / sqrt(var + eps) + beta,
+    folded into one scale and one shift. z: (N, M) is overwritten and returned."""
+    scale = gamma / np.sqrt(var + BN_EPS)
+    z *= scale
+    z += beta - mean * scale
+    return z
+
+
+def batchnorm_backward(dout, cache, gamma, dgamma, dbeta):
+    """dout: (N, M), overwritten with and returned as dz. Writes dgamma, dbeta (M,).
+
+    With g = dz_hat = gamma * dout, the course's formula
+    dz = inv_std / N * (N g - sum(g) - z_hat sum(g z_hat))
+    becomes, since sum(g) = gamma dbeta and sum(g z_hat) = gamma dgamma,
+    dz = gamma inv_std * (dout - dbeta / N - z_hat dgamma / N)."""
+    z_hat, inv_std = cache
+    n = dout.shape[0]
+    np.sum(dout, axis=0, out=dbeta)
+    np.einsum("ij,ij->j", dout, z_hat, out=dgamma)
+    dout -= z_hat * (dgamma / n)
+    dout -= dbeta / n
+    dout *= gamma * inv_std
+    return dout
+
+
+def dropout_forward(a, keep_prob, rng):
+    """Inverted dropout: keep each unit with probability keep_prob and scale kept ones by
+    1 / keep_prob, so the expected activation is unchanged and predict needs no rescaling.
+    Returns (a * mask, mask) with mask in {0, 1 / keep_prob}."""
+    mask = rng.random(a.shape, dtype=a.dtype) < keep_prob
+    mask = mask.astype(a.dtype) / a.dtype.type(keep_prob)
+    return a * mask, mask
+
+
+def dropout_backward(dout, mask):
+    """dout is overwritten with and returned as dout * mask."""
+    dout *= mask
+    return dout
+
+
+def softmax_loss(logits, y):
+    """logits: (N, C), overwritten; y: (N,) ints in [0, C).
+    Returns the mean cross-entropy and dlogits = (softmax - onehot) / N."""
+    n = logits.shape[0]
+    rows = np.arange(n)
+    logits -= logits.max(axis=1, keepdims=True)
+    picked = logits[rows, y]
+    np.exp(logits, out=logits)
+    total = logits.sum(axis=1)
+    loss = float(np.mean(np.log(total) - picked))
+    logits /= total[:, None]
+    logits[rows, y] -= 1
+    logits /= n
+    return loss, logits
+
+
+def sigmoid_loss(logits, y):
+    """Two classes. logits: (N, 1); y: (N,) in {0, 1}. Returns the mean logistic loss
+    (computed as max(z, 0) - z y + log(1 + e^-|z|), which never overflows) and
+    dlogits = (sigmoid(z) - y) / N, shape (N, 1)."""
+    z = logits[:, 0]
+    yf = y.astype(logits.dtype)
+    loss = float(np.mean(np.maximum(z, 0) - z * yf + np.log1p(np.exp(-np.abs(z)))))
+    dz = (0.5 * (1 + np.tanh(0.5 * z)) - yf) / z.shape[0]
+    return loss, dz[:, None]
+
+
+def softmax(logits):
+    """Row-wise softmax of (N, C) logits, overwriting them."""
+    logits -= logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=1, keepdims=True)
+    return logits

@@ -1,0 +1,10 @@
+"""Search spaces: distributions on their scales, sampling, and coarse-to-fine regions."""
+
+from .distributions import Categorical, Float, Int, parse_distribution
+from .sampler import Region, sample_config, whole_space
+from .refine import refine
+
+Space = dict  # hyperparameter name -> distribution
+
+__all__ = ["Categorical", "Float", "Int", "Region", "Space", "parse_distribution",
+           "refine", "sample_config", "whole_space"]

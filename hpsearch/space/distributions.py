@@ -1,0 +1,174 @@
+"""Distributions: small validated value objects with one transform to the unit interval.
+
+Every numeric distribution maps its value to a *sampling coordinate* c (the value for `linear`,
+log10(v) for `log`, log10(1 - v) for `one_minus_log`) and c linearly to u in [0, 1]. Sampling is
+`from_unit(rng.random())` and coarse-to-fine narrows intervals of u, so samplers and refinement
+never branch on the scale: `one_minus_log` (beta = 1 - 10^r) is just another `from_unit`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import UserError
+
+SCALES = {
+    "linear": (lambda v: v, lambda c: c),
+    "log": (math.log10, lambda c: 10.0**c),
+    "one_minus_log": (lambda v: math.log10(1.0 - v), lambda c: 1.0 - 10.0**c),
+}
+TYPES = ("float", "int")
+ENTRY_KEYS = ("low", "high", "scale", "type", "values")
+
+
+@dataclass(frozen=True)
+class Float:
+    """A real number in [low, high], uniform in the scale's sampling coordinate."""
+
+    low: float
+    high: float
+    scale: str = "linear"
+
+    def __post_init__(self):
+        if self.scale not in SCALES:
+            from ..errors import unknown
+
+            raise unknown("scale", self.scale, list(SCALES))
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise UserError(f"bounds must be finite, got low={self.low}, high={self.high}", fix="give finite numbers")
+        if not self.low < self.high:
+            raise UserError(f"`low < high` must hold, got low={self.low}, high={self.high}",
+                            fix="swap them or widen the range (a fixed value belongs in params)")
+        if self.scale == "log" and self.low <= 0:
+            raise UserError(f"`low > 0` must hold for scale log, got low={self.low}",
+                            fix="use a positive low such as 1e-4")
+        if self.scale == "one_minus_log" and not 0 < self.low < self.high < 1:
+            raise UserError(f"`0 < low < high < 1` must hold for scale one_minus_log, got low={self.low}, "
+                            f"high={self.high}", fix="use bounds such as low: 0.9, high: 0.999")
+
+    def _bounds(self):
+        return self.low, self.high
+
+    def to_coord(self, x) -> float:
+        return SCALES[self.scale][0](x)
+
+    def _coord_range(self):
+        lo, hi = self._bounds()
+        fwd = SCALES[self.scale][0]
+        return fwd(lo), fwd(hi)
+
+    def to_unit(self, x) -> float:
+        c0, c1 = self._coord_range()
+        return (self.to_coord(x) - c0) / (c1 - c0)
+
+    def from_unit(self, u):
+        c0, c1 = self._coord_range()
+        x = SCALES[self.scale][1](c0 + u * (c1 - c0))
+        return min(max(float(x), self.low), self.high)
+
+    def sample(self, rng):
+        return self.from_unit(rng.random())
+
+    def to_dict(self) -> dict:
+        return {"low": self.low, "high": self.high, "scale": self.scale, "type": "float"}
+
+
+@dataclass(frozen=True)
+class Int(Float):
+    """An integer in [low, high], both inclusive. The sampling interval is widened by half a
+    unit at each end before the transform, so on the linear scale every integer is equally
+    likely, the bounds included."""
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not (float(self.low).is_integer() and float(self.high).is_integer()):
+            raise UserError(f"bounds of type int must be integers, got low={self.low}, high={self.high}",
+                            fix="use whole numbers, or type: float")
+        if self.scale == "one_minus_log":
+            raise UserError("scale one_minus_log is for numbers in (0, 1), not for type int",
+                            fix="use type: float, or scale linear or log")
+        if self.scale == "log" and self.low < 1:
+            raise UserError(f"`low >= 1` must hold for an int on scale log, got low={self.low}",
+                            fix="use low: 1 or more")
+
+    def _bounds(self):
+        return self.low - 0.5, self.high + 0.5
+
+    def from_unit(self, u):
+        c0, c1 = self._coord_range()
+        x = SCALES[self.scale][1](c0 + u * (c1 - c0))
+        return int(min(max(round(x), self.low), self.high))
+
+    def to_dict(self) -> dict:
+        return {"low": int(self.low), "high": int(self.high), "scale": self.scale, "type": "int"}
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """One of `values` (numbers, strings, booleans), each equally likely."""
+
+    values: tuple
+
+    def __post_init__(self):
+        if len(self.values) == 0:
+            raise UserError("`values` is empty", fix="list at least one value")
+        if len(set(map(repr, self.values))) != len(self.values):
+            raise UserError(f"`values` has duplicates: {list(self.values)}", fix="list each value once")
+
+    scale = "categorical"
+
+    def to_unit(self, x) -> float:
+        return (self.values.index(x) + 0.5) / len(self.values)
+
+    def from_unit(self, u):
+        return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
+
+    def sample(self, rng):
+        return self.from_unit(rng.random())
+
+    def to_dict(self) -> dict:
+        return {"values": list(self.values)}
+
+
+def _number(value, key):
+    from ..params import as_number
+
+    return as_number(value, key)
+
+
+def parse_distribution(entry, key: str, int_hint: bool = False):
+    """A distribution from a YAML space entry: {low, high, scale?, type?} or {values: [...]},
+    or a bare list as shorthand for values. `int_hint` makes `type` default to int (for
+    hyperparameters that only take integers). Raises UserError located at `key`."""
+    try:
+        if isinstance(entry, list):
+            return Categorical(tuple(entry))
+        if not isinstance(entry, dict):
+            raise UserError(f"{entry!r} is not a distribution",
+                            fix="write {low: ..., high: ...} or {values: [...]}, or fix it in params")
+        for k in entry:
+            if k not in ENTRY_KEYS:
+                from ..errors import unknown
+
+                raise unknown("space key", k, ENTRY_KEYS, key=f"{key}.{k}")
+        if "values" in entry:
+            extra = sorted(set(entry) - {"values"})
+            if extra:
+                raise UserError(f"`values` cannot go with {', '.join(extra)}", fix="give either values or low/high")
+            if not isinstance(entry["values"], list):
+                raise UserError(f"`values` must be a list, got {entry['values']!r}", fix="write values: [a, b, c]")
+            return Categorical(tuple(entry["values"]))
+        missing = [k for k in ("low", "high") if k not in entry]
+        if missing:
+            raise UserError(f"missing `{missing[0]}`", fix="give both low and high, or values: [...]")
+        kind = entry.get("type", "int" if int_hint else "float")
+        if kind not in TYPES:
+            from ..errors import unknown
+
+            raise unknown("type", kind, TYPES, key=f"{key}.type")
+        low, high = _number(entry["low"], f"{key}.low"), _number(entry["high"], f"{key}.high")
+        cls = Int if kind == "int" else Float
+        return cls(low, high, entry.get("scale", "linear"))
+    except UserError as e:
+        raise e.at(key=key) from None

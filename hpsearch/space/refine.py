@@ -1,0 +1,67 @@
+"""Coarse-to-fine: the region the next round samples, from the best trials so far.
+
+Works in unit coordinates (log10 for `log`, log10(1 - v) for `one_minus_log`, the value for
+`linear`, all rescaled to [0, 1]), so a region is narrow in the coordinates where the
+hyperparameter matters. Two methods:
+
+- `box`: one bounding box around the best `keep` fraction of finished trials, widened by a
+  margin. Simple, but along a curved ridge (learning rate against 1 - beta1) the box stays
+  nearly as wide as the space.
+- `boxes` (default): a union of small boxes, one centred on each of the best trials, each as
+  wide per dimension as the spread of those trials divided by how many there are (so the union
+  covers about the volume of the bounding box, but only near the good trials).
+
+Categorical hyperparameters keep the values seen among the best trials. Diverged and failed
+trials, and those without a finite metric, never define a region.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .distributions import Categorical
+from .sampler import Region, whole_space
+
+MARGIN = 0.1  # box: widen by this fraction of the box's width on each side
+MIN_HALF_WIDTH = 0.02  # no interval is narrower than 2 x this, in unit coordinates
+BOX_SCALE = 1.0  # boxes: half-width = BOX_SCALE * spread / n_top ** (1 / dims)
+MIN_TOP = 2
+
+
+def best_trials(trials: list[dict], keep: float, goal: str) -> list[dict]:
+    """The best ceil(keep * n) of the finished trials; each trial has params, value, status."""
+    ok = [t for t in trials if t["status"] == "ok" and t["value"] is not None and math.isfinite(t["value"])]
+    sign = -1.0 if goal == "maximize" else 1.0
+    ok.sort(key=lambda t: (sign * t["value"], t["trial"]))
+    return ok[: math.ceil(keep * len(ok))]
+
+
+def refine(space: dict, trials: list[dict], *, keep: float, goal: str, method: str = "boxes") -> Region:
+    """The next round's region, or the whole space (with a note saying why) when fewer than
+    MIN_TOP trials are among the best."""
+    top = best_trials(trials, keep, goal)
+    if len(top) < MIN_TOP:
+        n_ok = sum(t["status"] == "ok" for t in trials)
+        return whole_space(space, note=f"only {n_ok} finished trial(s) to learn from: the whole space again")
+    numeric = [n for n in sorted(space) if not isinstance(space[n], Categorical)]
+    units = np.array([[space[n].to_unit(t["params"][n]) for n in numeric] for t in top]).reshape(len(top), -1)
+    spread = units.max(axis=0) - units.min(axis=0)
+    cats = {n: tuple(v for v in space[n].values if any(t["params"][n] == v for t in top))
+            for n in space if isinstance(space[n], Categorical)}
+    ids = [t["trial"] for t in top]
+    if method == "box":
+        half = np.maximum(spread * (0.5 + MARGIN), MIN_HALF_WIDTH)
+        centre = (units.max(axis=0) + units.min(axis=0)) / 2
+        box = {**_intervals(numeric, centre, half), **cats}
+        return Region([box], note=f"one box around the best {len(top)} trials", top=ids)
+    half = np.maximum(BOX_SCALE * spread / len(top) ** (1 / max(len(numeric), 1)), MIN_HALF_WIDTH)
+    boxes = [{**_intervals(numeric, u, half), **{n: (t["params"][n],) for n in cats}}
+             for u, t in zip(units, top)]
+    return Region(boxes, note=f"a box around each of the best {len(top)} trials", top=ids)
+
+
+def _intervals(names, centre, half) -> dict:
+    lo, hi = np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    return {n: (float(a), float(b)) for n, a, b in zip(names, lo, hi)}
