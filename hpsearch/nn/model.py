@@ -72,10 +72,12 @@ class MLP:
             self.build(X.shape[1], n_classes or int(y.max()) + 1)
         warm_blas()
         dev = self._as_data(X_dev, y_dev) if X_dev is not None else None
-        while self.epoch < self.hp["epochs"] and self.status == "ok" and not self.stopped_early:
-            record = self.train_epoch(X, y, dev)
-            if callback is not None and callback(self, record):
-                break
+        # Overflow on the way to divergence is expected: it is caught as a non-finite cost.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while self.epoch < self.hp["epochs"] and self.status == "ok" and not self.stopped_early:
+                record = self.train_epoch(X, y, dev)
+                if callback is not None and callback(self, record):
+                    break
         return self
 
     def _as_data(self, X, y):

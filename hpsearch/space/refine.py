@@ -7,9 +7,12 @@ hyperparameter matters. Two methods:
 - `box`: one bounding box around the best `keep` fraction of finished trials, widened by a
   margin. Simple, but along a curved ridge (learning rate against 1 - beta1) the box stays
   nearly as wide as the space.
-- `boxes` (default): a union of small boxes, one centred on each of the best trials, each as
-  wide per dimension as the spread of those trials divided by how many there are (so the union
-  covers about the volume of the bounding box, but only near the good trials).
+- `boxes` (default): a union of boxes, one centred on each of the best trials, reaching per
+  dimension 0.8 of the way to the farthest of its 4 nearest fellow best trials. The union
+  follows the good trials along a ridge and links neighbouring ones (the optimum often lies
+  between them), and it is fine where the good trials are dense. Better trials are sampled
+  more often (weight 1 / rank). bench/refine.py measures it against the single box, plain
+  random search and TPE.
 
 Categorical hyperparameters keep the values seen among the best trials. Diverged and failed
 trials, and those without a finite metric, never define a region.
@@ -26,13 +29,19 @@ from .sampler import Region, whole_space
 
 MARGIN = 0.1  # box: widen by this fraction of the box's width on each side
 MIN_HALF_WIDTH = 0.02  # no interval is narrower than 2 x this, in unit coordinates
-BOX_SCALE = 1.0  # boxes: half-width = BOX_SCALE * spread / n_top ** (1 / dims)
+NEIGHBOURS = 4  # boxes: a box reaches toward this many of the nearest other best trials
+NEIGHBOUR_SCALE = 0.8  # ... this fraction of the way
 MIN_TOP = 2
 
 
+def finished_trials(trials: list[dict]) -> list[dict]:
+    """Trials that finished with a finite metric; each trial has params, value, status."""
+    return [t for t in trials if t["status"] == "ok" and t["value"] is not None and math.isfinite(t["value"])]
+
+
 def best_trials(trials: list[dict], keep: float, goal: str) -> list[dict]:
-    """The best ceil(keep * n) of the finished trials; each trial has params, value, status."""
-    ok = [t for t in trials if t["status"] == "ok" and t["value"] is not None and math.isfinite(t["value"])]
+    """The best ceil(keep * n) of the finished trials, best first."""
+    ok = finished_trials(trials)
     sign = -1.0 if goal == "maximize" else 1.0
     ok.sort(key=lambda t: (sign * t["value"], t["trial"]))
     return ok[: math.ceil(keep * len(ok))]
@@ -46,20 +55,23 @@ def refine(space: dict, trials: list[dict], *, keep: float, goal: str, method: s
         n_ok = sum(t["status"] == "ok" for t in trials)
         return whole_space(space, note=f"only {n_ok} finished trial(s) to learn from: the whole space again")
     numeric = [n for n in sorted(space) if not isinstance(space[n], Categorical)]
-    units = np.array([[space[n].to_unit(t["params"][n]) for n in numeric] for t in top]).reshape(len(top), -1)
-    spread = units.max(axis=0) - units.min(axis=0)
+    to_units = lambda ts: np.array([[space[n].to_unit(t["params"][n]) for n in numeric] for t in ts]).reshape(len(ts), -1)
+    units = to_units(top)
     cats = {n: tuple(v for v in space[n].values if any(t["params"][n] == v for t in top))
             for n in space if isinstance(space[n], Categorical)}
     ids = [t["trial"] for t in top]
     if method == "box":
-        half = np.maximum(spread * (0.5 + MARGIN), MIN_HALF_WIDTH)
+        half = np.maximum((units.max(axis=0) - units.min(axis=0)) * (0.5 + MARGIN), MIN_HALF_WIDTH)
         centre = (units.max(axis=0) + units.min(axis=0)) / 2
         box = {**_intervals(numeric, centre, half), **cats}
         return Region([box], note=f"one box around the best {len(top)} trials", top=ids)
-    half = np.maximum(BOX_SCALE * spread / len(top) ** (1 / max(len(numeric), 1)), MIN_HALF_WIDTH)
-    boxes = [{**_intervals(numeric, u, half), **{n: (t["params"][n],) for n in cats}}
-             for u, t in zip(units, top)]
-    return Region(boxes, note=f"a box around each of the best {len(top)} trials", top=ids)
+    boxes = []
+    for u, t in zip(units, top):
+        nearest = np.argsort(((units - u) ** 2).sum(axis=1))[1 : NEIGHBOURS + 1]
+        half = np.maximum(NEIGHBOUR_SCALE * np.abs(units[nearest] - u).max(axis=0, initial=0.0), MIN_HALF_WIDTH)
+        boxes.append({**_intervals(numeric, u, half), **{n: (t["params"][n],) for n in cats}})
+    weights = [1.0 / rank for rank in range(1, len(top) + 1)]
+    return Region(boxes, note=f"a box around each of the best {len(top)} trials", top=ids, weights=weights)
 
 
 def _intervals(names, centre, half) -> dict:

@@ -21,6 +21,7 @@ class Region:
     boxes: list  # of dict: name -> (lo, hi) in unit coordinates, or tuple of allowed values
     note: str = ""
     top: list = field(default_factory=list)  # the trials that defined it
+    weights: list | None = None  # relative sampling probability of each box; None: equal
 
     def record(self, space: dict) -> dict:
         """A JSON-able description, bounds both in values and in unit coordinates."""
@@ -33,14 +34,14 @@ class Region:
                     out[name] = [space[name].from_unit(bound[0]), space[name].from_unit(bound[1])]
             return out
 
-        return {"note": self.note, "top_trials": list(self.top),
+        return {"note": self.note, "top_trials": list(self.top), "weights": self.weights,
                 "boxes": [values(b) for b in self.boxes],
                 "unit_boxes": [{k: list(v) for k, v in b.items()} for b in self.boxes]}
 
     @classmethod
     def from_record(cls, record: dict) -> "Region":
         boxes = [{k: tuple(v) for k, v in b.items()} for b in record["unit_boxes"]]
-        return cls(boxes, record.get("note", ""), list(record.get("top_trials", [])))
+        return cls(boxes, record.get("note", ""), list(record.get("top_trials", [])), record.get("weights"))
 
 
 def whole_space(space: dict, note: str = "the whole space") -> Region:
@@ -49,10 +50,12 @@ def whole_space(space: dict, note: str = "the whole space") -> Region:
 
 
 def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) -> dict:
-    """The configuration of trial `trial` in round `rnd`: a box of the region chosen at random,
-    then each hyperparameter (in sorted order) uniform in that box's unit interval."""
+    """The configuration of trial `trial` in round `rnd`: a box of the region chosen at random
+    (in proportion to its weight), then each hyperparameter (in sorted order) uniform in that
+    box's unit interval."""
     rng = np.random.default_rng([seed, rnd, trial])
-    box = region.boxes[int(rng.integers(len(region.boxes)))]
+    weights = np.ones(len(region.boxes)) if region.weights is None else np.asarray(region.weights, float)
+    box = region.boxes[int(np.searchsorted(np.cumsum(weights / weights.sum()), rng.random(), side="right").clip(max=len(weights) - 1))]
     config = {}
     for name in sorted(space):
         bound, u = box[name], rng.random()

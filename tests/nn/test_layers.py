@@ -1,0 +1,84 @@
+"""Layer behaviour that gradient checking cannot see: inference modes, dropout, losses."""
+
+import numpy as np
+import pytest
+
+from hpsearch.nn import layers
+from hpsearch.nn.activations import ACTIVATIONS
+from hpsearch.nn.model import MLP
+
+
+def test_activation_values():
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    expected = {"relu": np.maximum(z, 0), "leaky_relu": np.where(z > 0, z, 0.01 * z),
+                "tanh": np.tanh(z), "sigmoid": 1 / (1 + np.exp(-z))}
+    for name, act in ACTIVATIONS.items():
+        np.testing.assert_allclose(act.forward(z.copy()), expected[name], rtol=1e-12, atol=1e-15)
+
+
+def test_sigmoid_does_not_overflow_in_float32():
+    with np.errstate(all="raise"):
+        a = ACTIVATIONS["sigmoid"].forward(np.array([-1000, 0, 1000], dtype=np.float32))
+    np.testing.assert_array_equal(a, [0, 0.5, 1])
+
+
+def test_batchnorm_training_normalises_each_unit():
+    z = np.random.default_rng(0).normal(3, 5, (200, 4))
+    out, mu, var, _ = layers.batchnorm_forward(z.copy(), np.ones(4) * 2, np.ones(4) * -1)
+    np.testing.assert_allclose(out.mean(axis=0), -1, atol=1e-10)
+    np.testing.assert_allclose(out.std(axis=0), 2, rtol=1e-4)
+    np.testing.assert_allclose(mu, z.mean(axis=0))
+    np.testing.assert_allclose(var, z.var(axis=0))
+
+
+def _trained(**hp):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 6))
+    y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, 2] > 0)
+    return MLP(dict(epochs=5, batch_size=32, **hp), seed=1).fit(X, y), X
+
+
+def test_batchnorm_inference_uses_running_statistics():
+    model, X = _trained(batch_norm=True)
+    whole = model.predict_proba(X[:50])
+    one_at_a_time = np.concatenate([model.predict_proba(X[i : i + 1]) for i in range(50)])
+    np.testing.assert_allclose(one_at_a_time, whole, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(model.net.buffers["mean1"], 0)  # they were learned
+
+
+def test_inverted_dropout_keeps_the_expected_activation():
+    rng = np.random.default_rng(0)
+    a = np.full((2000, 500), 3.0, dtype=np.float32)
+    out, mask = layers.dropout_forward(a, 0.7, rng)
+    assert abs(out.mean() - 3.0) < 0.01
+    assert abs((mask == 0).mean() - 0.3) < 0.005
+    assert set(np.unique(out)) == {0.0, np.float32(3.0 / 0.7)}
+
+
+def test_dropout_is_off_at_predict():
+    model, X = _trained(keep_prob=0.5)
+    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X))
+
+
+def test_softmax_loss_value_and_gradient():
+    logits = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    y = np.array([2, 0])
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    loss, d = layers.softmax_loss(logits.copy(), y)
+    assert loss == pytest.approx(-np.mean(np.log(p[[0, 1], y])))
+    np.testing.assert_allclose(d, (p - np.eye(3)[y]) / 2)
+
+
+def test_sigmoid_loss_is_finite_for_huge_logits():
+    loss, d = layers.sigmoid_loss(np.array([[500.0], [-500.0]], dtype=np.float32), np.array([0, 1]))
+    assert loss == pytest.approx(500.0) and np.isfinite(d).all()
+
+
+def test_binary_problems_use_one_sigmoid_unit_and_predict_two_columns():
+    model, X = _trained(layers=1, hidden_units=4)
+    rng = np.random.default_rng(3)
+    Xb, yb = rng.standard_normal((100, 3)), rng.integers(0, 2, 100)
+    binary = MLP(dict(epochs=2)).fit(Xb, yb)
+    assert binary.net.params["W3"].shape[1] == 1
+    proba = binary.predict_proba(Xb)
+    assert proba.shape == (100, 2) and np.allclose(proba.sum(axis=1), 1)

@@ -1,0 +1,107 @@
+"""Training: reproducibility, divergence, early stopping, checkpoints, the Python API."""
+
+import math
+
+import numpy as np
+import pytest
+
+from hpsearch.data import load_data
+from hpsearch.errors import UserError
+from hpsearch.nn.model import MLP
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return load_data({"dataset": "moons", "n_samples": 600}, seed=0)
+
+
+def fit(data, **hp):
+    model = MLP({"epochs": 8, **hp}, seed=3)
+    return model.fit(data.X_train, data.y_train, data.X_dev, data.y_dev)
+
+
+def test_same_seed_gives_identical_weights_and_costs(moons):
+    a, b = fit(moons, keep_prob=0.8), fit(moons, keep_prob=0.8)
+    np.testing.assert_array_equal(a.net.flat, b.net.flat)
+    assert a.history == b.history
+    c = MLP(dict(epochs=8, keep_prob=0.8), seed=4).fit(moons.X_train, moons.y_train)
+    assert not np.array_equal(a.net.flat, c.net.flat)
+
+
+def test_training_lowers_the_cost_and_records_each_epoch(moons):
+    model = fit(moons)
+    costs = [r["train_cost"] for r in model.history]
+    assert len(model.history) == 8 and costs[-1] < costs[0] / 2
+    assert set(model.history[0]) == {"epoch", "learning_rate", "train_cost", "dev_cost", "dev_accuracy"}
+
+
+def test_float32_training():
+    model = MLP(dict(epochs=1)).fit(np.zeros((10, 3)), np.arange(10) % 2)
+    assert model.net.flat.dtype == np.float32
+
+
+def test_a_diverging_run_stops_and_says_so_without_raising(moons):
+    model = fit(moons, learning_rate=1e6, optimizer="gd", batch_norm=False, init="large")
+    assert model.status == "diverged"
+    assert model.epoch < 8 and not math.isfinite(model.history[-1]["train_cost"])
+
+
+def test_full_batch_gradient_descent_takes_one_step_per_epoch(moons):
+    model = fit(moons, batch_size="full", epochs=3)
+    assert int(model.opt_state["t"]) == 3
+
+
+def test_mini_batches_cover_the_data_with_a_smaller_last_batch(moons):
+    model = fit(moons, batch_size=100, epochs=2)
+    m = len(moons.y_train)
+    assert int(model.opt_state["t"]) == 2 * math.ceil(m / 100)
+
+
+def test_early_stopping_restores_the_best_epoch(moons):
+    model = fit(moons, epochs=200, patience=3, learning_rate=0.05)
+    assert model.stopped_early and model.epoch < 200
+    best = max(r["dev_accuracy"] for r in model.history)
+    assert model.evaluate(moons.X_dev, moons.y_dev)[1] == pytest.approx(best)
+
+
+def test_l2_shrinks_the_weights(moons):
+    plain = fit(moons, batch_norm=False, learning_rate=0.01)
+    decayed = fit(moons, batch_norm=False, learning_rate=0.01, l2=1.0)
+    norm = lambda m: np.linalg.norm(m.net.flat[: m.net.n_weights])
+    assert norm(decayed) < 0.6 * norm(plain)
+
+
+def test_state_dict_continues_training_bit_exactly(moons):
+    full = fit(moons, keep_prob=0.9)
+    half = MLP(dict(epochs=4, keep_prob=0.9), seed=3).fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
+    state = {k: np.array(v) for k, v in half.state_dict().items()}
+    resumed = MLP(dict(epochs=8, keep_prob=0.9), seed=99)
+    resumed.build(moons.n_features, moons.n_classes).load_state_dict(state)
+    resumed.hp["epochs"] = 8
+    resumed.fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
+    np.testing.assert_array_equal(resumed.net.flat, full.net.flat)
+    assert resumed.history == full.history
+
+
+def test_cost_and_grads_api_is_keyed_like_params(moons):
+    model = MLP(dict(layers=2, hidden_units=5)).build(2, 2)
+    cost, grads = model.cost_and_grads(moons.X_train[:20], moons.y_train[:20])
+    assert set(grads) == set(model.params) == {"W1", "gamma1", "beta1", "W2", "gamma2", "beta2", "W3", "b3"}
+    assert all(grads[k].shape == model.params[k].shape for k in grads) and cost > 0
+
+
+def test_bad_hyperparameters_are_user_errors():
+    with pytest.raises(UserError, match="unknown activation 'relu6'.*relu"):
+        MLP(activation="relu6")
+    with pytest.raises(UserError, match="batch_size"):
+        MLP(batch_size=0)
+    with pytest.raises(UserError, match="unknown optimizer 'adma'; did you mean 'adam'"):
+        MLP(optimizer="adma")
+
+
+@pytest.mark.parametrize("config,floor", [("configs/digits.yaml", 0.95), ("configs/moons.yaml", 0.95)])
+def test_train_command_reaches_the_accuracy_floor(cli, config, floor):
+    result = cli("train", config)
+    assert result.exit_code == 0, result.output
+    dev_accuracy = float(result.output.split("dev accuracy ")[1].split(",")[0])
+    assert dev_accuracy >= floor

@@ -1,0 +1,107 @@
+"""Distributions: one contract test for all, and the statistics of each scale."""
+
+import numpy as np
+import pytest
+
+from hpsearch.errors import UserError
+from hpsearch.space import Categorical, Float, Int, Region, parse_distribution, sample_config, whole_space
+
+EVERY = [
+    Float(-3.0, 5.0), Float(1e-4, 1.0, "log"), Float(0.9, 0.999, "one_minus_log"),
+    Int(2, 4), Int(16, 1024, "log"), Int(-5, 5),
+    Categorical((64, 128, 256)), Categorical(("relu", "tanh")), Categorical((True, False)),
+]
+
+
+@pytest.mark.parametrize("dist", EVERY, ids=repr)
+def test_distribution_contract(dist):
+    draws = [dist.sample(np.random.default_rng(7)) for _ in range(3)]
+    assert draws[0] == draws[1] == draws[2]  # the same seed gives the same draw
+    rng = np.random.default_rng(0)
+    xs = [dist.sample(rng) for _ in range(2000)]
+    other = [dist.sample(np.random.default_rng(1)) for _ in range(1)] + xs[:1]
+    if isinstance(dist, Categorical):
+        assert set(xs) == set(dist.values)
+    else:
+        assert min(xs) >= dist.low and max(xs) <= dist.high
+        assert len(set(xs)) > 1 and other[0] != other[1] or isinstance(dist, Int)
+    for x in xs[:200]:
+        back = dist.from_unit(dist.to_unit(x))
+        assert back == pytest.approx(x, rel=1e-9, abs=1e-12) and type(back) is type(x)
+        assert 0.0 <= dist.to_unit(x) <= 1.0
+
+
+def test_another_seed_gives_other_draws():
+    for dist in EVERY:
+        a = [dist.sample(np.random.default_rng(0)) for _ in range(1)] * 1
+        b = [dist.sample(r) for r in [np.random.default_rng(5)] for _ in range(20)]
+        assert len(set(b)) > 1 or a[0] != b[0]
+
+
+def _draws(dist, n=100_000):
+    return np.array([dist.from_unit(u) for u in np.random.default_rng(42).random(n)])
+
+
+def test_log_uniform_puts_a_quarter_in_each_decade():
+    x = _draws(Float(1e-4, 1.0, "log"))
+    shares = np.histogram(x, bins=[1e-4, 1e-3, 1e-2, 1e-1, 1.0])[0] / len(x)
+    np.testing.assert_allclose(shares, 0.25, atol=0.01)
+
+
+def test_one_minus_log_splits_half_below_and_half_above_0_99():
+    x = _draws(Float(0.9, 0.999, "one_minus_log"))
+    assert abs(np.mean(x < 0.99) - 0.5) < 0.01
+    assert abs(np.mean(x >= 0.99) - 0.5) < 0.01
+
+
+def test_linear_is_uniform():
+    x = _draws(Float(-2.0, 8.0))
+    np.testing.assert_allclose(np.histogram(x, bins=10, range=(-2, 8))[0] / len(x), 0.1, atol=0.01)
+
+
+def test_int_reaches_both_bounds_and_every_integer_about_equally():
+    x = _draws(Int(2, 6))
+    counts = np.bincount(x.astype(int))[2:] / len(x)
+    assert len(counts) == 5
+    np.testing.assert_allclose(counts, 0.2, atol=0.01)
+
+
+def test_sampler_depends_only_on_seed_round_and_trial():
+    space = {"lr": Float(1e-4, 1, "log"), "units": Int(1, 9), "act": Categorical(("a", "b"))}
+    region = whole_space(space)
+    a = sample_config(space, region, 3, 2, 17)
+    assert a == sample_config(space, region, 3, 2, 17)
+    assert a != sample_config(space, region, 3, 2, 18) != sample_config(space, region, 4, 2, 17)
+    # Order of keys in the space does not matter: names are sorted before sampling.
+    reordered = dict(reversed(list(space.items())))
+    assert sample_config(reordered, whole_space(reordered), 3, 2, 17) == a
+
+
+def test_samples_stay_inside_a_narrow_region():
+    space = {"lr": Float(1e-4, 1, "log"), "act": Categorical(("a", "b", "c"))}
+    region = Region([{"lr": (0.25, 0.5), "act": ("b",)}])
+    for t in range(200):
+        c = sample_config(space, region, 0, 2, t)
+        assert 1e-3 <= c["lr"] <= 1e-2 + 1e-12 and c["act"] == "b"
+
+
+@pytest.mark.parametrize("entry,message", [
+    ({"low": 1, "high": 1}, "`low < high` must hold, got low=1, high=1"),
+    ({"low": 0, "high": 1, "scale": "log"}, "`low > 0` must hold for scale log, got low=0"),
+    ({"low": 0.9, "high": 1.0, "scale": "one_minus_log"}, "`0 < low < high < 1` must hold"),
+    ({"low": 1.5, "high": 4, "type": "int"}, "bounds of type int must be integers"),
+    ({"low": 0.1, "high": 0.9, "type": "int", "scale": "one_minus_log"}, "bounds of type int must be integers"),
+    ({"low": 1, "high": 4, "scale": "lgo"}, "unknown scale 'lgo'; did you mean 'log'"),
+    ({"low": 1, "high": 4, "type": "integer"}, "unknown type 'integer'"),
+    ({"values": []}, "`values` is empty"),
+    ({"values": [1, 1]}, "`values` has duplicates"),
+    ({"low": "ten", "high": 4}, "expected a number, got 'ten'"),
+    ({"low": 1}, "missing `high`"),
+    ({"values": [1], "low": 0}, "`values` cannot go with low"),
+    ({"lo": 1, "high": 2}, "unknown space key 'lo'; did you mean 'low'"),
+    (0.5, "0.5 is not a distribution"),
+])
+def test_invalid_distributions_state_the_broken_invariant(entry, message):
+    with pytest.raises(UserError) as e:
+        parse_distribution(entry, "space.x")
+    assert message in e.value.message and e.value.message.startswith("space.x")
