@@ -79,8 +79,11 @@ def read_yaml(path) -> dict:
     try:
         raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        mark, context = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
+        mark = mark or context
         line = f"line {mark.line + 1}: " if mark else ""
+        if mark and context and context.line != mark.line:
+            line = f"line {mark.line + 1} (in what starts at line {context.line + 1}): "
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise UserError(f"{line}YAML syntax error: {problem}", file=path, fix="fix the YAML at that line") from None
     except UnicodeDecodeError:

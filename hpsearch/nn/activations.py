@@ -24,7 +24,8 @@ class Activation:
 
 
 def _relu(z):
-    return np.maximum(z, 0, out=z)
+    # Multiplying by the mask is faster than np.maximum (which also checks for NaN).
+    return np.multiply(z, z > 0, out=z)
 
 
 def _relu_back(da, a):

@@ -30,17 +30,28 @@ def affine_backward(dout, x, w, dw, db=None, need_dx=True):
     return dout @ w.T if need_dx else None
 
 
+def column_sums(x, out=None):
+    """Sum over the rows of x (N, M) -> (M,), as a BLAS matrix-vector product: about twice as
+    fast as x.sum(axis=0) on the mini-batch shapes used here."""
+    return np.dot(np.ones(x.shape[0], dtype=x.dtype), x, out=out)
+
+
 def batchnorm_forward(z, gamma, beta):
-    """Training mode. z: (N, M), overwritten with z_hat = (z - mu) / sqrt(var + eps).
-    Returns out = gamma * z_hat + beta, mu (M,), var (M,) and the cache (z_hat, inv_std)."""
-    mu = z.mean(axis=0)
+    """Training mode. z: (N, M), overwritten with the centred z_c = z - mu.
+    Returns out = gamma * z_c / sqrt(var + eps) + beta, mu (M,), var (M,) and the cache
+    (z_c, inv_std, scale) with scale = gamma * inv_std, so the normalised z_hat = z_c * inv_std
+    never needs a pass of its own."""
+    n = z.shape[0]
+    mu = column_sums(z)
+    mu /= n
     z -= mu
-    var = np.einsum("ij,ij->j", z, z) / z.shape[0]
+    var = np.einsum("ij,ij->j", z, z)
+    var /= n
     inv_std = 1.0 / np.sqrt(var + BN_EPS)
-    z *= inv_std
-    out = z * gamma
+    scale = gamma * inv_std
+    out = z * scale
     out += beta
-    return out, mu, var, (z, inv_std)
+    return out, mu, var, (z, inv_std, scale)
 
 
 def batchnorm_infer(z, gamma, beta, mean, var):
@@ -52,20 +63,22 @@ def batchnorm_infer(z, gamma, beta, mean, var):
     return z
 
 
-def batchnorm_backward(dout, cache, gamma, dgamma, dbeta):
+def batchnorm_backward(dout, cache, dgamma, dbeta):
     """dout: (N, M), overwritten with and returned as dz. Writes dgamma, dbeta (M,).
 
     With g = dz_hat = gamma * dout, the course's formula
     dz = inv_std / N * (N g - sum(g) - z_hat sum(g z_hat))
     becomes, since sum(g) = gamma dbeta and sum(g z_hat) = gamma dgamma,
-    dz = gamma inv_std * (dout - dbeta / N - z_hat dgamma / N)."""
-    z_hat, inv_std = cache
+    dz = scale * dout - z_c * (scale inv_std dgamma / N) - scale dbeta / N."""
+    z_c, inv_std, scale = cache
     n = dout.shape[0]
-    np.sum(dout, axis=0, out=dbeta)
-    np.einsum("ij,ij->j", dout, z_hat, out=dgamma)
-    dout -= z_hat * (dgamma / n)
-    dout -= dbeta / n
-    dout *= gamma * inv_std
+    column_sums(dout, out=dbeta)
+    np.einsum("ij,ij->j", dout, z_c, out=dgamma)
+    dgamma *= inv_std
+    correction = z_c * (scale * inv_std * dgamma / n)
+    dout *= scale
+    dout -= correction
+    dout -= scale * dbeta / n
     return dout
 
 

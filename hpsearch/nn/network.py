@@ -124,7 +124,7 @@ class Network:
                 da = layers.dropout_backward(da, mask)
             dz = self.act.backward(da, act_out)
             if self.bn:
-                dz = layers.batchnorm_backward(dz, bn_cache, p[f"gamma{l}"], g[f"gamma{l}"], g[f"beta{l}"])
+                dz = layers.batchnorm_backward(dz, bn_cache, g[f"gamma{l}"], g[f"beta{l}"])
                 da = layers.affine_backward(dz, a_prev, p[f"W{l}"], g[f"W{l}"], need_dx=l > 1)
             else:
                 da = layers.affine_backward(dz, a_prev, p[f"W{l}"], g[f"W{l}"], g[f"b{l}"], need_dx=l > 1)

@@ -31,8 +31,8 @@ def test_a_wrong_gradient_is_reported_as_a_bug_with_the_parameter_named(monkeypa
 
     real = layers.batchnorm_backward
 
-    def broken(dout, cache, gamma, dgamma, dbeta):
-        dz = real(dout, cache, gamma, dgamma, dbeta)
+    def broken(dout, cache, dgamma, dbeta):
+        dz = real(dout, cache, dgamma, dbeta)
         dgamma *= 2  # a deliberate bug in dgamma only
         return dz
 

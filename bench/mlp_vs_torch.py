@@ -1,0 +1,98 @@
+"""Epoch time of hpsearch's NumPy MLP against PyTorch-CPU, side by side in one run.
+
+Same architecture and data for both: 2 hidden layers with batch norm and ReLU, Adam, batch
+256, float32, 10 classes, shuffled mini-batches. Each repetition times one epoch of each,
+interleaved (with a pause between the two, so neither library's spinning idle threads slow
+the other), after a warm-up epoch; the report gives medians and the ratio ours / PyTorch.
+
+    pip install torch==2.13.0      # a CPU build
+    python bench/mlp_vs_torch.py [--repeats 5] [--sizes digits mnist wide]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from hpsearch.nn.model import MLP
+
+SIZES = {  # name: (samples, features, hidden units)
+    "digits": (1_797, 64, 64),
+    "mnist": (60_000, 784, 256),
+    "wide": (20_000, 256, 1_024),
+}
+BATCH, CLASSES = 256, 10
+
+
+def ours(X, y, hidden):
+    model = MLP(dict(layers=2, hidden_units=hidden, batch_norm=True, activation="relu",
+                     optimizer="adam", learning_rate=1e-3, batch_size=BATCH), seed=0)
+    model.build(X.shape[1], CLASSES)
+    return lambda: model.train_epoch(X, y)
+
+
+def torch_epoch(X, y, hidden):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Linear(X.shape[1], hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(),
+        nn.Linear(hidden, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(),
+        nn.Linear(hidden, CLASSES))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+
+    def epoch():
+        net.train()
+        order = torch.randperm(len(Xt))
+        for start in range(0, len(Xt), BATCH):
+            idx = order[start : start + BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+
+    return epoch
+
+
+def timed(fn) -> float:
+    # Both libraries' idle threads spin for a while after parallel work and would steal the
+    # cores from whichever runs next: let them go to sleep first.
+    time.sleep(0.3)
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    args = ap.parse_args()
+    import torch
+
+    print(f"numpy {np.__version__}, torch {torch.__version__} with {torch.get_num_threads()} threads")
+    print(f"{'size':<8}{'shape':>18}{'ours (s)':>11}{'torch (s)':>11}{'ratio':>8}")
+    for name in args.sizes:
+        m, d, hidden = SIZES[name]
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((m, d)).astype(np.float32)
+        y = rng.integers(0, CLASSES, m)
+        runners = {"ours": ours(X, y, hidden), "torch": torch_epoch(X, y, hidden)}
+        for fn in runners.values():
+            fn()  # warm-up: first-touch allocations, BLAS buffers
+        times = {k: [] for k in runners}
+        for _ in range(args.repeats):
+            for k, fn in runners.items():
+                times[k].append(timed(fn))
+        a, b = statistics.median(times["ours"]), statistics.median(times["torch"])
+        print(f"{name:<8}{f'{m} x {d}, h {hidden}':>18}{a:>11.4f}{b:>11.4f}{a / b:>8.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Config files and --set: resolved defaults, and every kind of bad input as one clear line."""
+
+import pytest
+
+from hpsearch.config import apply_overrides, load_config, resolve_config
+from hpsearch.errors import UserError
+from hpsearch.space import Float, Int
+
+GOOD = """
+name: demo
+seed: 3
+data: {dataset: moons, n_samples: 200}
+params: {layers: 1, epochs: 2}
+search: {trials: 4, rounds: 2}
+space:
+  learning_rate: {low: 1e-4, high: 1, scale: log}
+  beta1: {low: 0.9, high: 0.999, scale: one_minus_log}
+  hidden_units: {low: 8, high: 32}
+  batch_size: {values: [32, 64]}
+"""
+
+
+def test_a_good_config_resolves_with_defaults(write):
+    config = load_config(write("demo.yaml", GOOD))
+    assert config.name == "demo" and config.seed == 3
+    assert config.space["learning_rate"] == Float(1e-4, 1.0, "log")  # "1e-4" read as a number
+    assert config.space["hidden_units"] == Int(8, 32)  # an integer hyperparameter: type int implied
+    assert config.params["optimizer"] == "adam" and "learning_rate" not in config.params
+    assert config.search["goal"] == "maximize" and config.search["keep"] == 0.25
+    assert config.data["split"] == {"train": 0.8, "dev": 0.1, "test": 0.1}
+
+
+def test_name_defaults_to_the_file_stem_and_cost_metrics_minimise(write):
+    config = load_config(write("my-run.yaml", "search: {metric: dev_cost}\n"))
+    assert config.name == "my-run" and config.search["goal"] == "minimize"
+
+
+def test_overrides_reach_every_section(write):
+    path = write("demo.yaml", GOOD)
+    config = load_config(path, ["search.trials=50", "params.l2=0.01", "space.learning_rate.high=0.1",
+                                "learning_rate=0.003", "seed=9"])
+    assert config.search["trials"] == 50 and config.params["l2"] == 0.01 and config.seed == 9
+    assert config.params["learning_rate"] == 0.003 and "learning_rate" not in config.space
+
+
+def test_space_override_of_a_bound():
+    raw = apply_overrides({"space": {"learning_rate": {"low": 1e-4, "high": 1}}}, ["space.learning_rate.high=0.1"])
+    assert raw["space"]["learning_rate"]["high"] == 0.1
+
+
+def test_custom_objective_allows_any_hyperparameter_names():
+    config = resolve_config({"objective": "mypkg.mod:fn", "params": {"depth": 3},
+                             "space": {"temperature": {"low": 0.1, "high": 2}}, "search": {"metric": "score"}})
+    assert config.params == {"depth": 3} and "temperature" in config.space
+
+
+BAD = [
+    # (yaml text, --set overrides, expected fragment)
+    ("params: {learning_rat: 0.1}\n", [], "params.learning_rat: unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'"),
+    ("spcae: {}\n", [], "spcae: unknown top-level key 'spcae'; did you mean 'space'"),
+    ("space: {learning_rat: {low: 0.1, high: 1}}\n", [], "did you mean 'learning_rate'"),
+    ("space: {learning_rate: {low: 0.1, high: 1, scale: logg}}\n", [], "unknown scale 'logg'"),
+    ("space: {learning_rate: {low: 0.1, high: 1, type: double}}\n", [], "unknown type 'double'"),
+    ("space: {learning_rate: {low: 1, high: 0.1}}\n", [], "space.learning_rate: `low < high` must hold, got low=1, high=0.1"),
+    ("space: {learning_rate: {low: 0, high: 1, scale: log}}\n", [], "`low > 0` must hold for scale log"),
+    ("space: {beta1: {low: 0.9, high: 1.0, scale: one_minus_log}}\n", [], "`0 < low < high < 1` must hold"),
+    ("space: {hidden_units: {low: 10.5, high: 20}}\n", [], "bounds of type int must be integers"),
+    ("space: {batch_size: {values: []}}\n", [], "`values` is empty"),
+    ("space: {learning_rate: {low: abc, high: 1}}\n", [], "space.learning_rate.low: expected a number, got 'abc'"),
+    ("params: {learning_rate: fast}\n", [], "params.learning_rate: expected a number, got 'fast'"),
+    ("params: {learning_rate: 0.1}\nspace: {learning_rate: {low: 0.01, high: 1}}\n", [],
+     "'learning_rate' is both fixed in params and searched in space"),
+    ("search: {trials: 0}\n", [], "search.trials: 0 is not a whole number >= 1"),
+    ("search: {rounds: -1}\n", [], "search.rounds: -1 is not a whole number >= 1"),
+    ("search: {keep: 1.5}\n", [], "search.keep: keep 1.5 is outside (0, 1]"),
+    ("search: {keep: 0}\n", [], "search.keep: keep 0 is outside (0, 1]"),
+    ("search: {jobs: 0}\n", [], "search.jobs: jobs 0 is not a non-zero whole number"),
+    ("search: {mode: turbo}\n", [], "unknown search.mode 'turbo'"),
+    ("search: {metric: accuracy}\n", [], "unknown metric 'accuracy'"),
+    ("search: {backend: dask}\n", [], "backend dask needs a scheduler address"),
+    ("search: {trails: 3}\n", [], "unknown search key 'trails'; did you mean 'trials'"),
+    ("params: {activation: relu6}\n", [], "unknown activation 'relu6'"),
+    ("params: {optimizer: sgd}\n", [], "unknown optimizer 'sgd'"),
+    ("params: {init: glorot}\n", [], "unknown init 'glorot'"),
+    ("params: {batch_size: 0}\n", [], "params.batch_size: 0 is out of range; use 1 <= an integer or \"full\""),
+    ("params: {keep_prob: 0}\n", [], "params.keep_prob: 0 is out of range"),
+    ("params: {beta2: 1.0}\n", [], "params.beta2: 1.0 is out of range"),
+    ("params: {layers: 2.5}\n", [], "params.layers: 2.5 is not an integer"),
+    ("params: {batch_norm: maybe}\n", [], "params.batch_norm: 'maybe' is out of range; use true or false"),
+    ("params: {lr_decay: step, decay_rate: 0.5}\n", [], "lr_decay step halves every decay_rate epochs"),
+    ("space: {activation: {low: 0, high: 1}}\n", [], "activation takes one of relu, leaky_relu, tanh, sigmoid, not a range"),
+    ("space: {hidden_units: {low: 8, high: 32, type: float}}\n", [], "hidden_units is a whole number but type is float"),
+    ("space: {activation: {values: [relu, swish]}}\n", [], "space.activation.values[1]: unknown activation 'swish'"),
+    ("name: ../escape\n", [], "run name '../escape' is not a plain name"),
+    ("name: a/b\n", [], "run name 'a/b' is not a plain name"),
+    ("seed: -1\n", [], "seed -1 is not a whole number >= 0"),
+    ("objective: not a function\n", [], "is not of the form package.module:function"),
+    ("data: {dataset: imagenet}\n", [], "unknown dataset 'imagenet'"),
+    ("data: {split: {train: 0.5, dev: 0.1, test: 0.1}}\n", [], "make train + dev + test = 1"),
+    ("params: [1, 2]\n", [], "params: [1, 2] is not a mapping"),
+    ("- just\n- a list\n", [], "the top level is a list, not a mapping"),
+    ("params:\n  layers: 2\n  layers: 3\n", [], "duplicate key 'layers'"),
+    ("params: {layers: 2\n", [], "YAML syntax error"),
+    ("", ["search.trials"], "--set: 'search.trials' has no '='"),
+    ("", ["colour=red"], "--set: unknown key 'colour'"),
+    ("", ["serch.trials=3"], "--set: unknown key 'serch'; did you mean 'search'"),
+    ("", ["search.trials=abc"], "search.trials: 'abc' is not a whole number >= 1"),
+]
+
+
+@pytest.mark.parametrize("text,overrides,fragment", BAD)
+def test_bad_config_is_one_line_naming_file_key_and_fix(write, text, overrides, fragment):
+    path = write("bad.yaml", text)
+    with pytest.raises(UserError) as e:
+        load_config(path, overrides)
+    message = e.value.message
+    assert fragment in message
+    assert "\n" not in message
+    if not overrides or "=" in overrides[0] and fragment.startswith("search."):
+        assert str(path) in message
+
+
+def test_yaml_syntax_errors_give_the_line(write):
+    with pytest.raises(UserError, match=r"line 4 \(in what starts at line 3\): YAML syntax error"):
+        load_config(write("bad.yaml", "seed: 1\nparams:\n  layers: [1, 2\n  epochs: 3\n"))
+
+
+@pytest.mark.parametrize("command", ["validate", "sample", "train", "gradcheck"])
+def test_cli_exits_2_with_one_line_and_no_traceback(cli, write, command):
+    path = write("bad.yaml", "space: {learning_rate: {low: 0, high: 1, scale: log}}\n")
+    result = cli(command, path)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "Traceback" not in result.output
+    assert result.output.startswith(f"error: {path}: space.learning_rate: `low > 0` must hold")
+
+
+def test_missing_config_file(cli, tmp_path):
+    result = cli("validate", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_every_shipped_config_validates(cli):
+    from pathlib import Path
+
+    configs = sorted(Path(__file__).parents[1].joinpath("configs").glob("*.yaml"))
+    assert len(configs) >= 5
+    for path in configs:
+        result = cli("validate", path)
+        assert result.exit_code == 0, (path, result.output)
