@@ -3,7 +3,9 @@
 Same architecture and data for both: 2 hidden layers with batch norm and ReLU, Adam, batch
 256, float32, 10 classes, shuffled mini-batches. Each repetition times one epoch of each,
 interleaved (with a pause between the two, so neither library's spinning idle threads slow
-the other), after a warm-up epoch; the report gives medians and the ratio ours / PyTorch.
+the other), after a warm-up epoch. The machine may be shared and noisy: the ratio reported is
+the median of the per-repetition ratios (adjacent runs see the same conditions), with its
+interquartile range.
 
     pip install torch==2.13.0      # a CPU build
     python bench/mlp_vs_torch.py [--repeats 5] [--sizes digits mnist wide]
@@ -71,13 +73,13 @@ def timed(fn) -> float:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
     args = ap.parse_args()
     import torch
 
     print(f"numpy {np.__version__}, torch {torch.__version__} with {torch.get_num_threads()} threads")
-    print(f"{'size':<8}{'shape':>18}{'ours (s)':>11}{'torch (s)':>11}{'ratio':>8}")
+    print(f"{'size':<8}{'shape':>22}{'ours (s)':>10}{'torch (s)':>11}{'ratio':>7}  {'IQR':>11}")
     for name in args.sizes:
         m, d, hidden = SIZES[name]
         rng = np.random.default_rng(0)
@@ -90,8 +92,11 @@ def main():
         for _ in range(args.repeats):
             for k, fn in runners.items():
                 times[k].append(timed(fn))
+        ratios = np.array(times["ours"]) / np.array(times["torch"])
+        q1, q3 = np.percentile(ratios, [25, 75])
         a, b = statistics.median(times["ours"]), statistics.median(times["torch"])
-        print(f"{name:<8}{f'{m} x {d}, h {hidden}':>18}{a:>11.4f}{b:>11.4f}{a / b:>8.2f}", flush=True)
+        print(f"{name:<8}{f'{m} x {d}, h {hidden}':>22}{a:>10.4f}{b:>11.4f}{np.median(ratios):>7.2f}"
+              f"  {q1:.2f}-{q3:.2f}", flush=True)
 
 
 if __name__ == "__main__":

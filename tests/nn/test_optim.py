@@ -11,33 +11,34 @@ from hpsearch.nn.schedules import SCHEDULES, learning_rate
 HP = {"beta": 0.8, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8}
 
 
-def run(name, w0, grads, lr):
+def run(name, w0, grads, lr, hps=None):
     w = w0.copy()
     state = OPTIMIZERS[name].init(w)
     scratch = np.empty_like(w)
-    for g in grads:
-        OPTIMIZERS[name].step(w, g, state, lr, HP, scratch)
+    for i, g in enumerate(grads):
+        OPTIMIZERS[name].step(w, g, state, lr, hps[i] if hps else HP, scratch)
     return w, state
 
 
-def reference(name, w, grads, lr):
-    """The course's update rules, written plainly."""
+def reference(name, w, grads, lr, hps=None):
+    """The course's update rules, written plainly; hps[i] are the hyperparameters of step i."""
     v = np.zeros_like(w)
     s = np.zeros_like(w)
     for t, g in enumerate(grads, start=1):
+        hp = hps[t - 1] if hps else HP
         if name == "gd":
             w = w - lr * g
         elif name == "momentum":
-            v = HP["beta"] * v + (1 - HP["beta"]) * g
+            v = hp["beta"] * v + (1 - hp["beta"]) * g
             w = w - lr * v
         elif name == "rmsprop":
-            s = HP["beta"] * s + (1 - HP["beta"]) * g**2
-            w = w - lr * g / (np.sqrt(s) + HP["epsilon"])
+            s = hp["beta"] * s + (1 - hp["beta"]) * g**2
+            w = w - lr * g / (np.sqrt(s) + hp["epsilon"])
         elif name == "adam":
-            v = HP["beta1"] * v + (1 - HP["beta1"]) * g
-            s = HP["beta2"] * s + (1 - HP["beta2"]) * g**2
-            v_hat, s_hat = v / (1 - HP["beta1"] ** t), s / (1 - HP["beta2"] ** t)
-            w = w - lr * v_hat / (np.sqrt(s_hat) + HP["epsilon"])
+            v = hp["beta1"] * v + (1 - hp["beta1"]) * g
+            s = hp["beta2"] * s + (1 - hp["beta2"]) * g**2
+            v_hat, s_hat = v / (1 - hp["beta1"] ** t), s / (1 - hp["beta2"] ** t)
+            w = w - lr * v_hat / (np.sqrt(s_hat) + hp["epsilon"])
     return w
 
 
@@ -49,6 +50,16 @@ def test_steps_match_the_formula(name):
     w, state = run(name, w0, grads, lr=0.05)
     np.testing.assert_allclose(w, reference(name, w0, grads, 0.05), rtol=1e-12, atol=1e-14)
     assert int(state["t"]) == 7
+
+
+@pytest.mark.parametrize("name,key", [("momentum", "beta"), ("rmsprop", "beta"), ("adam", "beta1"), ("adam", "beta2")])
+def test_a_beta_changed_mid_training_continues_the_course_average(name, key):
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal(20)
+    grads = [rng.standard_normal(20) for _ in range(6)]
+    hps = [HP] * 3 + [dict(HP, **{key: 0.5})] * 3
+    w, _ = run(name, w0, grads, 0.05, hps)
+    np.testing.assert_allclose(w, reference(name, w0, grads, 0.05, hps), rtol=1e-12)
 
 
 def test_adam_first_step_moves_each_weight_by_about_lr_against_the_gradient_sign():
