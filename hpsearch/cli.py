@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 import numpy as np
@@ -57,6 +58,87 @@ def _data(config):
 
     return load_data(config.data, config.seed, file=config.file,
                      base_dir=config.file.parent if config.file else None)
+
+
+@main.command()
+@click.argument("config_file", type=click.Path(dir_okay=False))
+@click.option("--mode", type=click.Choice(["caviar", "panda"]), help="caviar: many models in parallel; "
+              "panda: one at a time, babysat.")
+@click.option("--jobs", type=int, help="Parallel workers (caviar); -1: one per core.")
+@click.option("--trials", type=int, help="Trials per round.")
+@click.option("--rounds", type=int, help="Coarse-to-fine rounds.")
+@click.option("--seed", type=int, help="Seed of the whole search.")
+@click.option("--runs-dir", default="runs", show_default=True, type=click.Path(file_okay=False),
+              help="Where run directories go.")
+@click.option("--name", help="Run name (default: the config's name).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler: run the trials on that cluster.")
+@click.option("--force", is_flag=True, help="Replace an existing run directory of the same name.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def run(config_file, mode, jobs, trials, rounds, seed, runs_dir, name, scheduler, force, overrides):
+    """Run a search: write runs/NAME/ with trials.csv, curves.csv, rounds.json, best.json."""
+    from .run import run_search
+
+    options = {"search.mode": mode, "search.jobs": jobs, "search.trials": trials, "search.rounds": rounds,
+               "seed": seed, "name": name, "search.scheduler": scheduler,
+               "search.backend": "dask" if scheduler else None}
+    extra = [f"{k}={v}" for k, v in options.items() if v is not None]
+    config = _config(config_file, [*overrides, *extra])
+    _report(lambda progress: run_search(config, runs_dir=runs_dir, force=force, progress=progress),
+            Path(runs_dir) / config.name, config.search["trials"] * config.search["rounds"])
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+def resume(run_dir):
+    """Continue an interrupted search exactly where it stopped."""
+    from .run import resume_search
+
+    _report(lambda progress: resume_search(run_dir, progress=progress), Path(run_dir), None)
+
+
+def _report(start, run_path, total):
+    """Run `start(progress)` under a progress bar, then print where the results are."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    console = Console(stderr=True)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("best {task.fields[best]}"), TimeElapsedColumn(), TextColumn("left"),
+                   TimeRemainingColumn(), console=console, transient=False)
+    state = {}
+
+    def progress(result, best, done, total_trials):
+        if "task" not in state:
+            state["task"] = bar.add_task(f"{run_path.name}", total=total_trials, completed=done - 1, best="-")
+        value = f"{best['value']:.4g}" if best else "-"
+        bar.update(state["task"], completed=done, best=value)
+
+    try:
+        with bar:
+            outcome = start(progress)
+    except KeyboardInterrupt:
+        console.print(f"interrupted: finished trials are saved in {run_path}/trials.csv; "
+                      f"continue with: hpsearch resume {run_path}")
+        sys.exit(130)
+    _summary(outcome)
+
+
+def _summary(outcome):
+    trials = outcome.result.trials
+    counts = {s: sum(t["status"] == s for t in trials) for s in ("ok", "diverged", "failed")}
+    path = outcome.run.path
+    click.echo(f"{len(trials)} trials ({counts['ok']} ok, {counts['diverged']} diverged, {counts['failed']} failed) "
+               f"in {path}/trials.csv; learning curves in {path}/curves.csv")
+    best = outcome.best
+    if best is None:
+        click.echo("no trial finished: see the error column of trials.csv")
+        return
+    params = ", ".join(f"{k}={_fmt(v)}" for k, v in best["sampled"].items())
+    test = f", test accuracy {best['test']['test_accuracy']:.4f}" if best["test"] else ""
+    click.echo(f"best: trial {best['trial']} (round {best['round']}), {best['metric']} {best['value']:.4f}"
+               f"{test}{': ' + params if params else ''}")
+    click.echo(f"next: hpsearch results {path}")
 
 
 @main.command()

@@ -62,9 +62,9 @@ def call_objective(objective, task: Task, metric: str | None) -> dict:
     except Exception as e:  # a trial's failure is recorded, never fatal to the search
         metrics, value, status = {}, None, "failed"
         error = f"{type(e).__name__}: {e}" if str(e) else "".join(traceback.format_exception_only(e)).strip()
-    curve = metrics.pop("curve", None)
+    extras = {key: metrics.pop(key, None) for key in ("curve", "model", "seed")}
     return {"trial": task.trial, "round": task.round, "status": status, "params": dict(task.params),
-            "value": value, "metrics": metrics, "error": error, "curve": curve,
+            "value": value, "metrics": metrics, "error": error, **extras,
             "seconds": time.perf_counter() - start}
 
 
@@ -83,13 +83,14 @@ def next_region(space, done: list[dict], rnd: int, *, keep, goal, method):
 
 def search(space: dict, objective=None, *, trials: int = 30, rounds: int = 3, keep: float = 0.25,
            goal: str = "maximize", metric: str | None = None, seed: int = 0, method: str = "boxes",
-           evaluate=None, done: list | None = None, on_result=None) -> SearchResult:
+           evaluate=None, done: list | None = None, on_result=None, on_round=None) -> SearchResult:
     """Coarse-to-fine random search of `space` (name -> distribution).
 
     `objective(config) -> metric or dict of metrics` is called once per trial unless
     `evaluate(tasks) -> iterable of results` is given (the runners' hook). `done` holds results
     of an earlier, interrupted search: their trials are not run again. `on_result(result)` is
-    called as each result arrives (to append it to a table)."""
+    called as each result arrives (to append it to a table); `on_round(regions)` as each round
+    starts, with the regions so far."""
     if evaluate is None:
         evaluate = lambda tasks: (call_objective(objective, t, metric) for t in tasks)
     result = SearchResult(trials=list(done or []), goal=goal)
@@ -98,6 +99,8 @@ def search(space: dict, objective=None, *, trials: int = 30, rounds: int = 3, ke
         previous = [t for t in result.trials if t["round"] < rnd]
         region = next_region(space, previous, rnd, keep=keep, goal=goal, method=method)
         result.regions.append({"round": rnd, **region.record(space)})
+        if on_round is not None:
+            on_round(result.regions)
         todo = [t for t in round_tasks(space, region, seed, rnd, trials) if t.trial not in finished]
         for res in evaluate(todo):
             result.trials.append(res)

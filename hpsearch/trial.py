@@ -44,4 +44,7 @@ class MLPObjective:
     def run_task(self, task) -> dict:
         seed = trial_seed(self.run_seed, task.trial)
         model = train_model({**self.fixed, **task.params}, self.data, seed)
-        return {**model_metrics(model, self.data), "seed": seed, "curve": model.history}
+        # The weights travel back only for finished models: the runner keeps the best one's,
+        # so the test set is evaluated once, for the best trial alone.
+        state = model.state_dict() if model.status == "ok" else None
+        return {**model_metrics(model, self.data), "seed": seed, "curve": model.history, "model": state}
