@@ -141,6 +141,90 @@ def _summary(outcome):
     click.echo(f"next: hpsearch results {path}")
 
 
+FORMAT = click.Choice(["table", "csv", "json"])
+
+
+@main.command()
+@click.argument("run_path", type=click.Path())
+@click.option("--top", type=click.IntRange(min=1), help="Show only the best K trials.")
+@click.option("--sort", help="Order by this column instead of the search metric.")
+@click.option("--round", "rnd", type=click.IntRange(min=1), help="Only this round's trials.")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True, help="Output format.")
+def results(run_path, top, sort, rnd, fmt):
+    """The trials of a run (or a trials.csv), best first, with counts, regions and the best."""
+    from .results import open_run, region_table
+
+    run = open_run(run_path)
+    frame = run.ranked(sort, top, rnd)
+    if fmt != "table":
+        emit_frame(frame, fmt)
+        return
+    counts = run.counts()
+    click.echo(f"{run.name}: {len(run.trials)} trials, {counts['ok']} ok, {counts['diverged']} diverged, "
+               f"{counts['failed']} failed; {run.metric} ({run.goal})")
+    if run.regions:
+        emit_frame(region_table(run), "table", title="sampling region of each round")
+    hidden = ("seed", "metrics", "train_cost", "epochs")  # all of them are in --format csv
+    columns = [c for c in frame.columns if c not in hidden and not (c == "error" and not frame[c].any())]
+    columns.remove(run.metric)
+    columns.insert(columns.index("status") + 1, run.metric)  # the column that matters, first
+    emit_frame(frame[columns], "table", title="trials, best first")
+    if run.best:
+        best = run.best
+        test = best.get("test") or {}
+        extra = ", ".join(f"{k} {v:.4f}" for k, v in test.items())
+        click.echo(f"best: trial {best['trial']} (round {best['round']}), {best['metric']} {best['value']:.4f}"
+                   f"{', ' + extra if extra else ''}")
+
+
+@main.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.option("--metric", help="Compare on this metric column (default: each run's search metric).")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(min=1),
+              help="How many best trials define the top-K mean and ranges.")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True, help="Output format.")
+def compare(runs, metric, top, fmt):
+    """Runs (or trials.csv files) side by side, even with different spaces."""
+    from .results import better, compare as compare_runs, open_run
+
+    if len(runs) < 2:
+        raise UserError("compare needs at least two runs", fix="give two or more run directories or CSV files")
+    opened = [open_run(r) for r in runs]
+    frame = compare_runs(opened, metric, top)
+    if fmt != "table":
+        emit_frame(frame.reset_index(names="row"), fmt)
+        return
+    marks = better(frame, opened, top)
+    shown = frame.astype(object).copy()
+    for row, column in marks.items():
+        shown.loc[row, column] = f"{_fmt(frame.loc[row, column])} *"
+    emit_frame(shown.reset_index(names=""), "table", title="runs side by side (* marks the better value)")
+
+
+@main.command()
+@click.argument("run_path", type=click.Path())
+@click.option("--out", type=click.Path(file_okay=False), help="Folder for the PNG files (default: RUN/plots).")
+def plot(run_path, out):
+    """PNG plots: metric against each hyperparameter, the coarse-to-fine picture, learning
+    curves, best so far."""
+    from .plots import plot_run
+    from .results import open_run
+
+    run = open_run(run_path)
+    folder = Path(out) if out else (run.path if run.path.is_dir() else run.path.parent) / "plots"
+    for path in plot_run(run, folder):
+        click.echo(str(path))
+
+
+def emit_frame(frame, fmt: str, title: str = ""):
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(frame.to_json(orient="records", indent=2))
+    else:
+        emit_rows(frame.to_dict(orient="records"), "table", title)
+
+
 @main.command()
 @click.argument("config_file", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
@@ -187,11 +271,14 @@ def emit_rows(rows: list[dict], fmt: str, title: str = ""):
         from rich.table import Table
 
         table = Table(title=title or None)
-        for column in frame.columns:
-            table.add_column(str(column), justify="right")
-        for row in rows:
-            table.add_row(*(_fmt(row.get(c)) for c in frame.columns))
-        Console().print(table)
+        cells = [[_fmt(row.get(c)) for c in frame.columns] for row in rows]
+        for i, column in enumerate(frame.columns):
+            # Numbers are never cut: a column is at least as wide as its widest short value.
+            widest = max([len(str(column))] + [len(r[i]) for r in cells if len(r[i]) <= 24])
+            table.add_column(str(column), justify="right", min_width=min(widest, 24))
+        for row in cells:
+            table.add_row(*row)
+        Console().print(table, crop=False)
 
 
 def _fmt(value) -> str:

@@ -127,6 +127,7 @@ def _execute(config: Config, run: RunDir, done: list, data, client, progress) ->
                     done=done, on_result=on_result, on_round=run.write_rounds)
     run.sort_tables()
     best = tracker.finish(data)
+    (run.path / ".running").rmdir()  # empty once every trial has finished
     return Outcome(run, result, best)
 
 
