@@ -83,40 +83,40 @@ def run(config_file, mode, jobs, trials, rounds, seed, runs_dir, name, scheduler
                "search.backend": "dask" if scheduler else None}
     extra = [f"{k}={v}" for k, v in options.items() if v is not None]
     config = _config(config_file, [*overrides, *extra])
-    _report(lambda progress: run_search(config, runs_dir=runs_dir, force=force, progress=progress),
-            Path(runs_dir) / config.name, config.search["trials"] * config.search["rounds"])
+    _report(lambda progress, on_epoch: run_search(config, runs_dir=runs_dir, force=force, progress=progress,
+                                                  on_epoch=on_epoch),
+            Path(runs_dir) / config.name, config)
 
 
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
 def resume(run_dir):
     """Continue an interrupted search exactly where it stopped."""
-    from .run import resume_search
+    from .rundir import RunDir
+    from .run import load_run_config, resume_search
 
-    _report(lambda progress: resume_search(run_dir, progress=progress), Path(run_dir), None)
+    config = load_run_config(RunDir.open(run_dir))
+    _report(lambda progress, on_epoch: resume_search(run_dir, progress=progress, on_epoch=on_epoch),
+            Path(run_dir), config)
 
 
-def _report(start, run_path, total):
-    """Run `start(progress)` under a progress bar, then print where the results are."""
+def _report(start, run_path, config):
+    """Run `start(progress, on_epoch)` under a progress bar (caviar) or the live view of the
+    model being trained (panda), then print where the results are."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
 
     console = Console(stderr=True)
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("best {task.fields[best]}"), TimeElapsedColumn(), TextColumn("left"),
-                   TimeRemainingColumn(), console=console, transient=False)
-    state = {}
+    if config.search["mode"] == "panda" and config.objective is None:
+        from .view import PandaView
 
-    def progress(result, best, done, total_trials):
-        if "task" not in state:
-            state["task"] = bar.add_task(f"{run_path.name}", total=total_trials, completed=done - 1, best="-")
-        value = f"{best['value']:.4g}" if best else "-"
-        bar.update(state["task"], completed=done, best=value)
+        display = PandaView(console, run_path, config)
+    else:
+        from .view import SearchProgress
 
+        display = SearchProgress(console, run_path)
     try:
-        with bar:
-            outcome = start(progress)
+        with display:
+            outcome = start(display.trial_done, getattr(display, "epoch_done", None))
     except KeyboardInterrupt:
         console.print(f"interrupted: finished trials are saved in {run_path}/trials.csv; "
                       f"continue with: hpsearch resume {run_path}")
@@ -139,6 +139,45 @@ def _summary(outcome):
     click.echo(f"best: trial {best['trial']} (round {best['round']}), {best['metric']} {best['value']:.4f}"
                f"{test}{': ' + params if params else ''}")
     click.echo(f"next: hpsearch results {path}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--lr-factor", type=float, help="Multiply the learning rate by this factor (> 0).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Change a hyperparameter that may change mid-training (learning_rate, keep_prob, l2, "
+                   "beta, beta1, beta2, epsilon, lr_decay, decay_rate, epochs). Repeatable.")
+def nudge(run_dir, lr_factor, overrides):
+    """Panda: change a hyperparameter of the model being trained, from its next epoch on (or at
+    resume, if the search is stopped)."""
+    from .panda import request_nudge
+
+    click.echo(f"nudge recorded: {request_nudge(run_dir, lr_factor, _pairs(overrides))}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--trial", required=True, type=int, help="The trial to take back.")
+@click.option("--epoch", required=True, type=int, help="The epoch whose checkpoint it restarts from.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="New values from there on.")
+def rollback(run_dir, trial, epoch, overrides):
+    """Panda: restart trial T from its epoch-E checkpoint, optionally with new values, at the
+    next resume. The abandoned epochs stay in curves.csv, marked."""
+    from .panda import request_rollback
+
+    click.echo(f"rollback recorded: {request_rollback(run_dir, trial, epoch, _pairs(overrides))}")
+
+
+def _pairs(overrides) -> dict:
+    import yaml
+
+    out = {}
+    for item in overrides:
+        if "=" not in item:
+            raise UserError(f"'{item}' has no '='", key="--set", fix="write --set KEY=VALUE, such as --set keep_prob=0.8")
+        key, text = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(text)
+    return out
 
 
 FORMAT = click.Choice(["table", "csv", "json"])
@@ -295,6 +334,7 @@ def train(config_file, overrides, seed):
     """Train one model with the fixed params (searched ones at the centre of their range)
     and show its learning curve."""
     from .trial import model_metrics, train_model
+    from .view import sparkline
 
     config = _config(config_file, overrides)
     hp, data = config.centre(), _data(config)
@@ -320,18 +360,6 @@ def train(config_file, overrides, seed):
     stop = " (early stopping: best epoch's weights restored)" if model.stopped_early else ""
     click.echo(f"after {m['epochs']} epochs{stop}: train accuracy {m['train_accuracy']:.4f}, "
                f"dev accuracy {m['dev_accuracy']:.4f}, dev cost {m['dev_cost']:.4f}")
-
-
-def sparkline(values) -> str:
-    """A one-line chart of `values` (non-finite ones shown as '!')."""
-    blocks = "▁▂▃▄▅▆▇█"
-    finite = [v for v in values if np.isfinite(v)]
-    if not finite:
-        return "!" * len(values)
-    lo, hi = min(finite), max(finite)
-    span = (hi - lo) or 1.0
-    return "".join(blocks[int((v - lo) / span * 7)] if np.isfinite(v) else "!" for v in values) + \
-        f"  {finite[0]:.4g} -> {finite[-1]:.4g}"
 
 
 @main.command()

@@ -182,10 +182,14 @@ def learning_curves(run: Run, top: int = 5) -> Figure | None:
     best = best[best["status"] == "ok"]["trial"].tolist()
     fig = Figure(figsize=(11, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
+    abandoned = run.curves["abandoned"] == 1 if "abandoned" in run.curves else False
     for i, trial in enumerate(best):
-        curve = run.curves[run.curves["trial"] == trial]
+        mine = run.curves["trial"] == trial
         for ax, column in ((left, "train_cost"), (right, "dev_accuracy")):
-            ax.plot(curve["epoch"], curve[column], color=COLORS[i % len(COLORS)], label=f"trial {trial}")
+            kept, dropped = run.curves[mine & ~abandoned], run.curves[mine & abandoned]
+            ax.plot(kept["epoch"], kept[column], color=COLORS[i % len(COLORS)], label=f"trial {trial}")
+            if len(dropped):  # epochs a rollback abandoned: kept in the history, drawn faint
+                ax.plot(dropped["epoch"], dropped[column], color=COLORS[i % len(COLORS)], ls="--", alpha=0.4)
     interventions = run.path / "interventions.csv" if run.path.is_dir() else None
     if interventions is not None and interventions.exists():
         marks = pd.read_csv(interventions)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UserError, unknown
-from .rundir import BUILTIN_METRICS
+from .rundir import BUILTIN_METRICS, RunDir
+from .run import load_run_config
 from .space import Categorical
 
 NON_PARAMS = {"trial", "round", "status", *BUILTIN_METRICS, "epochs", "seconds", "seed", "error", "metrics"}
@@ -84,7 +85,7 @@ def open_run(path) -> Run:
     if trials.empty:
         raise UserError("the run has no finished trial yet", file=csv_path, fix="wait for trials to finish")
     trials["error"] = trials["error"].astype(object).where(trials["error"].notna(), "") if "error" in trials else ""
-    config = _config(folder) if (folder / "config.yaml").exists() and folder == csv_path.parent else None
+    config = load_run_config(RunDir(folder)) if (folder / "config.yaml").exists() else None
     metric, goal, space = _metric_goal_space(trials, config)
     if metric not in trials.columns:
         raise UserError(f"no metric column '{metric}'", file=csv_path, fix="give a trials.csv with the metric")
@@ -97,17 +98,6 @@ def open_run(path) -> Run:
 
 def _json(path: Path):
     return json.loads(path.read_text()) if path.exists() else None
-
-
-def _config(folder: Path):
-    import yaml
-
-    from .config import resolve_config
-
-    raw = yaml.safe_load((folder / "config.yaml").read_text()) or {}
-    for key in ("hpsearch_version", "config_dir"):
-        raw.pop(key, None)
-    return resolve_config(raw, file=folder / "config.yaml")
 
 
 def _metric_goal_space(trials, config):

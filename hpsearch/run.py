@@ -34,41 +34,54 @@ class Outcome:
     best: dict | None
 
 
-def run_search(config: Config, *, runs_dir="runs", force: bool = False, progress=None) -> Outcome:
+def run_search(config: Config, *, runs_dir="runs", force: bool = False, progress=None, on_epoch=None) -> Outcome:
     """Run the search `config` describes into runs_dir/NAME (refused if it exists, unless
-    `force`). `progress(result, best, done, total)` is called after each trial."""
+    `force`). `progress(result, best, done, total)` is called after each trial, and in panda
+    mode `on_epoch(task, model, record)` after each epoch."""
     data = _prepare(config)
     client = _client(config)
     run = RunDir.create(Path(runs_dir) / config.name, force=force)
     try:
         base = str(config.file.parent.resolve()) if config.file else None
         run.write_config({"hpsearch_version": __version__, "config_dir": base, **_portable(config.to_dict(), base)})
-        return _execute(config, run, [], data, client, progress)
+        return _execute(config, run, [], data, client, progress, on_epoch)
     finally:
         run.unlock()
         if client is not None:
             client.close()
 
 
-def resume_search(path, *, progress=None) -> Outcome:
-    """Continue the search in run directory `path`: only the trials missing from trials.csv
-    run, and the finished tables equal those of an uninterrupted run."""
+def load_run_config(run: RunDir) -> Config:
+    """The resolved config a run was started with."""
     import yaml
 
-    run = RunDir.open(path)
     raw = yaml.safe_load(run.config_yaml.read_text()) or {}
     base = raw.get("config_dir")
     for key in META_KEYS:
         raw.pop(key, None)
     config = resolve_config(raw, file=run.config_yaml)
     config.file = Path(base, "config.yaml") if base else None
+    return config
+
+
+def resume_search(path, *, progress=None, on_epoch=None) -> Outcome:
+    """Continue the search in run directory `path`: only the trials missing from trials.csv
+    run (in panda mode, the unfinished one from its last checkpoint), and the finished tables
+    equal those of an uninterrupted run."""
+    from .panda import prepare_rollback
+
+    run = RunDir.open(path)
+    config = load_run_config(run)
     data = _prepare(config)
     client = _client(config)
     run.lock()
     try:
+        panda = _is_panda(config)
+        rollback = prepare_rollback(run) if panda else None
         done = [result_from_row(row, config) for row in run.read_rows()]
-        run.keep_curves_of({d["trial"] for d in done})
-        return _execute(config, run, done, data, client, progress)
+        if not panda:  # panda keeps the finished epochs of its unfinished trial
+            run.keep_curves_of({d["trial"] for d in done})
+        return _execute(config, run, done, data, client, progress, on_epoch, rollback)
     finally:
         run.unlock()
         if client is not None:
@@ -102,13 +115,23 @@ def _client(config: Config):
     return None
 
 
-def _execute(config: Config, run: RunDir, done: list, data, client, progress) -> Outcome:
+def _is_panda(config: Config) -> bool:
+    """Panda babysitting needs the built-in network; a custom objective just runs in turn."""
+    return config.search["mode"] == "panda" and config.objective is None
+
+
+def _execute(config: Config, run: RunDir, done: list, data, client, progress, on_epoch=None,
+             rollback=None) -> Outcome:
+    from .panda import PandaRunner
+
     s = config.search
     base = str(config.file.parent) if config.file else None
     spec = TrialSpec(data=config.data, params=config.params, seed=config.seed, metric=s["metric"],
                      objective=config.objective, base_dir=base, running_dir=str(run.path / ".running"))
     (run.path / ".running").mkdir(exist_ok=True)
-    if s["mode"] == "panda" or (s["backend"] == "loky" and workers_for(s["jobs"]) == 1):
+    if _is_panda(config):
+        evaluate = PandaRunner(config, run, data, rollback, on_epoch)
+    elif s["mode"] == "panda" or (s["backend"] == "loky" and workers_for(s["jobs"]) == 1):
         evaluate = local_evaluate(spec)
     else:
         evaluate = caviar_evaluate(spec, s["jobs"], s["backend"], client)
@@ -122,9 +145,13 @@ def _execute(config: Config, run: RunDir, done: list, data, client, progress) ->
         if progress is not None:
             progress(result, tracker.best, len(tracker.seen), total)
 
-    result = search(config.space, trials=s["trials"], rounds=s["rounds"], keep=s["keep"], goal=s["goal"],
-                    metric=s["metric"], seed=config.seed, method=s["refine"], evaluate=evaluate,
-                    done=done, on_result=on_result, on_round=run.write_rounds)
+    try:
+        result = search(config.space, trials=s["trials"], rounds=s["rounds"], keep=s["keep"], goal=s["goal"],
+                        metric=s["metric"], seed=config.seed, method=s["refine"], evaluate=evaluate,
+                        done=done, on_result=on_result, on_round=run.write_rounds)
+    finally:
+        if hasattr(evaluate, "close"):
+            evaluate.close()
     run.sort_tables()
     best = tracker.finish(data)
     (run.path / ".running").rmdir()  # empty once every trial has finished

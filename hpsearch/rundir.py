@@ -23,7 +23,8 @@ import numpy as np
 from .errors import UserError
 
 BUILTIN_METRICS = ("train_cost", "train_accuracy", "dev_cost", "dev_accuracy")
-CURVE_COLUMNS = ("trial", "epoch", "learning_rate", "train_cost", "dev_cost", "dev_accuracy")
+CURVE_COLUMNS = ("trial", "epoch", "learning_rate", "train_cost", "dev_cost", "dev_accuracy", "abandoned")
+INTERVENTION_COLUMNS = ("time", "trial", "epoch", "change")
 
 
 def atomic_write(path: Path, data: bytes | str):
@@ -70,6 +71,10 @@ class RunDir:
         self.best_json = self.path / "best.json"
         self.best_npz = self.path / "best.npz"
         self.config_yaml = self.path / "config.yaml"
+        self.interventions_csv = self.path / "interventions.csv"
+        self.checkpoints = self.path / "checkpoints"
+        self.nudges = self.path / "nudges"
+        self.rollback_json = self.path / "rollback.json"
         self.lock_file = self.path / ".lock"
         self._locked = False
 
@@ -142,9 +147,18 @@ class RunDir:
         """Append one finished trial: its epochs to curves.csv, then its row to trials.csv,
         each flushed and fsynced before the next, so a row never exists without its curve."""
         if curve:
-            lines = "".join(_csv_line([row["trial"], *(r.get(c) for c in CURVE_COLUMNS[1:])]) for r in curve)
-            _append(self.curves_csv, lines)
+            self.append_curve(row["trial"], curve)
         _append(self.trials_csv, _csv_line([row.get(c) for c in self.columns]))
+
+    def append_curve(self, trial: int, records: list[dict]):
+        """Append epochs of a trial to curves.csv (panda mode writes each as it ends)."""
+        _append(self.curves_csv, "".join(
+            _csv_line([trial, *(r.get(c) for c in CURVE_COLUMNS[1:-1]), 0]) for r in records))
+
+    def log_intervention(self, time: str, trial: int, epoch: int, change: str):
+        if not self.interventions_csv.exists():
+            atomic_write(self.interventions_csv, _csv_line(INTERVENTION_COLUMNS))
+        _append(self.interventions_csv, _csv_line([time, trial, epoch, change]))
 
     def write_rounds(self, regions: list[dict]):
         atomic_write(self.rounds_json, json.dumps(regions, indent=2, default=_jsonable))
@@ -168,14 +182,29 @@ class RunDir:
 
     def keep_curves_of(self, trials: set):
         """Drop curve rows of trials that have no row in trials.csv (they will run again)."""
+        self.rewrite_curves(lambda r: int(r[0]) in trials)
+
+    def rewrite_curves(self, keep, mark=None):
+        """Rewrite curves.csv (atomically) keeping rows where keep(row) and, where mark(row),
+        setting the row's `abandoned` mark."""
         if not self.curves_csv.exists():
             return
         repair_last_line(self.curves_csv)
         with open(self.curves_csv, newline="") as f:
             rows = list(csv.reader(f))
-        kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) in trials]
-        if len(kept) != len(rows):
-            atomic_write(self.curves_csv, "".join(_csv_line(r) for r in kept))
+        body = [r for r in rows[1:] if r and keep(r)]
+        if mark is not None:
+            body = [r[:-1] + ["1"] if mark(r) else r for r in body]
+        if body != rows[1:]:
+            atomic_write(self.curves_csv, "".join(_csv_line(r) for r in [rows[0], *body]))
+
+    def drop_trial(self, trial: int):
+        """Take a trial's row out of trials.csv (a rollback reopens the trial)."""
+        self.read_rows()  # repairs a half-written last line first
+        with open(self.trials_csv, newline="") as f:
+            rows = list(csv.reader(f))
+        kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) != trial]
+        atomic_write(self.trials_csv, "".join(_csv_line(r) for r in kept))
 
     def sort_tables(self):
         """Rewrite both tables ordered by trial (then epoch), once a search is complete, so the

@@ -44,7 +44,8 @@ def test_run_writes_the_run_directory(write, tmp_path):
                              "train_accuracy", "dev_cost", "dev_accuracy", "epochs", "seconds", "seed", "error"]
     curves = table(run / "curves.csv")
     assert len(curves) == 8 * 3 and list(curves[0]) == ["trial", "epoch", "learning_rate", "train_cost",
-                                                        "dev_cost", "dev_accuracy"]
+                                                        "dev_cost", "dev_accuracy", "abandoned"]
+    assert {c["abandoned"] for c in curves} == {"0"}
     rounds = json.loads((run / "rounds.json").read_text())
     assert [r["round"] for r in rounds] == [1, 2] and rounds[1]["top_trials"]
     best = json.loads((run / "best.json").read_text())

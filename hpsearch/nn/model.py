@@ -164,6 +164,10 @@ class MLP:
                  "history": np.array(json.dumps(self.history))}
         state.update({f"buffer.{k}": v.copy() for k, v in self.net.buffers.items()})
         state.update({f"opt.{k}": np.array(v, copy=True) for k, v in self.opt_state.items()})
+        if self._best is not None:  # early stopping's best epoch so far
+            accuracy, epoch, flat, buffers = self._best
+            state.update({"best.accuracy": np.array(accuracy), "best.epoch": np.array(epoch), "best.flat": flat.copy()})
+            state.update({f"best.buffer.{k}": v.copy() for k, v in buffers.items()})
         return state
 
     def load_state_dict(self, state) -> "MLP":
@@ -178,4 +182,8 @@ class MLP:
         self.stopped_early = bool(state["stopped_early"])
         self.hp = json.loads(str(state["hp"]))
         self.history = json.loads(str(state["history"]))
+        self._best = None
+        if "best.flat" in state:
+            self._best = (float(state["best.accuracy"]), int(state["best.epoch"]), np.array(state["best.flat"]),
+                          {k: np.array(state[f"best.buffer.{k}"]) for k in self.net.buffers})
         return self

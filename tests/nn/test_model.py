@@ -83,6 +83,17 @@ def test_state_dict_continues_training_bit_exactly(moons):
     assert resumed.history == full.history
 
 
+def test_state_dict_keeps_early_stopping_exact(moons):
+    hp = dict(epochs=40, patience=4, learning_rate=0.05)
+    full = MLP(hp, seed=3).fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
+    half = MLP({**hp, "epochs": 6}, seed=3).fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
+    resumed = MLP(hp, seed=3).build(moons.n_features, moons.n_classes).load_state_dict(half.state_dict())
+    resumed.hp["epochs"] = 40
+    resumed.fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
+    assert resumed.history == full.history and resumed.stopped_early == full.stopped_early
+    np.testing.assert_array_equal(resumed.net.flat, full.net.flat)
+
+
 def test_cost_and_grads_api_is_keyed_like_params(moons):
     model = MLP(dict(layers=2, hidden_units=5)).build(2, 2)
     cost, grads = model.cost_and_grads(moons.X_train[:20], moons.y_train[:20])
