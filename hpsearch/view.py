@@ -14,15 +14,20 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(values, width: int = 60) -> str:
-    """A one-line chart of the last `width` values (non-finite ones shown as '!')."""
-    values = list(values)[-width:]
+    """A one-line chart of `values`, at most `width` wide (longer series are averaged in equal
+    chunks); non-finite values show as '!'."""
+    values = list(values)
+    first_last = [v for v in values if math.isfinite(v)][:1] + [v for v in values if math.isfinite(v)][-1:]
+    if len(values) > width:
+        chunks = [values[i * len(values) // width : (i + 1) * len(values) // width] for i in range(width)]
+        values = [sum(c) / len(c) for c in chunks]
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return "!" * len(values)
     lo, hi = min(finite), max(finite)
     span = (hi - lo) or 1.0
     line = "".join(BLOCKS[int((v - lo) / span * 7)] if math.isfinite(v) else "!" for v in values)
-    return f"{line}  {finite[0]:.4g} -> {finite[-1]:.4g}"
+    return f"{line}  {first_last[0]:.4g} -> {first_last[-1]:.4g}"
 
 
 class SearchProgress:
