@@ -22,6 +22,7 @@ class Region:
     note: str = ""
     top: list = field(default_factory=list)  # the trials that defined it
     weights: list | None = None  # relative sampling probability of each box; None: equal
+    centres: list | None = None  # per box, the unit coordinates samples concentrate around; None: uniform
 
     def record(self, space: dict) -> dict:
         """A JSON-able description, bounds both in values and in unit coordinates."""
@@ -34,14 +35,15 @@ class Region:
                     out[name] = [space[name].from_unit(bound[0]), space[name].from_unit(bound[1])]
             return out
 
-        return {"note": self.note, "top_trials": list(self.top), "weights": self.weights,
+        return {"note": self.note, "top_trials": list(self.top), "weights": self.weights, "centres": self.centres,
                 "boxes": [values(b) for b in self.boxes],
                 "unit_boxes": [{k: list(v) for k, v in b.items()} for b in self.boxes]}
 
     @classmethod
     def from_record(cls, record: dict) -> "Region":
         boxes = [{k: tuple(v) for k, v in b.items()} for b in record["unit_boxes"]]
-        return cls(boxes, record.get("note", ""), list(record.get("top_trials", [])), record.get("weights"))
+        return cls(boxes, record.get("note", ""), list(record.get("top_trials", [])), record.get("weights"),
+                   record.get("centres"))
 
 
 def whole_space(space: dict, note: str = "the whole space") -> Region:
@@ -51,16 +53,32 @@ def whole_space(space: dict, note: str = "the whole space") -> Region:
 
 def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) -> dict:
     """The configuration of trial `trial` in round `rnd`: a box of the region chosen at random
-    (in proportion to its weight), then each hyperparameter (in sorted order) uniform in that
-    box's unit interval."""
+    (in proportion to its weight), then each hyperparameter (in sorted order) drawn in that
+    box's unit interval: uniformly, or, when the box has a centre, from a normal around it
+    (sigma half the box's reach) truncated to the box."""
     rng = np.random.default_rng([seed, rnd, trial])
     weights = np.ones(len(region.boxes)) if region.weights is None else np.asarray(region.weights, float)
-    box = region.boxes[int(np.searchsorted(np.cumsum(weights / weights.sum()), rng.random(), side="right").clip(max=len(weights) - 1))]
+    cumulative = np.cumsum(weights / weights.sum())
+    index = min(int(np.searchsorted(cumulative, rng.random(), side="right")), len(weights) - 1)
+    box, centre = region.boxes[index], (region.centres[index] if region.centres else None)
     config = {}
     for name in sorted(space):
-        bound, u = box[name], rng.random()
+        bound = box[name]
         if isinstance(space[name], Categorical):
-            config[name] = bound[min(int(u * len(bound)), len(bound) - 1)]
+            config[name] = bound[min(int(rng.random() * len(bound)), len(bound) - 1)]
+        elif centre is None or name not in centre:
+            config[name] = space[name].from_unit(bound[0] + rng.random() * (bound[1] - bound[0]))
         else:
-            config[name] = space[name].from_unit(bound[0] + u * (bound[1] - bound[0]))
+            config[name] = space[name].from_unit(_truncated_normal(rng, centre[name], *bound))
     return config
+
+
+def _truncated_normal(rng, centre: float, lo: float, hi: float, tries: int = 20) -> float:
+    """A draw from N(centre, (reach / 2)^2) inside [lo, hi], reach the larger distance from the
+    centre to a bound; uniform in [lo, hi] if every try falls outside (a box squeezed at an edge)."""
+    sigma = max(centre - lo, hi - centre) / 2
+    for _ in range(tries):
+        x = centre + sigma * rng.standard_normal()
+        if lo <= x <= hi:
+            return x
+    return lo + rng.random() * (hi - lo)

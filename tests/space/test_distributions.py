@@ -85,6 +85,17 @@ def test_samples_stay_inside_a_narrow_region():
         assert 1e-3 <= c["lr"] <= 1e-2 + 1e-12 and c["act"] == "b"
 
 
+def test_a_box_with_a_centre_concentrates_its_samples_there():
+    space = {"lr": Float(1e-4, 1, "log"), "b": Float(0.0, 1.0)}
+    region = Region([{"lr": (0.2, 0.6), "b": (0.0, 0.3)}], centres=[{"lr": 0.4, "b": 0.05}])
+    units = np.array([[space["lr"].to_unit(c["lr"]), c["b"]] for c in
+                      (sample_config(space, region, 0, 2, t) for t in range(4000))])
+    assert units[:, 0].min() >= 0.2 - 1e-9 and units[:, 0].max() <= 0.6 + 1e-9
+    assert units[:, 1].min() >= 0.0 and units[:, 1].max() <= 0.3
+    assert abs(np.median(units[:, 0]) - 0.4) < 0.01 and np.mean(np.abs(units[:, 0] - 0.4) < 0.1) > 0.6
+    assert np.mean(units[:, 1] < 0.1) > 0.5  # pulled toward the centre near the lower edge
+
+
 @pytest.mark.parametrize("entry,message", [
     ({"low": 1, "high": 1}, "`low < high` must hold, got low=1, high=1"),
     ({"low": 0, "high": 1, "scale": "log"}, "`low > 0` must hold for scale log, got low=0"),
