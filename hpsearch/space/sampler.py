@@ -39,12 +39,6 @@ class Region:
                 "boxes": [values(b) for b in self.boxes],
                 "unit_boxes": [{k: list(v) for k, v in b.items()} for b in self.boxes]}
 
-    @classmethod
-    def from_record(cls, record: dict) -> "Region":
-        boxes = [{k: tuple(v) for k, v in b.items()} for b in record["unit_boxes"]]
-        return cls(boxes, record.get("note", ""), list(record.get("top_trials", [])), record.get("weights"),
-                   record.get("centres"))
-
 
 def whole_space(space: dict, note: str = "the whole space") -> Region:
     box = {name: tuple(d.values) if isinstance(d, Categorical) else (0.0, 1.0) for name, d in space.items()}
