@@ -7,6 +7,7 @@ escapes is a bug and exits with code 1.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -321,6 +322,10 @@ def emit_rows(rows: list[dict], fmt: str, title: str = ""):
 
 
 def _fmt(value) -> str:
+    if isinstance(value, float) and 0 < 1 - value < 0.1:
+        # A beta near 1: what matters is 1 - beta, so show it to 4 significant digits.
+        decimals = 3 - math.floor(math.log10(1 - value))
+        return f"{value:.{decimals}f}".rstrip("0")
     if isinstance(value, float):
         return f"{value:.4g}"
     return "" if value is None else str(value)
