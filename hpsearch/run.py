@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -126,15 +127,17 @@ def _execute(config: Config, run: RunDir, done: list, data, client, progress, on
 
     s = config.search
     base = str(config.file.parent) if config.file else None
+    markers = run.path / ".running"  # which worker runs which trial; stale after a kill
+    shutil.rmtree(markers, ignore_errors=True)
     spec = TrialSpec(data=config.data, params=config.params, seed=config.seed, metric=s["metric"],
-                     objective=config.objective, base_dir=base, running_dir=str(run.path / ".running"))
-    (run.path / ".running").mkdir(exist_ok=True)
+                     objective=config.objective, base_dir=base)
     if _is_panda(config):
         evaluate = PandaRunner(config, run, data, rollback, on_epoch)
     elif s["mode"] == "panda" or (s["backend"] == "loky" and workers_for(s["jobs"]) == 1):
         evaluate = local_evaluate(spec)
     else:
-        evaluate = caviar_evaluate(spec, s["jobs"], s["backend"], client)
+        markers.mkdir()
+        evaluate = caviar_evaluate(replace(spec, running_dir=str(markers)), s["jobs"], s["backend"], client)
     run.start_tables(trial_columns(list(config.space), s["metric"], config.objective is None))
     tracker = BestTracker(config, run, done)
     total = s["trials"] * s["rounds"]
@@ -154,7 +157,7 @@ def _execute(config: Config, run: RunDir, done: list, data, client, progress, on
             evaluate.close()
     run.sort_tables()
     best = tracker.finish(data)
-    (run.path / ".running").rmdir()  # empty once every trial has finished
+    shutil.rmtree(markers, ignore_errors=True)
     return Outcome(run, result, best)
 
 

@@ -34,7 +34,7 @@ def workers_for(jobs: int) -> int:
 
 
 def local_evaluate(spec: TrialSpec):
-    spec = replace(spec, blas_threads=None)
+    spec = replace(spec, blas_threads=None, running_dir=None)  # in process: every core to BLAS
 
     def evaluate(tasks):
         for task in tasks:

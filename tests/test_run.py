@@ -259,3 +259,13 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
     assert proc.returncode == 130
     assert b"hpsearch resume runs/slow" in err and b"Traceback" not in err
     assert not (tmp_path / "runs" / "slow" / ".lock").exists()
+
+
+def test_a_stale_trial_marker_left_by_a_killed_run_does_not_break_resume(write, tmp_path):
+    config = load_config(write("small.yaml", SMALL), ["search.jobs=1"])
+    run_search(config, runs_dir=tmp_path)
+    markers = tmp_path / "small" / ".running"
+    markers.mkdir()
+    (markers / "5").write_text("999999")  # what kill -9 mid-trial leaves behind
+    resume_search(tmp_path / "small")
+    assert not markers.exists()
