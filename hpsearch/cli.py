@@ -170,15 +170,9 @@ def rollback(run_dir, trial, epoch, overrides):
 
 
 def _pairs(overrides) -> dict:
-    import yaml
+    from .config import parse_override
 
-    out = {}
-    for item in overrides:
-        if "=" not in item:
-            raise UserError(f"'{item}' has no '='", key="--set", fix="write --set KEY=VALUE, such as --set keep_prob=0.8")
-        key, text = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(text)
-    return out
+    return dict(parse_override(item) for item in overrides)
 
 
 FORMAT = click.Choice(["table", "csv", "json"])

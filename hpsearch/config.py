@@ -96,20 +96,25 @@ def read_yaml(path) -> dict:
     return raw
 
 
+def parse_override(item: str) -> tuple[str, object]:
+    """`KEY=VALUE` as (key, value), the value read as YAML (a string if it is not YAML)."""
+    if "=" not in item:
+        raise UserError(f"'{item}' has no '='", key="--set", fix="write --set KEY=VALUE, such as --set search.trials=50")
+    key, text = item.split("=", 1)
+    try:
+        value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        value = text
+    return key.strip(), value
+
+
 def apply_overrides(raw: dict, overrides, file=None) -> dict:
     """`--set KEY=VALUE` pairs applied to the raw config. Dotted keys reach inside sections
     (search.trials=50, space.learning_rate.high=0.1); a bare hyperparameter name
     (learning_rate=0.01) fixes it in params and takes it out of the space. Values are YAML."""
     raw = _deepcopy(raw)
     for item in overrides or ():
-        if "=" not in item:
-            raise UserError(f"'{item}' has no '='", key="--set", fix="write --set KEY=VALUE, such as --set search.trials=50")
-        key, text = item.split("=", 1)
-        key = key.strip()
-        try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError:
-            value = text
+        key, value = parse_override(item)
         parts = key.split(".")
         if len(parts) == 1 and key not in TOP_KEYS:
             if key in PARAMS or key in (raw.get("params") or {}) or key in (raw.get("space") or {}):
