@@ -162,7 +162,7 @@ def test_rollback_resumes_from_the_chosen_epoch_with_new_values(tmp_path):
     (["nudge", "RUN", "--set", "batch_norm=false"], "batch_norm cannot change mid-training"),
     (["nudge", "RUN"], "give either --lr-factor or --set"),
     (["nudge", "RUN", "--set", "keep_prob=2"], "keep_prob: 2 is out of range"),
-    (["nudge", "RUN", "--set", "keep_prob=["], "keep_prob: '[' is out of range"),
+    (["nudge", "RUN", "--set", "keep_prob=["], "keep_prob: expected a number, got '['"),
     (["nudge", "RUN", "--set", "keep_prob"], "'keep_prob' has no '='"),
     (["rollback", "RUN", "--trial", "9", "--epoch", "1"], "trial 9 has no checkpoints"),
     (["rollback", "RUN", "--trial", "0", "--epoch", "1"], "trial 0 has no checkpoint of epoch 1; epochs kept:"),
