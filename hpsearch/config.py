@@ -6,6 +6,7 @@ key, the value and the fix. Nothing here writes anything.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +113,7 @@ def apply_overrides(raw: dict, overrides, file=None) -> dict:
     """`--set KEY=VALUE` pairs applied to the raw config. Dotted keys reach inside sections
     (search.trials=50, space.learning_rate.high=0.1); a bare hyperparameter name
     (learning_rate=0.01) fixes it in params and takes it out of the space. Values are YAML."""
-    raw = _deepcopy(raw)
+    raw = copy.deepcopy(raw)
     for item in overrides or ():
         key, value = parse_override(item)
         parts = key.split(".")
@@ -134,14 +135,6 @@ def apply_overrides(raw: dict, overrides, file=None) -> dict:
             node = node[part]
         node[parts[-1]] = value
     return raw
-
-
-def _deepcopy(x):
-    if isinstance(x, dict):
-        return {k: _deepcopy(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_deepcopy(v) for v in x]
-    return x
 
 
 def _numbers(x):
