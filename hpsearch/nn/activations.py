@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from .jit import kernel
+
 LEAKY_SLOPE = 0.01
 
 
@@ -24,23 +26,53 @@ class Activation:
 
 
 def _relu(z):
-    # Multiplying by the mask is faster than np.maximum (which also checks for NaN).
-    return np.multiply(z, z > 0, out=z)
+    _relu_kernel(z.reshape(-1))
+    return z
 
 
 def _relu_back(da, a):
-    da *= a > 0
+    _relu_back_kernel(da.reshape(-1), a.reshape(-1))
     return da
 
 
 def _leaky(z):
-    # For a slope below 1, max(z, slope * z) is z where z > 0 and slope * z elsewhere.
-    return np.maximum(z, LEAKY_SLOPE * z, out=z)
+    _leaky_kernel(z.reshape(-1), z.dtype.type(LEAKY_SLOPE))
+    return z
 
 
 def _leaky_back(da, a):
-    da *= np.where(a > 0, 1.0, LEAKY_SLOPE).astype(da.dtype, copy=False)
+    _leaky_back_kernel(da.reshape(-1), a.reshape(-1), da.dtype.type(LEAKY_SLOPE))
     return da
+
+
+# relu and leaky_relu are one compiled pass each (NumPy needs two: the mask, then the product);
+# NaN stays NaN, so a diverging run is still seen. tanh and sigmoid use NumPy's vectorised tanh.
+@kernel
+def _relu_kernel(z):
+    for i in range(z.shape[0]):
+        if z[i] < 0:
+            z[i] = 0
+
+
+@kernel
+def _relu_back_kernel(da, a):
+    for i in range(da.shape[0]):
+        if not a[i] > 0:
+            da[i] = 0
+
+
+@kernel
+def _leaky_kernel(z, slope):
+    for i in range(z.shape[0]):
+        if z[i] < 0:
+            z[i] *= slope
+
+
+@kernel
+def _leaky_back_kernel(da, a, slope):
+    for i in range(da.shape[0]):
+        if not a[i] > 0:
+            da[i] *= slope
 
 
 def _tanh(z):

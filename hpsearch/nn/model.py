@@ -53,7 +53,6 @@ class MLP:
         self.net = Network(n_features, n_classes, self.hp, np.random.default_rng(init_seq), self.dtype)
         self.rng = np.random.default_rng(train_seq)
         self.opt_state = OPTIMIZERS[self.hp["optimizer"]].init(self.net.flat)
-        self.scratch = np.empty_like(self.net.flat)
         self._best = None
         return self
 
@@ -104,7 +103,7 @@ class MLP:
                 total = float("nan") if math.isnan(cost) else math.inf
                 break
             total += cost * xb.shape[0]
-            step(net.flat, net.grad_flat, self.opt_state, lr, hp, self.scratch)
+            step(net.flat, net.grad_flat, self.opt_state, lr, hp)
         self.epoch += 1
         record = {"epoch": self.epoch, "learning_rate": lr,
                   "train_cost": total / m if self.status == "ok" else total,

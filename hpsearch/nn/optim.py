@@ -1,15 +1,11 @@
 """Optimisers acting in place on the packed parameter vector.
 
 Every optimiser has the same contract: `state = init(w)` makes its state (arrays shaped like `w`
-plus the step count `t`), and `step(w, dw, state, lr, hp, scratch)` updates `w` and `state` in
-place, using `scratch` (an array like `w`) to avoid allocating on the hot path. Because all
-parameters (weights, biases, gamma, beta) live in one vector, one call updates the whole network.
-
-Moving averages are stored unnormalised: the course's m = beta m + (1 - beta) dw is kept as
-M = m / (1 - beta), updated as M = beta M + dw, and the factor (1 - beta) is folded into the
-step size. That is the same update with one pass fewer over the vector per average (two for
-Adam), which matters: the optimiser is the largest cost after the matrix products. If a beta
-is changed mid-training, the stored average is rescaled once so m itself is continuous.
+plus the step count `t`), and `step(w, dw, state, lr, hp)` updates `w` and `state` in place.
+Because all parameters (weights, biases, gamma, beta) live in one vector, one call updates the
+whole network, and each update is one compiled loop over that vector: one pass over memory
+where NumPy would make one per operation (ten for Adam). The state holds the course's moving
+averages as they are, so a beta changed mid-training simply applies from the next step.
 """
 
 from __future__ import annotations
@@ -20,81 +16,91 @@ from typing import Callable
 
 import numpy as np
 
+from .jit import kernel
+
 
 @dataclass(frozen=True)
 class Optimizer:
-    slots: dict  # state array name -> the hyperparameter that is its averaging beta
+    slots: tuple  # names of the state arrays shaped like w
     step: Callable
 
     def init(self, w: np.ndarray) -> dict:
         state = {slot: np.zeros_like(w) for slot in self.slots}
-        state.update({f"{slot}_weight": np.zeros((), np.float64) for slot in self.slots})
         state["t"] = np.zeros((), dtype=np.int64)
         return state
 
 
-def _average(state, slot, x, beta, squared=False, scratch=None):
-    """M <- beta M + x (or x^2), with M = m / (1 - beta). Returns 1 - beta, the factor that
-    turns M back into the course's average m."""
-    avg, weight = state[slot], 1.0 - beta
-    old = float(state[f"{slot}_weight"])
-    if old and old != weight:  # beta was changed mid-training: keep m = weight * M continuous
-        avg *= old / weight
-    state[f"{slot}_weight"][...] = weight
-    avg *= beta
-    if squared:
-        np.multiply(x, x, out=scratch)
-        x = scratch
-    avg += x
-    return weight
+@kernel
+def _gd_kernel(w, dw, lr):
+    for i in range(w.shape[0]):
+        w[i] -= lr * dw[i]
 
 
-def _gd(w, dw, state, lr, hp, scratch):
+@kernel
+def _momentum_kernel(w, dw, v, beta, rest, lr):
+    for i in range(w.shape[0]):
+        vi = beta * v[i] + rest * dw[i]
+        v[i] = vi
+        w[i] -= lr * vi
+
+
+@kernel
+def _rmsprop_kernel(w, dw, s, beta, rest, lr, eps):
+    for i in range(w.shape[0]):
+        g = dw[i]
+        si = beta * s[i] + rest * g * g
+        s[i] = si
+        w[i] -= lr * g / (math.sqrt(si) + eps)
+
+
+@kernel
+def _adam_kernel(w, dw, m, v, beta1, rest1, beta2, rest2, step, eps):
+    # rest = 1 - beta, given in the arrays' dtype (a literal 1 would turn float32 into float64)
+    for i in range(w.shape[0]):
+        g = dw[i]
+        mi = beta1 * m[i] + rest1 * g
+        vi = beta2 * v[i] + rest2 * g * g
+        m[i] = mi
+        v[i] = vi
+        w[i] -= step * mi / (math.sqrt(vi) + eps)
+
+
+def _gd(w, dw, state, lr, hp):
+    # w -= lr dw
     state["t"] += 1
-    np.multiply(dw, lr, out=scratch)
-    w -= scratch
+    _gd_kernel(w, dw, w.dtype.type(lr))
 
 
-def _momentum(w, dw, state, lr, hp, scratch):
+def _momentum(w, dw, state, lr, hp):
     # v = beta v + (1 - beta) dw ; w -= lr v
     state["t"] += 1
-    a = _average(state, "v", dw, hp["beta"])
-    np.multiply(state["v"], lr * a, out=scratch)
-    w -= scratch
+    cast = w.dtype.type
+    _momentum_kernel(w, dw, state["v"], cast(hp["beta"]), cast(1 - hp["beta"]), cast(lr))
 
 
-def _rmsprop(w, dw, state, lr, hp, scratch):
+def _rmsprop(w, dw, state, lr, hp):
     # s = beta s + (1 - beta) dw^2 ; w -= lr dw / (sqrt(s) + eps)
-    #   = lr / sqrt(a) * dw / (sqrt(S) + eps / sqrt(a)) with s = a S
     state["t"] += 1
-    root = math.sqrt(_average(state, "s", dw, hp["beta"], squared=True, scratch=scratch))
-    np.sqrt(state["s"], out=scratch)
-    scratch += hp["epsilon"] / root
-    np.divide(dw, scratch, out=scratch)
-    scratch *= lr / root
-    w -= scratch
+    cast = w.dtype.type
+    _rmsprop_kernel(w, dw, state["s"], cast(hp["beta"]), cast(1 - hp["beta"]), cast(lr),
+                    cast(hp["epsilon"]))
 
 
-def _adam(w, dw, state, lr, hp, scratch):
+def _adam(w, dw, state, lr, hp):
     # m = b1 m + (1 - b1) dw ; v = b2 v + (1 - b2) dw^2 ; w -= lr m_hat / (sqrt(v_hat) + eps)
-    # with m_hat = m / c1, v_hat = v / c2, c1 = 1 - b1^t, c2 = 1 - b2^t. With m = a1 M and
-    # v = a2 V, this is w -= k M / (sqrt(V) + eps / r) with r = sqrt(a2 / c2), k = lr a1 / (c1 r).
+    # with m_hat = m / c1, v_hat = v / c2, c1 = 1 - b1^t, c2 = 1 - b2^t; the bias corrections
+    # are folded into two scalars: w -= (lr sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2)).
     state["t"] += 1
-    t = int(state["t"])
+    t, cast = int(state["t"]), w.dtype.type
     b1, b2 = hp["beta1"], hp["beta2"]
-    a1 = _average(state, "m", dw, b1)
-    a2 = _average(state, "v", dw, b2, squared=True, scratch=scratch)
-    r = math.sqrt(a2 / (1.0 - b2**t))
-    np.sqrt(state["v"], out=scratch)
-    scratch += hp["epsilon"] / r
-    np.divide(state["m"], scratch, out=scratch)
-    scratch *= lr * a1 / ((1.0 - b1**t) * r)
-    w -= scratch
+    root_c2 = math.sqrt(1.0 - b2**t)
+    _adam_kernel(w, dw, state["m"], state["v"], cast(b1), cast(1 - b1), cast(b2), cast(1 - b2),
+                 cast(lr * root_c2 / (1.0 - b1**t)), cast(hp["epsilon"] * root_c2))
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
-    "gd": Optimizer({}, _gd),
-    "momentum": Optimizer({"v": "beta"}, _momentum),
-    "rmsprop": Optimizer({"s": "beta"}, _rmsprop),
-    "adam": Optimizer({"m": "beta1", "v": "beta2"}, _adam),
+    "gd": Optimizer((), _gd),
+    "momentum": Optimizer(("v",), _momentum),
+    "rmsprop": Optimizer(("s",), _rmsprop),
+    "adam": Optimizer(("m", "v"), _adam),
 }

@@ -14,9 +14,8 @@ HP = {"beta": 0.8, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8}
 def run(name, w0, grads, lr, hps=None):
     w = w0.copy()
     state = OPTIMIZERS[name].init(w)
-    scratch = np.empty_like(w)
     for i, g in enumerate(grads):
-        OPTIMIZERS[name].step(w, g, state, lr, hps[i] if hps else HP, scratch)
+        OPTIMIZERS[name].step(w, g, state, lr, hps[i] if hps else HP)
     return w, state
 
 
