@@ -1,10 +1,12 @@
 """Panda checkpoints: their cost as a share of epoch time, and the disk they use per trial.
 
-For a digits-shaped and an MNIST-shaped model (2 hidden layers, batch norm, Adam, batch 64 and
-256), one epoch is timed, then the checkpoint of that epoch: the part the training thread pays
-(copying the state, sending it to the writer process) and the whole write (serialising,
-writing, fsync, rename), measured to the writer's acknowledgement. Last, the end-to-end
-figure: 10 epochs with a checkpoint after each against 10 without, interleaved.
+Models (batch norm, Adam): digits with the default params (2 x 64 units, batch 64), digits as
+configs/panda.yaml trains it (3 x 128), and an MNIST-shaped one (2 x 256, batch 256). An epoch
+is what hpsearch runs per epoch: a pass over the training set, then the dev set evaluated for
+the learning curve. One epoch is timed, then the checkpoint of that epoch: the part the
+training thread pays (copying the state, sending it to the writer process) and the whole write
+(serialising, writing, fsync, rename), measured to the writer's acknowledgement. Last, the
+end-to-end figure: epochs with a checkpoint after each against as many without, interleaved.
 
     python bench/checkpoint.py [--repeats 5]
 """
@@ -22,7 +24,11 @@ import numpy as np
 from hpsearch.checkpoints import CheckpointStore, CheckpointWriter
 from hpsearch.nn.model import MLP
 
-SHAPES = {"digits": (1_438, 64, 64, 64), "mnist": (60_000, 784, 256, 256)}  # samples, features, hidden, batch
+SHAPES = {  # train and dev samples, features, layers, hidden units, batch
+    "digits": (1_437, 180, 64, 2, 64, 64),
+    "digits-3x128": (1_437, 180, 64, 3, 128, 64),
+    "mnist": (60_000, 10_000, 784, 2, 256, 256),
+}
 
 
 def main():
@@ -30,21 +36,22 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--keep", type=int, default=3)
     args = ap.parse_args()
-    print(f"{'model':<8}{'epoch (s)':>11}{'on thread':>11}{'share':>8}{'whole write':>13}{'share':>8}"
+    print(f"{'model':<14}{'epoch (s)':>11}{'on thread':>11}{'share':>8}{'whole write':>13}{'share':>8}"
           f"{'file (MB)':>11}{'per trial (MB)':>16}")
     slowdowns = []
-    for name, (m, d, hidden, batch) in SHAPES.items():
+    for name, (m, m_dev, d, layers, hidden, batch) in SHAPES.items():
         rng = np.random.default_rng(0)
         X, y = rng.standard_normal((m, d)).astype(np.float32), rng.integers(0, 10, m)
-        model = MLP(dict(layers=2, hidden_units=hidden, batch_size=batch), seed=0).build(d, 10)
-        model.train_epoch(X, y)
+        dev = rng.standard_normal((m_dev, d)).astype(np.float32), rng.integers(0, 10, m_dev)
+        model = MLP(dict(layers=layers, hidden_units=hidden, batch_size=batch), seed=0).build(d, 10)
         with tempfile.TemporaryDirectory() as folder:
             writer = CheckpointWriter()
             store = CheckpointStore(Path(folder), keep=args.keep, writer=writer)
+            model.train_epoch(X, y, dev)
             epochs, handoffs, writes = [], [], []
             for i in range(args.repeats):
                 start = time.perf_counter()
-                model.train_epoch(X, y)
+                model.train_epoch(X, y, dev)
                 epochs.append(time.perf_counter() - start)
                 start = time.perf_counter()
                 store.save({**model.state_dict(), "trial": 0}, model.epoch, None)
@@ -54,14 +61,14 @@ def main():
             size = store.path(model.epoch).stat().st_size / 1e6
             writer.close()
         e, h, w = (statistics.median(v) for v in (epochs, handoffs, writes))
-        print(f"{name:<8}{e:>11.4f}{h * 1e3:>9.2f}ms{h / e:>8.1%}{w * 1e3:>11.2f}ms{w / e:>8.1%}"
+        print(f"{name:<14}{e:>11.4f}{h * 1e3:>9.2f}ms{h / e:>8.1%}{w * 1e3:>11.2f}ms{w / e:>8.1%}"
               f"{size:>11.2f}{size * (args.keep + 1):>16.2f}")
-        slowdowns.append((name, end_to_end(model, X, y, args.keep, 10 if name == "digits" else 3, args.repeats)))
+        slowdowns.append((name, end_to_end(model, X, y, dev, args.keep, 3 if name == "mnist" else 10, args.repeats)))
     for name, ratio in slowdowns:
         print(f"{name}: training with a checkpoint every epoch takes {ratio:.3f}x the time without")
 
 
-def end_to_end(model, X, y, keep, n_epochs, repeats) -> float:
+def end_to_end(model, X, y, dev, keep, n_epochs, repeats) -> float:
     ratios = []
     with tempfile.TemporaryDirectory() as folder:
         writer = CheckpointWriter()
@@ -72,7 +79,7 @@ def end_to_end(model, X, y, keep, n_epochs, repeats) -> float:
                 time.sleep(0.1)
                 start = time.perf_counter()
                 for _ in range(n_epochs):
-                    model.train_epoch(X, y)
+                    model.train_epoch(X, y, dev)
                     if checkpoint:
                         store.save({**model.state_dict(), "trial": 0}, model.epoch, None)
                 store.flush()

@@ -113,6 +113,26 @@ def test_checkpoint_store_keeps_the_last_k_and_the_best(tmp_path):
     assert latest["x"] == 0.1 and str(latest["s"]) == "text"
 
 
+def test_every_array_comes_back_exact_through_the_writer_whatever_its_dtype_and_size(tmp_path):
+    rng = np.random.default_rng(0)
+    states = [{"odd": rng.standard_normal(7).astype(np.float32),  # 28 bytes: the next is padded
+               "history": rng.standard_normal((5, 5)), "ints": np.arange(3, dtype=np.int32),
+               "flags": np.array([True, False]), "empty": np.zeros((0, 5)), "rng": np.array('{"a": 1}'),
+               "epoch": np.array(epoch)} for epoch in (1, 2)]
+    states[1]["big"] = rng.standard_normal(300_000).astype(np.float32)  # more than the pipe holds at once
+    writer = CheckpointWriter()
+    store = CheckpointStore(tmp_path, keep=3, writer=writer)
+    for epoch, state in enumerate(states, start=1):
+        store.save(state, epoch, best_epoch=None)
+    writer.close()
+    for epoch, state in enumerate(states, start=1):
+        back = store.load(epoch)
+        assert back.keys() == state.keys()
+        for key, value in state.items():
+            assert back[key].dtype == value.dtype and back[key].shape == value.shape
+            np.testing.assert_array_equal(back[key], value)
+
+
 def test_a_nudge_while_running_changes_the_learning_rate_from_the_next_epoch(tmp_path):
     (tmp_path / "p.yaml").write_text(textwrap.dedent(PANDA).replace("lr_decay: inverse_time", "lr_decay: none"))
     proc = start(["run", "p.yaml"], tmp_path)
