@@ -26,29 +26,32 @@ class Activation:
 
 
 def _relu(z):
-    _relu_kernel(z.reshape(-1))
+    _relu_kernel(z)
     return z
 
 
 def _relu_back(da, a):
-    _relu_back_kernel(da.reshape(-1), a.reshape(-1))
+    _relu_back_kernel(da, a)
     return da
 
 
 def _leaky(z):
-    _leaky_kernel(z.reshape(-1), z.dtype.type(LEAKY_SLOPE))
+    _leaky_kernel(z, z.dtype.type(LEAKY_SLOPE))
     return z
 
 
 def _leaky_back(da, a):
-    _leaky_back_kernel(da.reshape(-1), a.reshape(-1), da.dtype.type(LEAKY_SLOPE))
+    _leaky_back_kernel(da, a, da.dtype.type(LEAKY_SLOPE))
     return da
 
 
 # relu and leaky_relu are one compiled pass each (NumPy needs two: the mask, then the product);
 # NaN stays NaN, so a diverging run is still seen. tanh and sigmoid use NumPy's vectorised tanh.
+# The arrays are flattened inside the kernel: Numba refuses to reshape one that is not
+# contiguous, where a reshape outside would quietly work on a copy.
 @kernel
 def _relu_kernel(z):
+    z = z.reshape(-1)
     for i in range(z.shape[0]):
         if z[i] < 0:
             z[i] = 0
@@ -56,6 +59,7 @@ def _relu_kernel(z):
 
 @kernel
 def _relu_back_kernel(da, a):
+    da, a = da.reshape(-1), a.reshape(-1)
     for i in range(da.shape[0]):
         if not a[i] > 0:
             da[i] = 0
@@ -63,6 +67,7 @@ def _relu_back_kernel(da, a):
 
 @kernel
 def _leaky_kernel(z, slope):
+    z = z.reshape(-1)
     for i in range(z.shape[0]):
         if z[i] < 0:
             z[i] *= slope
@@ -70,6 +75,7 @@ def _leaky_kernel(z, slope):
 
 @kernel
 def _leaky_back_kernel(da, a, slope):
+    da, a = da.reshape(-1), a.reshape(-1)
     for i in range(da.shape[0]):
         if not a[i] > 0:
             da[i] *= slope

@@ -37,9 +37,8 @@ def batchnorm_forward(z, gamma, beta):
     Returns out = gamma * z_c / sqrt(var + eps) + beta, mu (M,), var (M,) and the cache
     (z_c, inv_std, scale) with scale = gamma * inv_std, so the normalised z_hat = z_c * inv_std
     never needs a pass of its own. Three passes over z, in one compiled loop."""
-    n, m = z.shape
     out = np.empty_like(z)
-    mu, var, inv_std, scale = (np.empty(m, z.dtype) for _ in range(4))
+    mu, var, inv_std, scale = (np.empty(z.shape[1], z.dtype) for _ in range(4))
     _batchnorm_forward(z, gamma, beta, z.dtype.type(BN_EPS), out, mu, var, inv_std, scale)
     return out, mu, var, (z, inv_std, scale)
 
