@@ -114,9 +114,10 @@ def main():
     ap.add_argument("--trials", type=int, default=20, help="trials per round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-tpe", action="store_true")
+    ap.add_argument("--methods", default="boxes,box,random", help="hpsearch's methods to compare (random: one round)")
     args = ap.parse_args()
     budget = args.trials * args.rounds
-    methods = ["boxes", "box", "random"] + ([] if args.no_tpe else ["tpe"])
+    methods = args.methods.split(",") + ([] if args.no_tpe else ["tpe"])
     print(f"median regret over {args.seeds} seeds at {budget} trials ({args.rounds} rounds of {args.trials})")
     print(f"{'objective':<10}" + "".join(f"{m:>12}" for m in methods))
     for name, (objective, space, optimum) in OBJECTIVES.items():

@@ -143,7 +143,7 @@ class PandaRunner:
 
             def after_epoch(m, record):
                 self.run.append_curve(task.trial, [record])
-                store.save({**m.state_dict(), "trial": task.trial}, m.epoch, self._best_epoch(m))
+                store.save({**m.state_dict(copy=False), "trial": task.trial}, m.epoch, self._best_epoch(m))
                 if self.on_epoch is not None:
                     self.on_epoch(task, m, record)
                 self._apply_nudges(m, task.trial)

@@ -44,6 +44,7 @@ class MLP:
         self.seed, self.dtype = seed, np.dtype(dtype)
         self.net: Network | None = None
         self.history: list[dict] = []
+        self._rows = np.zeros((16, len(HISTORY)))  # the history as numbers, for checkpoints
         self.epoch = 0
         self.status = "ok"
         self.stopped_early = False
@@ -115,8 +116,16 @@ class MLP:
             if not math.isfinite(record["dev_cost"]):
                 self.status = "diverged"
             self._early_stopping(record)
-        self.history.append(record)
+        self._remember(record)
         return record
+
+    def _remember(self, record: dict):
+        """Append an epoch's record to `history`, and as a row of numbers to `_rows` (which
+        doubles when full), so a checkpoint copies the history instead of converting it."""
+        self.history.append(record)
+        if len(self.history) > len(self._rows):
+            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+        self._rows[len(self.history) - 1] = itemgetter(*HISTORY)(record)
 
     def _early_stopping(self, record):
         """Keep the best epoch's weights; after `patience` epochs without a better dev
@@ -155,26 +164,23 @@ class MLP:
         return cost, {k: v.copy() for k, v in grads.items()}
 
     # -- checkpoints -------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Everything needed to continue training bit-exactly, as arrays (for np.savez)."""
-        state = {"flat": self.net.flat.copy(),
+    def state_dict(self, copy: bool = True) -> dict[str, np.ndarray]:
+        """Everything needed to continue training bit-exactly, as arrays (for np.savez); with
+        copy=False the arrays are the model's own, to be copied before training goes on."""
+        take = np.array if copy else np.asarray
+        state = {"flat": take(self.net.flat),
                  "epoch": np.array(self.epoch), "status": np.array(self.status),
                  "stopped_early": np.array(self.stopped_early),
                  "rng": np.array(json.dumps(self.rng.bit_generator.state)),
                  "hp": np.array(json.dumps(self.hp)),
-                 "history": self._history_array()}
-        state.update({f"buffer.{k}": v.copy() for k, v in self.net.buffers.items()})
-        state.update({f"opt.{k}": np.array(v, copy=True) for k, v in self.opt_state.items()})
+                 "history": take(self._rows[: len(self.history)])}
+        state.update({f"buffer.{k}": take(v) for k, v in self.net.buffers.items()})
+        state.update({f"opt.{k}": take(v) for k, v in self.opt_state.items()})
         if self._best is not None:  # early stopping's best epoch so far
             accuracy, epoch, flat, buffers = self._best
-            state.update({"best.accuracy": np.array(accuracy), "best.epoch": np.array(epoch), "best.flat": flat.copy()})
-            state.update({f"best.buffer.{k}": v.copy() for k, v in buffers.items()})
+            state.update({"best.accuracy": np.array(accuracy), "best.epoch": np.array(epoch), "best.flat": take(flat)})
+            state.update({f"best.buffer.{k}": take(v) for k, v in buffers.items()})
         return state
-
-    def _history_array(self) -> np.ndarray:
-        """The history as an (epochs, len(HISTORY)) float64 array: exact, and far cheaper to
-        save every epoch than text."""
-        return np.array(list(map(itemgetter(*HISTORY), self.history)), np.float64).reshape(-1, len(HISTORY))
 
     def load_state_dict(self, state) -> "MLP":
         """Restore what `state_dict` saved into a model built with the same architecture."""
@@ -187,7 +193,9 @@ class MLP:
         self.epoch, self.status = int(state["epoch"]), str(state["status"])
         self.stopped_early = bool(state["stopped_early"])
         self.hp = json.loads(str(state["hp"]))
-        self.history = [dict(zip(HISTORY, row.tolist()), epoch=int(row[0])) for row in state["history"]]
+        self.history = []
+        for row in state["history"]:
+            self._remember(dict(zip(HISTORY, row.tolist()), epoch=int(row[0])))
         self._best = None
         if "best.flat" in state:
             self._best = (float(state["best.accuracy"]), int(state["best.epoch"]), np.array(state["best.flat"]),
