@@ -1,9 +1,10 @@
 """Epoch time of hpsearch's NumPy MLP against PyTorch-CPU, side by side in one run.
 
 Same architecture and data for both: 2 hidden layers with batch norm and ReLU, Adam, batch
-256, float32, 10 classes, shuffled mini-batches. Each repetition times one epoch of each,
-interleaved (with a pause between the two, so neither library's spinning idle threads slow
-the other), after a warm-up epoch. The machine may be shared and noisy: the ratio reported is
+256, float32, 10 classes, shuffled mini-batches. Each repetition times an epoch of each (as many
+epochs in a row as last a quarter of a second, for the small model), interleaved, with a pause
+between the two so neither library's spinning idle threads slow the other, after a warm-up
+epoch. The machine may be shared and noisy: the ratio reported is
 the median of the per-repetition ratios (adjacent runs see the same conditions), with its
 interquartile range.
 
@@ -14,6 +15,7 @@ interquartile range.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 
@@ -27,6 +29,7 @@ SIZES = {  # name: (samples, features, hidden units)
     "wide": (20_000, 256, 1_024),
 }
 BATCH, CLASSES = 256, 10
+MIN_SECONDS = 0.25
 
 
 def ours(X, y, hidden):
@@ -62,13 +65,15 @@ def torch_epoch(X, y, hidden):
     return epoch
 
 
-def timed(fn) -> float:
+def timed(fn, epochs: int = 1) -> float:
+    """Seconds per epoch over `epochs` epochs in a row."""
     # Both libraries' idle threads spin for a while after parallel work and would steal the
     # cores from whichever runs next: let them go to sleep first.
     time.sleep(0.3)
     start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    for _ in range(epochs):
+        fn()
+    return (time.perf_counter() - start) / epochs
 
 
 def main():
@@ -86,12 +91,13 @@ def main():
         X = rng.standard_normal((m, d)).astype(np.float32)
         y = rng.integers(0, CLASSES, m)
         runners = {"ours": ours(X, y, hidden), "torch": torch_epoch(X, y, hidden)}
-        for fn in runners.values():
-            fn()  # warm-up: first-touch allocations, BLAS buffers
+        # Warm-up (first-touch allocations, BLAS buffers), then as many epochs per timing as
+        # last at least MIN_SECONDS: a single 4 ms epoch is at the mercy of the scheduler.
+        epochs = {k: math.ceil(MIN_SECONDS / timed(fn)) for k, fn in runners.items()}
         times = {k: [] for k in runners}
         for _ in range(args.repeats):
             for k, fn in runners.items():
-                times[k].append(timed(fn))
+                times[k].append(timed(fn, epochs[k]))
         ratios = np.array(times["ours"]) / np.array(times["torch"])
         q1, q3 = np.percentile(ratios, [25, 75])
         a, b = statistics.median(times["ours"]), statistics.median(times["torch"])

@@ -13,6 +13,7 @@ import numpy as np
 from .jit import kernel
 
 BN_EPS = 1e-5  # added to the batch variance before the square root
+BN_MOMENTUM = 0.9  # running statistic <- 0.9 * running + 0.1 * batch statistic
 
 
 def affine_forward(x, w, b=None):
@@ -32,19 +33,25 @@ def affine_backward(dout, x, w, dw, db=None, need_dx=True):
     return dout @ w.T if need_dx else None
 
 
-def batchnorm_forward(z, gamma, beta):
+def batchnorm_forward(z, gamma, beta, running=None):
     """Training mode. z: (N, M), overwritten with the centred z_c = z - mu.
     Returns out = gamma * z_c / sqrt(var + eps) + beta, mu (M,), var (M,) and the cache
     (z_c, inv_std, scale) with scale = gamma * inv_std, so the normalised z_hat = z_c * inv_std
-    never needs a pass of its own. Three passes over z, in one compiled loop."""
+    never needs a pass of its own. `running`, the (mean, var) inference uses, is updated in
+    place: running <- BN_MOMENTUM * running + (1 - BN_MOMENTUM) * the batch's. Three passes
+    over z, in one compiled loop."""
     out = np.empty_like(z)
     mu, var, inv_std, scale = (np.empty(z.shape[1], z.dtype) for _ in range(4))
-    _batchnorm_forward(z, gamma, beta, z.dtype.type(BN_EPS), out, mu, var, inv_std, scale)
+    update = running is not None
+    mean_run, var_run = running if update else (mu, var)  # the latter left alone
+    cast = z.dtype.type
+    _batchnorm_forward(z, gamma, beta, cast(BN_EPS), out, mu, var, inv_std, scale,
+                       update, mean_run, var_run, cast(BN_MOMENTUM), cast(1 - BN_MOMENTUM))
     return out, mu, var, (z, inv_std, scale)
 
 
 @kernel
-def _batchnorm_forward(z, gamma, beta, eps, out, mu, var, inv_std, scale):
+def _batchnorm_forward(z, gamma, beta, eps, out, mu, var, inv_std, scale, update, mean_run, var_run, keep, rest):
     n, m = z.shape
     mu[:] = 0
     var[:] = 0
@@ -62,6 +69,10 @@ def _batchnorm_forward(z, gamma, beta, eps, out, mu, var, inv_std, scale):
         var[j] /= n
         inv_std[j] = 1 / np.sqrt(var[j] + eps)
         scale[j] = gamma[j] * inv_std[j]
+    if update:
+        for j in range(m):
+            mean_run[j] = keep * mean_run[j] + rest * mu[j]
+            var_run[j] = keep * var_run[j] + rest * var[j]
     for i in range(n):
         for j in range(m):
             out[i, j] = z[i, j] * scale[j] + beta[j]
@@ -126,18 +137,32 @@ def dropout_backward(dout, mask):
 
 def softmax_loss(logits, y):
     """logits: (N, C), overwritten; y: (N,) ints in [0, C).
-    Returns the mean cross-entropy and dlogits = (softmax - onehot) / N."""
-    n = logits.shape[0]
-    rows = np.arange(n)
-    logits -= logits.max(axis=1, keepdims=True)
-    picked = logits[rows, y]
-    np.exp(logits, out=logits)
-    total = logits.sum(axis=1)
-    loss = float(np.mean(np.log(total) - picked))
-    logits /= total[:, None]
-    logits[rows, y] -= 1
-    logits /= n
-    return loss, logits
+    Returns the mean cross-entropy and dlogits = (softmax - onehot) / N, in one compiled pass
+    per row (NumPy needs eight over the whole array)."""
+    loss = _softmax_loss(logits, np.asarray(y, np.intp), logits.dtype.type(1 / logits.shape[0]))
+    return float(loss), logits
+
+
+@kernel
+def _softmax_loss(logits, y, inv_n):
+    n, c = logits.shape
+    total = 0.0  # float64, whatever the logits' dtype
+    for i in range(n):
+        top = logits[i, 0]
+        for j in range(1, c):
+            top = max(top, logits[i, j])
+        picked = logits[i, y[i]] - top
+        norm = logits[i, 0] * 0  # zero in the logits' dtype
+        for j in range(c):
+            e = np.exp(logits[i, j] - top)
+            logits[i, j] = e
+            norm += e
+        total += np.log(norm) - picked
+        factor = inv_n / norm
+        for j in range(c):
+            logits[i, j] *= factor
+        logits[i, y[i]] -= inv_n
+    return total / n
 
 
 def sigmoid_loss(logits, y):

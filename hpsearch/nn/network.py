@@ -15,8 +15,6 @@ from . import layers
 from .activations import ACTIVATIONS
 from .init import init_weights
 
-BN_MOMENTUM = 0.9  # running statistic <- 0.9 * running + 0.1 * batch statistic
-
 
 def layer_sizes(n_features: int, n_classes: int, hp: dict) -> list[int]:
     """Units per layer from input to output; 2 classes need a single sigmoid unit."""
@@ -91,9 +89,8 @@ class Network:
             z = layers.affine_forward(a_prev, p[f"W{l}"], None if self.bn else p[f"b{l}"])
             bn_cache = None
             if self.bn and train:
-                z, mu, var, bn_cache = layers.batchnorm_forward(z, p[f"gamma{l}"], p[f"beta{l}"])
-                if update_buffers:
-                    self._update_running(l, mu, var)
+                running = (self.buffers[f"mean{l}"], self.buffers[f"var{l}"]) if update_buffers else None
+                z, _, _, bn_cache = layers.batchnorm_forward(z, p[f"gamma{l}"], p[f"beta{l}"], running)
             elif self.bn:
                 z = layers.batchnorm_infer(z, p[f"gamma{l}"], p[f"beta{l}"],
                                            self.buffers[f"mean{l}"], self.buffers[f"var{l}"])
@@ -106,12 +103,6 @@ class Network:
         logits = layers.affine_forward(a, p[f"W{L}"], p[f"b{L}"])
         caches.append((a, None, None, None))
         return logits, caches
-
-    def _update_running(self, l, mu, var):
-        for name, batch_stat in ((f"mean{l}", mu), (f"var{l}", var)):
-            running = self.buffers[name]
-            running *= BN_MOMENTUM
-            running += (1.0 - BN_MOMENTUM) * batch_stat
 
     def backward(self, dlogits, caches):
         """Fills self.grads (without L2) from dlogits = dcost/dlogits and the forward caches."""

@@ -31,6 +31,19 @@ def test_batchnorm_training_normalises_each_unit():
     np.testing.assert_allclose(var, z.var(axis=0))
 
 
+def test_batchnorm_training_updates_the_running_statistics_by_the_formula():
+    z = np.random.default_rng(1).normal(3, 5, (64, 4)).astype(np.float32)
+    mean, var = np.full(4, 0.5, np.float32), np.full(4, 2.0, np.float32)
+    _, mu, v, _ = layers.batchnorm_forward(z.copy(), np.ones(4, np.float32), np.zeros(4, np.float32), (mean, var))
+    m = layers.BN_MOMENTUM
+    np.testing.assert_allclose(mean, m * 0.5 + (1 - m) * z.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(var, m * 2.0 + (1 - m) * z.var(axis=0), rtol=1e-5)
+    assert mean.dtype == np.float32 and var.dtype == np.float32
+    mean_before = mean.copy()
+    layers.batchnorm_forward(z.copy(), np.ones(4, np.float32), np.zeros(4, np.float32))  # no running: untouched
+    np.testing.assert_array_equal(mean, mean_before)
+
+
 def _trained(**hp):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 6))
@@ -67,6 +80,26 @@ def test_softmax_loss_value_and_gradient():
     loss, d = layers.softmax_loss(logits.copy(), y)
     assert loss == pytest.approx(-np.mean(np.log(p[[0, 1], y])))
     np.testing.assert_allclose(d, (p - np.eye(3)[y]) / 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_loss_matches_the_textbook_formula_on_large_logits(dtype):
+    rng = np.random.default_rng(2)
+    logits, y = (rng.standard_normal((257, 10)) * 30).astype(dtype), rng.integers(0, 10, 257)
+    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    expected = np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(257), y])
+    loss, d = layers.softmax_loss(logits.copy(), y)
+    assert d.dtype == dtype and loss == pytest.approx(expected, rel=1e-6 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(d, (p - np.eye(10)[y]) / 257, atol=1e-8 if dtype == np.float32 else 1e-15)
+
+
+def test_softmax_loss_of_non_finite_logits_is_not_finite():
+    for bad in (np.nan, np.inf):
+        logits = np.zeros((3, 4), np.float32)
+        logits[1, 2] = bad
+        loss, _ = layers.softmax_loss(logits, np.array([0, 1, 2]))
+        assert not np.isfinite(loss)
 
 
 def test_sigmoid_loss_is_finite_for_huge_logits():
