@@ -119,14 +119,14 @@ class CheckpointWriter:
 
     def submit(self, folder: Path, epoch: int, state: dict, keep: int, best_epoch: int | None):
         """Queue `state` (arrays may be views: they are copied before this returns)."""
-        meta, arrays, size = layout(state)
+        meta, parts, size = layout(state)
         if size > self._slot_size:
             self._grow(size)
         self._collect(block=False)
         while self.pending >= self.SLOTS:  # the slot to fill is still being written
             self._collect(block=True, one=True)
         offset = (self._sent % self.SLOTS) * self._slot_size
-        fill(self._view[offset : offset + size], arrays)
+        fill(self._view[offset : offset + size], parts)
         job = (offset, size, str(folder), epoch, meta, keep, best_epoch)
         self._jobs.send_bytes(pickle.dumps(job))  # plain pickle: send() costs 3 times as much
         self._sent += 1
@@ -222,38 +222,38 @@ class CheckpointStore:
 def layout(state: dict) -> tuple[dict, list, int]:
     """Where each entry of a state dict goes: arrays of numbers end to end in one byte vector,
     each at an offset aligned to 8 bytes, and JSON (`meta`) saying where each lies; other values
-    (strings, scalars) go in the JSON itself with their exact dtype. Returns (meta, [(offset,
-    array)], the vector's size in bytes), meta as a dict to be written as JSON."""
-    meta, arrays, size = {}, [], 0
+    (strings, scalars) go in the JSON itself with their exact dtype. Returns (meta, the parts of
+    the vector in order: each array's bytes and zero padding, the vector's size in bytes), meta
+    as a dict to be written as JSON."""
+    meta, parts, size = {}, [], 0
     for key, value in state.items():
-        value = np.asarray(value)
-        item = {"dtype": value.dtype.str, "shape": list(value.shape)}
+        if type(value) is not np.ndarray:
+            value = np.asarray(value)
         if value.ndim > 0 and value.dtype.kind in "biuf":
-            item["offset"] = size
-            arrays.append((size, value))
-            size += -(-value.nbytes // 8) * 8
+            meta[key] = {"dtype": value.dtype.str, "shape": value.shape, "offset": size}
+            parts.append(value.reshape(-1).view(np.uint8))
+            size += value.nbytes
+            if size % 8:
+                parts.append(_PADDING[: 8 - size % 8])
+                size += 8 - size % 8
         else:
-            item["value"] = value.tolist()
-        meta[key] = item
-    return meta, arrays, size
+            meta[key] = {"dtype": value.dtype.str, "shape": value.shape, "value": value.tolist()}
+    return meta, parts, size
 
 
-def fill(tensors: np.ndarray, arrays: list):
-    """Copy the arrays `layout` placed into the byte vector `tensors`, padding zeroed."""
-    end = 0
-    for offset, value in arrays:
-        tensors[end:offset] = 0
-        np.ndarray(value.shape, value.dtype, buffer=tensors, offset=offset)[...] = value
-        end = offset + value.nbytes
-    tensors[end:] = 0
+_PADDING = np.zeros(8, np.uint8)
+
+
+def fill(tensors: np.ndarray, parts: list):
+    """Copy the parts `layout` listed into the byte vector `tensors`, end to end."""
+    if parts:
+        np.concatenate(parts, out=tensors)
 
 
 def pack(state: dict) -> tuple[np.ndarray, dict]:
     """A state dict as (tensors, meta): see `layout`."""
-    meta, arrays, size = layout(state)
-    tensors = np.empty(size, np.uint8)
-    fill(tensors, arrays)
-    return tensors, meta
+    meta, parts, size = layout(state)
+    return (np.concatenate(parts) if parts else np.zeros(0, np.uint8)), meta
 
 
 def unpack(tensors: np.ndarray, meta: str) -> dict:

@@ -45,6 +45,7 @@ class MLP:
         self.net: Network | None = None
         self.history: list[dict] = []
         self._rows = np.zeros((16, len(HISTORY)))  # the history as numbers, for checkpoints
+        self._hp_seen, self._hp_text = None, ""  # hp, and its JSON, at the last checkpoint
         self.epoch = 0
         self.status = "ok"
         self.stopped_early = False
@@ -172,7 +173,7 @@ class MLP:
                  "epoch": np.array(self.epoch), "status": np.array(self.status),
                  "stopped_early": np.array(self.stopped_early),
                  "rng": np.array(json.dumps(self.rng.bit_generator.state)),
-                 "hp": np.array(json.dumps(self.hp)),
+                 "hp": np.array(self._hp_json()),
                  "history": take(self._rows[: len(self.history)])}
         state.update({f"buffer.{k}": take(v) for k, v in self.net.buffers.items()})
         state.update({f"opt.{k}": take(v) for k, v in self.opt_state.items()})
@@ -181,6 +182,13 @@ class MLP:
             state.update({"best.accuracy": np.array(accuracy), "best.epoch": np.array(epoch), "best.flat": take(flat)})
             state.update({f"best.buffer.{k}": take(v) for k, v in buffers.items()})
         return state
+
+    def _hp_json(self) -> str:
+        """json.dumps(self.hp), remembered until hp changes (a nudge): a checkpoint every epoch
+        would otherwise pay for it every time."""
+        if self._hp_seen != self.hp:
+            self._hp_seen, self._hp_text = dict(self.hp), json.dumps(self.hp)
+        return self._hp_text
 
     def load_state_dict(self, state) -> "MLP":
         """Restore what `state_dict` saved into a model built with the same architecture."""
