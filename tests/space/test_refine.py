@@ -112,3 +112,44 @@ def test_resuming_skips_done_trials_and_gives_the_same_result():
                      done=full.trials[:13])
     assert len(calls) == 17
     assert [t["params"] for t in resumed.trials] == [t["params"] for t in full.trials]
+
+
+def _trials_of(objective, space, n, seed=0):
+    rng = np.random.default_rng(seed)
+    configs = [{k: d.sample(rng) for k, d in space.items()} for _ in range(n)]
+    return [{"trial": i, "status": "ok", "params": c, "value": objective(c)} for i, c in enumerate(configs)]
+
+
+@pytest.mark.parametrize("goal", ["maximize", "minimize"])
+def test_a_box_goes_where_the_fitted_quadratic_peaks(goal):
+    sign = 1 if goal == "maximize" else -1
+    trials = _trials_of(lambda c: sign * peak(c), SPACE, 20)
+    region = refine(SPACE, trials, keep=0.25, goal=goal)
+    assert "quadratic" in region.note
+    model = region.centres[-1]  # the model's box comes last
+    for name, d in SPACE.items():
+        best = [d.to_unit(t["params"][name]) for t in trials if t["trial"] in region.top]
+        assert min(best) <= model[name] <= max(best)  # never outside the span of the best trials
+        optimum = min(max(d.to_unit(OPTIMUM[name]), min(best)), max(best))
+        assert model[name] == pytest.approx(optimum, abs=1e-9)  # an exact quadratic: found exactly
+
+
+def test_no_quadratic_box_from_a_saddle_or_from_too_few_trials():
+    def saddle(c):
+        return (math.log10(c["learning_rate"]) + 2.5) ** 2 - (math.log10(1 - c["beta1"]) + 2) ** 2
+
+    region = refine(SPACE, _trials_of(saddle, SPACE, 20), keep=0.25, goal="maximize")
+    assert "quadratic" not in region.note and len(region.boxes) == len(region.top)
+    few = refine(SPACE, _trials_of(peak, SPACE, 6), keep=0.5, goal="maximize")  # 6 coefficients: not enough
+    assert "quadratic" not in few.note
+
+
+def test_the_quadratic_is_fitted_to_trials_sharing_the_best_trials_categorical_values():
+    space = {**SPACE, "act": Categorical(("relu", "tanh"))}
+
+    def shifted(c):  # tanh's peak is elsewhere, and lower
+        return peak(c) - (0 if c["act"] == "relu" else 0.5 + 3 * math.log10(c["learning_rate"]) ** 2)
+
+    trials = _trials_of(shifted, space, 60, seed=1)
+    region = refine(space, trials, keep=0.25, goal="maximize")
+    assert "quadratic" in region.note and region.boxes[-1]["act"] == ("relu",)
