@@ -18,7 +18,6 @@ scalars), which is cheaper to write than a zip entry per array.
 
 from __future__ import annotations
 
-import io
 import json
 import mmap
 import multiprocessing
@@ -44,14 +43,12 @@ def write_checkpoint(folder: Path, epoch: int, tensors: np.ndarray, meta: dict, 
                      best_epoch: int | None):
     """Make room (keep - 1 newest and the best stay), then write a packed state as `epoch`."""
     folder.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    np.savez(buffer, tensors=tensors, meta=np.array(json.dumps(meta)))
     store = CheckpointStore(folder, keep)
     on_disk = store.epochs()
     for old in on_disk[: max(0, len(on_disk) - (keep - 1))]:
         if old != best_epoch:
             store.path(old).unlink(missing_ok=True)
-    atomic_write(store.path(epoch), buffer.getvalue())
+    atomic_write(store.path(epoch), lambda f: np.savez(f, tensors=tensors, meta=np.array(json.dumps(meta))))
 
 
 def _writer_loop(jobs, acks, handoff):

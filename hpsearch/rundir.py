@@ -27,14 +27,15 @@ CURVE_COLUMNS = ("trial", "epoch", "learning_rate", "train_cost", "dev_cost", "d
 INTERVENTION_COLUMNS = ("time", "trial", "epoch", "change")
 
 
-def atomic_write(path: Path, data: bytes | str):
-    """Write `data` to `path` so that readers see the old file or the new one, never a mix."""
+def atomic_write(path: Path, data):
+    """Write `data` (bytes, str, or a function that writes to a binary file) to `path` so that
+    readers see the old file or the new one, never a mix."""
     path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
+    mode = "w" if isinstance(data, str) else "wb"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode) as f:
-            f.write(data)
+            data(f) if callable(data) else f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
