@@ -177,8 +177,8 @@ class CheckpointStore:
         return self.folder / f"epoch-{epoch:04d}.npz"
 
     def save(self, state: dict, epoch: int, best_epoch: int | None):
-        """Checkpoint `state` (its arrays are copied before this returns) as `epoch`; prune to the last `keep`
-        and `best_epoch`'s."""
+        """Checkpoint `state` (its arrays are copied before this returns) as `epoch`; prune to
+        the last `keep` and `best_epoch`'s."""
         if self.writer is not None:
             self.writer.submit(self.folder, epoch, state, self.keep, best_epoch)
         else:
