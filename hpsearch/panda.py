@@ -128,7 +128,7 @@ class PandaRunner:
             yield self.run_task(task)
 
     def run_task(self, task: Task) -> dict:
-        from .nn.model import MLP
+        from .nn.model import MLP, state_from_parts
 
         start = time.perf_counter()
         seed = trial_seed(self.config.seed, task.trial)
@@ -143,7 +143,8 @@ class PandaRunner:
 
             def after_epoch(m, record):
                 self.run.append_curve(task.trial, [record])
-                store.save({**m.state_dict(copy=False), "trial": task.trial}, m.epoch, self._best_epoch(m))
+                block, recipe = m.checkpoint_parts(trial=task.trial)
+                store.save_parts(block, state_from_parts, recipe, m.epoch, self._best_epoch(m))
                 if self.on_epoch is not None:
                     self.on_epoch(task, m, record)
                 self._apply_nudges(m, task.trial)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from hpsearch.checkpoints import CheckpointStore, CheckpointWriter
+from hpsearch.nn.model import MLP, state_from_parts
 from hpsearch.config import load_config
 from hpsearch.panda import request_nudge, request_rollback
 from hpsearch.run import resume_search, run_search
@@ -133,6 +134,40 @@ def test_every_array_comes_back_exact_through_the_writer_whatever_its_dtype_and_
         for key, value in state.items():
             assert back[key].dtype == value.dtype and back[key].shape == value.shape
             np.testing.assert_array_equal(back[key], value)
+
+
+def test_a_checkpoint_the_writer_cannot_write_is_reported_at_the_next_flush(tmp_path):
+    (tmp_path / "taken").write_text("a file where the checkpoint folder should be")
+    writer = CheckpointWriter()
+    store = CheckpointStore(tmp_path / "taken", keep=2, writer=writer)
+    store.save({"epoch": np.array(1), "w": np.zeros(3, np.float32)}, 1, None)
+    with pytest.raises(OSError, match="writing a checkpoint failed: FileExistsError"):
+        store.flush()
+    good = CheckpointStore(tmp_path / "good", keep=2, writer=writer)  # the writer goes on
+    good.save({"epoch": np.array(2), "w": np.ones(3, np.float32)}, 2, None)
+    writer.close()
+    assert good.epochs() == [2]
+
+
+def test_a_model_checkpointed_through_the_writer_comes_back_as_its_state_dict(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((120, 5)).astype(np.float32), rng.integers(0, 3, 120)
+    model = MLP(dict(layers=2, hidden_units=6, batch_size=32, patience=50), seed=1).build(5, 3)
+    writer = CheckpointWriter()
+    store = CheckpointStore(tmp_path, keep=3, writer=writer)
+    for _ in range(3):
+        model.train_epoch(X, y, (X[:30], y[:30]))
+        block, recipe = model.checkpoint_parts(trial=7)
+        store.save_parts(block, state_from_parts, recipe, model.epoch, None)
+    writer.close()
+    expected = {**model.state_dict(), "trial": np.array(7)}
+    back = store.load(3)
+    assert back.keys() == expected.keys() and "best.flat" in back and "buffer.mean1" in back
+    for key, value in expected.items():
+        assert back[key].dtype == value.dtype and back[key].shape == value.shape, key
+        np.testing.assert_array_equal(back[key], value)
+    resumed = MLP(dict(layers=2, hidden_units=6, batch_size=32, patience=50), seed=1).build(5, 3).load_state_dict(back)
+    assert resumed.train_epoch(X, y)["train_cost"] == model.train_epoch(X, y)["train_cost"]
 
 
 def test_a_nudge_while_running_changes_the_learning_rate_from_the_next_epoch(tmp_path):

@@ -13,7 +13,7 @@ from operator import itemgetter
 import numpy as np
 
 from .. import params as P
-from .network import Network
+from .network import Network, unpack
 from .optim import OPTIMIZERS
 from .schedules import learning_rate
 
@@ -58,7 +58,19 @@ class MLP:
         self.rng = np.random.default_rng(train_seq)
         self.opt_state = OPTIMIZERS[self.hp["optimizer"]].init(self.net.flat)
         self._best = None
+        self._gather_state()
         return self
+
+    def _gather_state(self):
+        """Move the parameters, the batch-norm buffers and the optimiser's arrays into one
+        array, `_block`, laid out as `_block_shapes` says: a checkpoint copies it at once."""
+        arrays = {"flat": self.net.flat, **{f"buffer.{k}": v for k, v in self.net.buffers.items()},
+                  **{f"opt.{k}": v for k, v in self.opt_state.items() if k != "t"}}
+        self._block = np.concatenate([a.ravel() for a in arrays.values()])
+        self._block_shapes = {name: a.shape for name, a in arrays.items()}
+        views = unpack(self._block, self._block_shapes)
+        self.net.adopt(views["flat"], {k: views[f"buffer.{k}"] for k in self.net.buffers})
+        self.opt_state.update({k: views[f"opt.{k}"] for k in self.opt_state if k != "t"})
 
     @property
     def params(self) -> dict:
@@ -165,23 +177,20 @@ class MLP:
         return cost, {k: v.copy() for k, v in grads.items()}
 
     # -- checkpoints -------------------------------------------------------------------------
-    def state_dict(self, copy: bool = True) -> dict[str, np.ndarray]:
-        """Everything needed to continue training bit-exactly, as arrays (for np.savez); with
-        copy=False the arrays are the model's own, to be copied before training goes on."""
-        take = np.array if copy else np.asarray
-        state = {"flat": take(self.net.flat),
-                 "epoch": np.array(self.epoch), "status": np.array(self.status),
-                 "stopped_early": np.array(self.stopped_early),
-                 "rng": np.array(json.dumps(self.rng.bit_generator.state)),
-                 "hp": np.array(self._hp_json()),
-                 "history": take(self._rows[: len(self.history)])}
-        state.update({f"buffer.{k}": take(v) for k, v in self.net.buffers.items()})
-        state.update({f"opt.{k}": take(v) for k, v in self.opt_state.items()})
-        if self._best is not None:  # early stopping's best epoch so far
-            accuracy, epoch, flat, buffers = self._best
-            state.update({"best.accuracy": np.array(accuracy), "best.epoch": np.array(epoch), "best.flat": take(flat)})
-            state.update({f"best.buffer.{k}": take(v) for k, v in buffers.items()})
-        return state
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Everything needed to continue training bit-exactly, as arrays (for np.savez)."""
+        block, recipe = self.checkpoint_parts()
+        return state_from_parts(block.copy().view(np.uint8), recipe)
+
+    def checkpoint_parts(self, **extra) -> tuple[np.ndarray, tuple]:
+        """The state in two parts: the model's own block of arrays (copy it before training
+        goes on) and a small picklable recipe (bytes pickle five times faster than an array); `state_from_parts(bytes of the block, recipe)`
+        is `state_dict()`, plus `extra` entries. A checkpoint every epoch sends these to
+        another process, which does the rest."""
+        values = {"epoch": self.epoch, "status": self.status, "stopped_early": self.stopped_early,
+                  "rng": self.rng.bit_generator.state, "hp": self._hp_json(), "t": int(self.opt_state["t"]),
+                  "history": self._rows[: len(self.history)].tobytes(), "best": self._best, "extra": extra}
+        return self._block, (self._block_shapes, self._block.dtype.str, values)
 
     def _hp_json(self) -> str:
         """json.dumps(self.hp), remembered until hp changes (a nudge): a checkpoint every epoch
@@ -209,3 +218,20 @@ class MLP:
             self._best = (float(state["best.accuracy"]), int(state["best.epoch"]), np.array(state["best.flat"]),
                           {k: np.array(state[f"best.buffer.{k}"]) for k in self.net.buffers})
         return self
+
+
+def state_from_parts(block: np.ndarray, recipe: tuple) -> dict[str, np.ndarray]:
+    """The state dict `MLP.checkpoint_parts` describes, from the bytes of its block (arrays of
+    the block are views of `block`)."""
+    shapes, dtype, v = recipe
+    state = {"epoch": np.array(v["epoch"]), "status": np.array(v["status"]),
+             "stopped_early": np.array(v["stopped_early"]), "rng": np.array(json.dumps(v["rng"])),
+             "hp": np.array(v["hp"]), "history": np.frombuffer(v["history"]).reshape(-1, len(HISTORY)),
+             "opt.t": np.array(v["t"], np.int64)}
+    state.update(unpack(block.view(dtype), shapes))
+    if v["best"] is not None:  # early stopping's best epoch so far
+        accuracy, epoch, flat, buffers = v["best"]
+        state.update({"best.accuracy": np.array(accuracy), "best.epoch": np.array(epoch), "best.flat": flat.copy()})
+        state.update({f"best.buffer.{k}": b.copy() for k, b in buffers.items()})
+    state.update({k: np.array(x) for k, x in v["extra"].items()})
+    return state

@@ -74,6 +74,12 @@ class Network:
                 self.buffers[f"mean{l}"] = np.zeros(self.sizes[l], dtype=self.dtype)
                 self.buffers[f"var{l}"] = np.ones(self.sizes[l], dtype=self.dtype)
 
+    def adopt(self, flat: np.ndarray, buffers: dict):
+        """Keep the parameters in `flat` and the buffers in `buffers` from now on (the model
+        gathers its state in one array; the values must already be there)."""
+        self.flat, self.buffers = flat, buffers
+        self.params = unpack(flat, self.shapes)
+
     def sizes_pairs(self):
         return zip(self.sizes[:-1], self.sizes[1:])
 
