@@ -184,9 +184,10 @@ class MLP:
 
     def checkpoint_parts(self, **extra) -> tuple[np.ndarray, tuple]:
         """The state in two parts: the model's own block of arrays (copy it before training
-        goes on) and a small picklable recipe (bytes pickle five times faster than an array); `state_from_parts(bytes of the block, recipe)`
-        is `state_dict()`, plus `extra` entries. A checkpoint every epoch sends these to
-        another process, which does the rest."""
+        goes on) and a small picklable recipe (the history goes as bytes, which pickle five
+        times faster than an array); `state_from_parts(bytes of the block, recipe)` is
+        `state_dict()`, plus `extra` entries. A checkpoint every epoch sends these to another
+        process, which does the rest."""
         values = {"epoch": self.epoch, "status": self.status, "stopped_early": self.stopped_early,
                   "rng": self.rng.bit_generator.state, "hp": self._hp_json(), "t": int(self.opt_state["t"]),
                   "history": self._rows[: len(self.history)].tobytes(), "best": self._best, "extra": extra}
