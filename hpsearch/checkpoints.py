@@ -162,8 +162,9 @@ class CheckpointWriter:
             if not acks:
                 raise OSError("the checkpoint writer process has stopped")
             self.pending -= len(acks)
-            if any(acks):
-                raise OSError(f"writing a checkpoint failed: {self._errors.recv()}")
+            if any(acks):  # a message waits for each failure: take them all, report the first
+                errors = [self._errors.recv() for _ in range(acks.count(1))]
+                raise OSError(f"writing a checkpoint failed: {errors[0]}")
             if one:
                 return
 

@@ -45,7 +45,6 @@ class MLP:
         self.net: Network | None = None
         self.history: list[dict] = []
         self._rows = np.zeros((16, len(HISTORY)))  # the history as numbers, for checkpoints
-        self._hp_seen, self._hp_text = None, ""  # hp, and its JSON, at the last checkpoint
         self.epoch = 0
         self.status = "ok"
         self.stopped_early = False
@@ -183,22 +182,15 @@ class MLP:
         return state_from_parts(block.copy().view(np.uint8), recipe)
 
     def checkpoint_parts(self, **extra) -> tuple[np.ndarray, tuple]:
-        """The state in two parts: the model's own block of arrays (copy it before training
-        goes on) and a small picklable recipe (the history goes as bytes, which pickle five
-        times faster than an array); `state_from_parts(bytes of the block, recipe)` is
+        """The state in two parts: the model's own block of arrays and a small picklable recipe
+        (the history goes as bytes, which pickle five times faster than an array), both
+        referring to the model's live objects: copy or pickle them before training goes on; `state_from_parts(bytes of the block, recipe)` is
         `state_dict()`, plus `extra` entries. A checkpoint every epoch sends these to another
         process, which does the rest."""
         values = {"epoch": self.epoch, "status": self.status, "stopped_early": self.stopped_early,
-                  "rng": self.rng.bit_generator.state, "hp": self._hp_json(), "t": int(self.opt_state["t"]),
+                  "rng": self.rng.bit_generator.state, "hp": self.hp, "t": int(self.opt_state["t"]),
                   "history": self._rows[: len(self.history)].tobytes(), "best": self._best, "extra": extra}
         return self._block, (self._block_shapes, self._block.dtype.str, values)
-
-    def _hp_json(self) -> str:
-        """json.dumps(self.hp), remembered until hp changes (a nudge): a checkpoint every epoch
-        would otherwise pay for it every time."""
-        if self._hp_seen != self.hp:
-            self._hp_seen, self._hp_text = dict(self.hp), json.dumps(self.hp)
-        return self._hp_text
 
     def load_state_dict(self, state) -> "MLP":
         """Restore what `state_dict` saved into a model built with the same architecture."""
@@ -227,7 +219,7 @@ def state_from_parts(block: np.ndarray, recipe: tuple) -> dict[str, np.ndarray]:
     shapes, dtype, v = recipe
     state = {"epoch": np.array(v["epoch"]), "status": np.array(v["status"]),
              "stopped_early": np.array(v["stopped_early"]), "rng": np.array(json.dumps(v["rng"])),
-             "hp": np.array(v["hp"]), "history": np.frombuffer(v["history"]).reshape(-1, len(HISTORY)),
+             "hp": np.array(json.dumps(v["hp"])), "history": np.frombuffer(v["history"]).reshape(-1, len(HISTORY)),
              "opt.t": np.array(v["t"], np.int64)}
     state.update(unpack(block.view(dtype), shapes))
     if v["best"] is not None:  # early stopping's best epoch so far
