@@ -19,23 +19,26 @@ def test_distribution_contract(dist):
     assert draws[0] == draws[1] == draws[2]  # the same seed gives the same draw
     rng = np.random.default_rng(0)
     xs = [dist.sample(rng) for _ in range(2000)]
-    other = [dist.sample(np.random.default_rng(1)) for _ in range(1)] + xs[:1]
     if isinstance(dist, Categorical):
         assert set(xs) == set(dist.values)
     else:
         assert min(xs) >= dist.low and max(xs) <= dist.high
-        assert len(set(xs)) > 1 and other[0] != other[1] or isinstance(dist, Int)
     for x in xs[:200]:
         back = dist.from_unit(dist.to_unit(x))
-        assert back == pytest.approx(x, rel=1e-9, abs=1e-12) and type(back) is type(x)
+        if isinstance(x, float):
+            assert back == pytest.approx(x, rel=1e-9, abs=1e-12)
+        else:
+            assert back == x
+        assert type(back) is type(x)
         assert 0.0 <= dist.to_unit(x) <= 1.0
 
 
-def test_another_seed_gives_other_draws():
-    for dist in EVERY:
-        a = [dist.sample(np.random.default_rng(0)) for _ in range(1)] * 1
-        b = [dist.sample(r) for r in [np.random.default_rng(5)] for _ in range(20)]
-        assert len(set(b)) > 1 or a[0] != b[0]
+@pytest.mark.parametrize("dist", EVERY, ids=repr)
+def test_another_seed_gives_other_draws(dist):
+    rng_a, rng_b = np.random.default_rng(0), np.random.default_rng(1)
+    a = [dist.sample(rng_a) for _ in range(20)]
+    b = [dist.sample(rng_b) for _ in range(20)]
+    assert a != b
 
 
 def _draws(dist, n=100_000):
