@@ -1,34 +1,36 @@
-"""Config files: read the YAML safely, apply --set overrides, fill defaults, check everything.
+"""A search's configuration: `Config`, checked and with every default filled in.
 
-`load_config(path, overrides)` returns a `Config` or raises `UserError` naming the file, the
-key, the value and the fix. Nothing here writes anything.
+`Config.from_dict(raw)` takes what a YAML file holds (or a dict written in a notebook) and
+raises `UserError` naming the key, the value and the fix; `configfile.load_config` reads the
+file. Nothing here reads data or writes anything.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import __version__
-from .data import DATA_DEFAULTS, check_data_config
-from .errors import UserError, unknown
-from .params import PARAMS, as_number, check_value
-from .space import Categorical, parse_distribution
+from .data import check_data_config
+from .errors import UserError, as_number, unknown
+from .nn.hyper import PARAMS, check_value
+from .space import Categorical, check_conditions, parse_distribution
+from .study import Goal, Plan, Pruning, Settings
 
 TOP_KEYS = ("name", "seed", "data", "params", "objective", "search", "space")
-SEARCH_DEFAULTS = {"mode": "caviar", "trials": 30, "rounds": 3, "keep": 0.25, "jobs": -1,
-                   "backend": "loky", "scheduler": None, "metric": "dev_accuracy", "goal": None,
-                   "keep_checkpoints": 3, "refine": "boxes"}
-BUILTIN_METRICS = ("dev_accuracy", "dev_cost", "train_accuracy", "train_cost")
-CHOICES = {"mode": ("caviar", "panda"), "backend": ("loky", "dask"),
-           "goal": ("maximize", "minimize"), "refine": ("boxes", "box")}
+SEARCH_DEFAULTS = {"mode": "caviar", "budget": None, "trials": None, "rounds": None, "prune": "none", "keep": None,
+                   "jobs": -1, "backend": "loky", "scheduler": None, "metric": None, "goal": None,
+                   "checkpoint_every": "30s", "keep_checkpoints": 5, "refine": "boxes"}
+DEFAULT_BUDGET, DEFAULT_TRIALS, DEFAULT_ROUNDS = 60, 30, 3
+BUILTIN_METRICS = ("train_cost", "train_accuracy", "dev_cost", "dev_accuracy")
+EPOCH_METRICS = ("train_cost", "dev_cost", "dev_accuracy")  # measured after every epoch
+CHOICES = {"mode": ("caviar", "panda"), "backend": ("loky", "dask"), "goal": ("maximize", "minimize"),
+           "refine": ("boxes", "box")}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 OBJECTIVE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 FLOAT_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*(s|m|h)?\s*$")
 
 
 @dataclass
@@ -36,105 +38,56 @@ class Config:
     name: str
     seed: int
     data: dict
-    params: dict  # fixed hyperparameters (with defaults, for the built-in network)
+    params: dict  # fixed hyperparameters (with every default, for the built-in network)
     search: dict
     space: dict  # name -> distribution
-    objective: str | None = None
+    objective: str | None = None  # package.module:function, or None for the built-in network
     file: Path | None = None
     raw: dict = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def from_dict(cls, raw: dict, file=None, default_name: str | None = None) -> Config:
+        """Check a raw config (as read from YAML) and fill in every default."""
+        try:
+            return _resolve(_numbers(raw), file, default_name)
+        except UserError as e:
+            raise e.at(file=file) from None
+
+    @property
+    def builtin(self) -> bool:
+        return self.objective is None
+
     def to_dict(self) -> dict:
         """The resolved config, as written to a run's config.yaml."""
-        return {"hpsearch_version": __version__, "name": self.name, "seed": self.seed,
-                "data": self.data, "params": self.params, "objective": self.objective,
-                "search": self.search, "space": {n: d.to_dict() for n, d in self.space.items()}}
+        search = {**self.search, "prune": self.pruning.to_dict()}
+        return {"hpsearch_version": __version__, "name": self.name, "seed": self.seed, "data": self.data,
+                "params": self.params, "objective": self.objective, "search": search,
+                "space": {n: d.to_dict() for n, d in self.space.items()}}
+
+    @property
+    def goal(self) -> Goal:
+        return Goal.of(self.search["metric"], self.search["goal"])
+
+    @property
+    def pruning(self) -> Pruning:
+        return Pruning.parse(self.search["prune"])
+
+    @property
+    def plan(self) -> Plan:
+        s = self.search
+        if s["budget"] is not None:
+            return Plan.for_budget(s["budget"], self.space)
+        return Plan.fixed(s["trials"], s["rounds"])
+
+    def settings(self) -> Settings:
+        s = self.search
+        return Settings(self.plan, self.goal, self.seed, s["keep"], s["refine"], self.pruning)
 
     def centre(self) -> dict:
         """Fixed params plus each searched hyperparameter at the centre of its range (in
         sampling coordinates: the geometric mean for log) or its first value."""
-        return {**self.params, **{n: d.from_unit(0.5) if not isinstance(d, Categorical) else d.values[0]
-                                  for n, d in self.space.items()}}
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys instead of keeping the last one silently."""
-
-
-def _mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-def read_yaml(path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"config file '{path}' does not exist", fix="check the path")
-    try:
-        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as e:
-        mark, context = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
-        mark = mark or context
-        line = f"line {mark.line + 1}: " if mark else ""
-        if mark and context and context.line != mark.line:
-            line = f"line {mark.line + 1} (in what starts at line {context.line + 1}): "
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise UserError(f"{line}YAML syntax error: {problem}", file=path, fix="fix the YAML at that line") from None
-    except UnicodeDecodeError:
-        raise UserError("is not a text file", file=path, fix="give a YAML config") from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise UserError(f"the top level is a {type(raw).__name__}, not a mapping", file=path,
-                        fix="write keys such as params: and space: at the top level")
-    return raw
-
-
-def parse_override(item: str) -> tuple[str, object]:
-    """`KEY=VALUE` as (key, value), the value read as YAML (a string if it is not YAML)."""
-    if "=" not in item:
-        raise UserError(f"'{item}' has no '='", key="--set", fix="write --set KEY=VALUE, such as --set search.trials=50")
-    key, text = item.split("=", 1)
-    try:
-        value = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError:
-        value = text
-    return key.strip(), value
-
-
-def apply_overrides(raw: dict, overrides, file=None) -> dict:
-    """`--set KEY=VALUE` pairs applied to the raw config. Dotted keys reach inside sections
-    (search.trials=50, space.learning_rate.high=0.1); a bare hyperparameter name
-    (learning_rate=0.01) fixes it in params and takes it out of the space. Values are YAML."""
-    raw = copy.deepcopy(raw)
-    for item in overrides or ():
-        key, value = parse_override(item)
-        parts = key.split(".")
-        if len(parts) == 1 and key not in TOP_KEYS:
-            if key in PARAMS or key in (raw.get("params") or {}) or key in (raw.get("space") or {}):
-                raw.setdefault("params", {})
-                raw["params"] = {**(raw["params"] or {}), key: value}
-                (raw.get("space") or {}).pop(key, None)
-                continue
-            raise unknown("key", key, [*TOP_KEYS, *PARAMS], key="--set")
-        if parts[0] not in TOP_KEYS:
-            raise unknown("key", parts[0], TOP_KEYS, key="--set")
-        node = raw
-        for part in parts[:-1]:
-            if node.get(part) is None:
-                node[part] = {}
-            if not isinstance(node[part], dict):
-                raise UserError(f"'{key}': '{part}' is not a section", key="--set", fix="check the dotted key")
-            node = node[part]
-        node[parts[-1]] = value
-    return raw
+        centre = {n: d.values[0] if isinstance(d, Categorical) else d.from_unit(0.5) for n, d in self.space.items()}
+        return {**self.params, **centre}
 
 
 def _numbers(x):
@@ -148,21 +101,6 @@ def _numbers(x):
     return x
 
 
-def load_config(path, overrides=()) -> Config:
-    """Read, override, default and check a config file; raises UserError."""
-    path = Path(path)
-    raw = apply_overrides(read_yaml(path), overrides, path)
-    return resolve_config(raw, file=path)
-
-
-def resolve_config(raw: dict, file=None, default_name: str | None = None) -> Config:
-    """Check a raw config dict (as read from YAML) and fill in every default."""
-    try:
-        return _resolve(_numbers(raw), file, default_name)
-    except UserError as e:
-        raise e.at(file=file) from None
-
-
 def _section(raw, key) -> dict:
     value = raw.get(key)
     if value is None:
@@ -173,6 +111,8 @@ def _section(raw, key) -> dict:
 
 
 def _resolve(raw: dict, file, default_name) -> Config:
+    if not isinstance(raw, dict):
+        raise UserError(f"a config is a mapping, not {type(raw).__name__}", fix="give a dict of sections")
     for key in raw:
         if key not in TOP_KEYS:
             raise unknown("top-level key", key, TOP_KEYS, key=key)
@@ -188,9 +128,13 @@ def _resolve(raw: dict, file, default_name) -> Config:
         raise UserError(f"objective {objective!r} is not of the form package.module:function", key="objective",
                         fix="write objective: mypkg.train:evaluate")
     builtin = objective is None
-    data = check_data_config(_section(raw, "data"), file) if builtin else {**DATA_DEFAULTS, **_section(raw, "data")}
-    fixed = _section(raw, "params")
-    space_raw = _section(raw, "space")
+    data = _section(raw, "data")
+    if builtin:
+        data = check_data_config(data, file)
+    elif data:
+        raise UserError("a custom objective loads its own data: data does not apply", key="data",
+                        fix="remove the data: section (pass what your objective needs in params:)")
+    fixed, space_raw = _section(raw, "params"), _section(raw, "space")
     for n in fixed:
         if n in space_raw:
             raise UserError(f"'{n}' is both fixed in params and searched in space", key=f"params.{n}",
@@ -200,7 +144,8 @@ def _resolve(raw: dict, file, default_name) -> Config:
         params.update({n: check_value(n, v, key=f"params.{n}") for n, v in fixed.items()})
     else:
         params = dict(fixed)
-    space = {n: _space_entry(n, e, builtin) for n, e in space_raw.items()}
+    space = {str(n): _space_entry(str(n), e, builtin) for n, e in space_raw.items()}
+    space = check_conditions(space, params)
     if builtin:
         _check_builtin_combination({**params, **{n: None for n in space}})
     search = _check_search(_section(raw, "search"), builtin)
@@ -236,6 +181,12 @@ def _check_builtin_combination(params):
                         key="params.decay_rate", fix="use decay_rate >= 1 with step")
 
 
+def _whole(out, key, low):
+    v = out[key]
+    if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        raise UserError(f"{v!r} is not a whole number >= {low}", key=f"search.{key}", fix=f"use {low} or more")
+
+
 def _check_search(search: dict, builtin: bool) -> dict:
     for key in search:
         if key not in SEARCH_DEFAULTS:
@@ -244,32 +195,51 @@ def _check_search(search: dict, builtin: bool) -> dict:
     for key, choices in CHOICES.items():
         if out[key] is not None and out[key] not in choices:
             raise unknown(f"search.{key}", out[key], choices, key=f"search.{key}")
-
-    def whole(key, low):
-        v = out[key]
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
-            raise UserError(f"{v!r} is not a whole number >= {low}", key=f"search.{key}", fix=f"use {low} or more")
-
-    whole("trials", 1)
-    whole("rounds", 1)
-    whole("keep_checkpoints", 1)
+    if out["budget"] is not None and (out["trials"] is not None or out["rounds"] is not None):
+        raise UserError("budget and trials/rounds are both given", key="search.budget",
+                        fix="size the search by budget (total trials) alone, or by trials and rounds")
+    if out["trials"] is None and out["rounds"] is None:
+        out["budget"] = DEFAULT_BUDGET if out["budget"] is None else out["budget"]
+        _whole(out, "budget", 1)
+    else:
+        out["trials"] = DEFAULT_TRIALS if out["trials"] is None else out["trials"]
+        out["rounds"] = DEFAULT_ROUNDS if out["rounds"] is None else out["rounds"]
+        _whole(out, "trials", 1)
+        _whole(out, "rounds", 1)
+    _whole(out, "keep_checkpoints", 1)
     jobs = out["jobs"]
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
         raise UserError(f"jobs {jobs!r} is not a non-zero whole number", key="search.jobs",
                         fix="use a number of workers such as 2, or -1 for one per core")
     keep = out["keep"]
-    if isinstance(keep, bool) or not isinstance(keep, (int, float)) or not 0 < keep <= 1:
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, (int, float)) or not 0 < keep <= 1):
         raise UserError(f"keep {keep!r} is outside (0, 1]", key="search.keep", fix="use a fraction such as 0.25")
-    if builtin and out["metric"] not in BUILTIN_METRICS:
-        raise unknown("metric", out["metric"], BUILTIN_METRICS, key="search.metric")
-    if not isinstance(out["metric"], str):
-        raise UserError(f"metric {out['metric']!r} is not a name", key="search.metric", fix="name a metric")
-    if out["goal"] is None:
-        out["goal"] = "minimize" if re.search(r"(cost|loss|error|regret)$", out["metric"]) else "maximize"
+    metric = out["metric"] = out["metric"] or ("dev_accuracy" if builtin else "value")
+    if not isinstance(metric, str):
+        raise UserError(f"metric {metric!r} is not a name", key="search.metric", fix="name a metric")
+    if builtin and metric not in BUILTIN_METRICS:
+        raise unknown("metric", metric, BUILTIN_METRICS, key="search.metric")
+    out["goal"] = Goal.of(metric, out["goal"]).direction
+    pruning = Pruning.parse(out["prune"])
+    if builtin and pruning.method != "none" and metric not in EPOCH_METRICS:
+        raise UserError(f"pruning compares a metric after every epoch, and {metric} is measured only at the end",
+                        key="search.prune", fix=f"set search.metric to one of {', '.join(EPOCH_METRICS)}, or prune: none")
+    out["prune"] = pruning.to_dict()
+    out["checkpoint_every"] = _seconds(out["checkpoint_every"])
     if out["scheduler"] is not None and not isinstance(out["scheduler"], str):
-        raise UserError(f"{out['scheduler']!r} is not an address", key="search.scheduler",
-                        fix="write tcp://HOST:PORT")
+        raise UserError(f"{out['scheduler']!r} is not an address", key="search.scheduler", fix="write tcp://HOST:PORT")
     if out["backend"] == "dask" and not out["scheduler"]:
         raise UserError("backend dask needs a scheduler address", key="search.scheduler",
                         fix="add scheduler: tcp://HOST:PORT (or pass --scheduler)")
     return out
+
+
+def _seconds(value) -> float:
+    """A duration: a number of seconds, or text such as 30s, 5m, 1h."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    match = DURATION_RE.match(str(value)) if isinstance(value, str) else None
+    if not match:
+        raise UserError(f"{value!r} is not a duration", key="search.checkpoint_every",
+                        fix="write seconds (30), or 30s, 5m, 1h; 0 checkpoints every epoch")
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2) or "s"]

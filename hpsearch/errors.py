@@ -1,4 +1,4 @@
-"""The one exception users see.
+"""The one exception users see, and the helpers that word it.
 
 Every problem with what the user gave us (a config file, a data file, a command-line value)
 is raised as :class:`UserError`; the CLI prints its one-line message and exits with code 2.
@@ -6,6 +6,8 @@ Anything else that escapes is a bug of ours and exits with code 1.
 """
 
 from __future__ import annotations
+
+import difflib
 
 
 class UserError(Exception):
@@ -21,24 +23,39 @@ class UserError(Exception):
         text = f"{where}: {self.problem}" if where else self.problem
         return f"{text}; {self.fix}" if self.fix else text
 
-    def at(self, file=None, key: str | None = None) -> "UserError":
+    def at(self, file=None, key: str | None = None) -> UserError:
         """The same error, located in `file` and/or under `key` when it was not yet."""
-        return UserError(self.problem, file=self.file or file,
-                         key=self.key or key, fix=self.fix)
+        return UserError(
+            self.problem, file=self.file or file, key=self.key or key, fix=self.fix
+        )
 
 
 def nearest(word: str, choices) -> str | None:
     """The choice closest to a mistyped `word`, or None when nothing is close."""
-    import difflib
-
     found = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return found[0] if found else None
 
 
 def unknown(kind: str, value, choices, **where) -> UserError:
     """A UserError for a name that is not one of `choices`, suggesting the nearest."""
+    valid = ", ".join(map(str, choices))
     close = nearest(value, choices)
-    fix = f"did you mean '{close}'?" if close else "valid: " + ", ".join(map(str, choices))
-    if close:
-        fix += " (valid: " + ", ".join(map(str, choices)) + ")"
+    fix = f"did you mean '{close}'? (valid: {valid})" if close else f"valid: {valid}"
     return UserError(f"unknown {kind} '{value}'", fix=fix, **where)
+
+
+def as_number(value, key=None):
+    """`value` as an int or float; YAML strings such as "1e-4" count as numbers."""
+    if isinstance(value, bool):
+        raise UserError(f"expected a number, got {value!r}", key=key, fix="write a number")
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            whole = number.is_integer() and "." not in value and "e" not in value.lower()
+            return int(number) if whole else number
+    raise UserError(f"expected a number, got {value!r}", key=key, fix="write a number such as 0.01 or 1e-4")

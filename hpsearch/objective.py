@@ -1,20 +1,24 @@
-"""What a trial runs: the built-in MLP or the user's `objective: package.module:function`.
+"""What a trial runs: the built-in network on the config's data, or the user's function.
 
-`TrialSpec` is all a worker needs (small and picklable); `run_trial(spec, task)` runs in the
-worker, loads the data and the objective once per process, pins BLAS threads, and never raises.
+`TrialSpec` is all a worker needs (small and picklable); `run_task(spec, task)` runs in the
+worker process, builds the objective once per process (data loaded, module imported) and never
+raises: whatever goes wrong becomes a `failed` record.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
+import math
 import sys
+import time
 from dataclasses import dataclass
-from pathlib import Path
 
+from .data import Dataset, load_data
 from .errors import UserError
-from .search import Task, call_objective
+from .nn.model import MLP
+from .study import FunctionObjective, Goal, Task, Trial, TrialResult, failure
 
+NAN_METRICS = {"train_cost": math.nan, "train_accuracy": math.nan, "dev_cost": math.nan, "dev_accuracy": math.nan}
 _CACHE: dict = {}
 
 
@@ -22,12 +26,10 @@ _CACHE: dict = {}
 class TrialSpec:
     data: dict
     params: dict  # fixed hyperparameters
-    seed: int
-    metric: str
-    objective: str | None = None  # package.module:function, or None for the built-in MLP
+    goal: Goal
+    seed: int  # the run's seed (the data split depends on it)
+    objective: str | None = None  # package.module:function, or None for the built-in network
     base_dir: str | None = None  # the config file's folder: relative data paths, user modules
-    blas_threads: int | None = None
-    running_dir: str | None = None  # where workers mark the trial they run (crash attribution)
 
 
 def import_objective(name: str, base_dir: str | None = None):
@@ -38,7 +40,7 @@ def import_objective(name: str, base_dir: str | None = None):
     try:
         module = importlib.import_module(module_name)
     except Exception as e:  # any import-time failure of user code is the user's to fix
-        raise UserError(f"cannot import '{module_name}': {type(e).__name__}: {e}", key="objective",
+        raise UserError(f"cannot import '{module_name}': {type(e).__name__}: {e}".splitlines()[0], key="objective",
                         fix="check the module name and that it is importable from the config's folder") from None
     func = getattr(module, func_name, None)
     if not callable(func):
@@ -47,53 +49,74 @@ def import_objective(name: str, base_dir: str | None = None):
     return func
 
 
-def load_objective(spec: TrialSpec):
-    """The objective for `spec`, built once per process (data loading included)."""
-    key = (spec.objective, repr(spec.data), spec.seed, spec.base_dir, repr(sorted(spec.params.items())))
-    if key not in _CACHE:
-        if spec.objective:
-            _CACHE[key] = _UserObjective(import_objective(spec.objective, spec.base_dir), spec.params)
-        else:
-            from .data import load_data
-            from .trial import MLPObjective
-
-            data = load_data(spec.data, spec.seed, base_dir=spec.base_dir)
-            _CACHE[key] = MLPObjective(data, spec.params, spec.seed)
-    return _CACHE[key]
+def build_objective(spec: TrialSpec, data: Dataset | None = None):
+    """The objective `spec` describes (the data loaded unless given)."""
+    if spec.objective:
+        return FunctionObjective(import_objective(spec.objective, spec.base_dir), spec.goal, spec.params)
+    data = data if data is not None else load_data(spec.data, spec.seed, base_dir=spec.base_dir)
+    return MLPObjective(data, spec.params, spec.goal)
 
 
-class _UserObjective:
-    def __init__(self, func, fixed):
-        self.func, self.fixed = func, fixed
-
-    def __call__(self, sampled: dict):
-        return self.func({**self.fixed, **sampled})
-
-
-def run_trial(spec: TrialSpec, task: Task) -> dict:
-    """Run one trial in this process; the result records any failure instead of raising."""
-    from threadpoolctl import threadpool_limits
-
-    marker = Path(spec.running_dir, str(task.trial)) if spec.running_dir else None
-    if marker is not None:
-        try:
-            marker.write_text(str(os.getpid()))
-        except OSError:  # a remote worker cannot see the run directory: no attribution
-            marker = None
+def run_task(spec: TrialSpec, task: Task) -> TrialResult:
+    """Run one trial in this process (the objective built once per process); never raises."""
+    key = repr(spec)
     try:
-        with threadpool_limits(spec.blas_threads):
-            try:
-                objective = load_objective(spec)
-            except Exception as e:  # data or import failing inside a worker fails the trial
-                objective = _raiser(e)
-            return call_objective(objective, task, spec.metric)
-    finally:
-        if marker is not None:
-            marker.unlink(missing_ok=True)
+        if key not in _CACHE:
+            _CACHE[key] = build_objective(spec)
+        objective = _CACHE[key]
+    except Exception as e:  # data or import failing inside a worker fails the trial
+        return failure(task, e)
+    return objective(task)
 
 
-def _raiser(error):
-    def objective(_):
-        raise error
+class MLPObjective:
+    """The built-in objective: trains the network on fixed data with the fixed hyperparameters
+    and the sampled ones, reporting the goal's metric after every epoch (for pruning)."""
 
-    return objective
+    def __init__(self, data: Dataset, fixed: dict, goal: Goal):
+        self.data, self.fixed, self.goal = data, fixed, goal
+
+    def model(self, task: Task) -> MLP:
+        """A fresh model for `task`: the same weights and batches whoever builds it."""
+        return MLP(**{**self.fixed, **task.params}, seed=task.seed).build(self.data.n_features, self.data.n_classes)
+
+    def __call__(self, task: Task) -> TrialResult:
+        start = time.perf_counter()
+        trial = Trial(task)
+        try:
+            model = self.model(task)
+            self.train(model, lambda m, record: self.report(trial, record))
+        except Exception as e:  # a trial's failure is recorded, never fatal to the search
+            return failure(task, e, time.perf_counter() - start)
+        return self.result(task, model, trial, time.perf_counter() - start)
+
+    def train(self, model: MLP, callback) -> MLP:
+        """Train `model` on until its epochs are done (or `callback(model, record)` says stop)."""
+        return model.train(self.data.X_train, self.data.y_train, (self.data.X_dev, self.data.y_dev), callback=callback)
+
+    def report(self, trial: Trial, record: dict) -> bool:
+        """Tell the trial the epoch's metric; True when it should stop there."""
+        value = record.get(self.goal.metric)
+        return value is not None and trial.report(record["epoch"], value)
+
+    def result(self, task: Task, model: MLP, trial: Trial, seconds: float, interventions=()) -> TrialResult:
+        """The record of a trained (or stopped) model: metrics on train and dev at its end."""
+        if model.status != "ok":
+            metrics, status = dict(NAN_METRICS), "diverged"
+        else:
+            (train_cost, train_acc), (dev_cost, dev_acc) = (
+                model.evaluate(self.data.X_train, self.data.y_train), model.evaluate(self.data.X_dev, self.data.y_dev))
+            metrics = {"train_cost": train_cost, "train_accuracy": train_acc, "dev_cost": dev_cost,
+                       "dev_accuracy": dev_acc}
+            finite = math.isfinite(metrics[self.goal.metric])
+            status = ("pruned" if trial.should_prune else "ok") if finite else "diverged"
+        value = metrics[self.goal.metric] if status != "diverged" else None
+        weights = inference_state(model) if status == "ok" else None
+        return TrialResult(task.trial, task.round, status, dict(task.params), value=value, metrics=metrics,
+                           epochs=model.epoch, seconds=seconds, seed=task.seed, interventions=list(interventions),
+                           curve=list(model.history), model=weights)
+
+
+def inference_state(model: MLP) -> dict:
+    """What predicting needs of a model's state: no optimiser moments, no early-stopping copy."""
+    return {k: v for k, v in model.state_dict().items() if not k.startswith(("opt.", "best."))}

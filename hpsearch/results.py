@@ -1,171 +1,235 @@
-"""Reading results: a run's trials best first, counts, regions, and runs side by side.
+"""Reading results: a run's trials best first, counts, regions, the best model, and runs side
+by side.
 
-Everything returns pandas DataFrames (for notebooks); the CLI only formats them. A "run" is a
-run directory or a bare trials.csv (then the metric and goal are guessed from its columns).
+`open_run(path)` takes a run directory or a bare trials.csv and returns a `Run` whose
+`trials` (pandas, best first) show each trial's hyperparameters as it ended (after nudges and
+rollbacks, listed in `interventions`). Every order here is `Goal`'s; the CLI only formats.
 """
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from .config import BUILTIN_METRICS, Config
 from .errors import UserError, unknown
-from .rundir import BUILTIN_METRICS, RunDir
-from .run import load_run_config
-from .space import Categorical
+from .nn.model import MLP
+from .store import RunDir
+from .store.files import read_json, read_table
+from .study import STATUSES, Goal, TrialResult
 
-NON_PARAMS = {"trial", "round", "status", *BUILTIN_METRICS, "epochs", "seconds", "seed", "error", "metrics"}
+NOT_PARAMS = {"trial", "round", "status", *BUILTIN_METRICS, "epochs", "seconds", "seed", "error", "metrics"}
 
 
 @dataclass
 class Run:
     name: str
     path: Path
-    trials: pd.DataFrame
+    results: list  # TrialResult, by trial number
     params: list  # the searched hyperparameters, in table order
-    metric: str
-    goal: str
-    space: dict = field(default_factory=dict)  # name -> distribution, when the config is known
+    goal: Goal
+    config: Config | None = None  # None for a bare trials.csv
     regions: list = field(default_factory=list)  # rounds.json
     best: dict | None = None  # best.json
     curves: pd.DataFrame | None = None
 
     @property
-    def finished(self) -> pd.DataFrame:
-        ok = self.trials[self.trials["status"] == "ok"]
-        return ok[pd.to_numeric(ok[self.metric], errors="coerce").notna()]
+    def metric(self) -> str:
+        return self.goal.metric
 
-    def ranked(self, sort: str | None = None, top: int | None = None, rnd: int | None = None) -> pd.DataFrame:
-        """Trials best first: finished ones by the metric (or `sort`), then diverged, then failed."""
-        column = sort or self.metric
-        if column not in self.trials.columns:
-            raise unknown("sort column", column, list(self.trials.columns), key="--sort")
-        frame = self.trials if rnd is None else self.trials[self.trials["round"] == rnd]
-        ascending = self.goal == "minimize" if column == self.metric else _ascending(column)
-        order = {"ok": 0, "diverged": 1, "failed": 2}
-        frame = frame.assign(_status=frame["status"].map(order).fillna(3),
-                             _key=pd.to_numeric(frame[column], errors="coerce") if frame[column].dtype != object
-                             else frame[column])
-        frame = frame.sort_values(["_status", "_key", "trial"], ascending=[True, ascending, True],
-                                  na_position="last", kind="mergesort").drop(columns=["_status", "_key"])
+    @property
+    def space(self) -> dict:
+        return self.config.space if self.config else {}
+
+    @property
+    def trials(self) -> pd.DataFrame:
+        """One row per trial, best first."""
+        return self.ranked()
+
+    def frame(self, results=None) -> pd.DataFrame:
+        results = self.results if results is None else results
+        rows = []
+        for r in results:
+            row = {"trial": r.trial, "round": r.round, "status": r.status}
+            row.update({p: r.final_params.get(p) for p in self.params})
+            row.update({self.metric: r.value if r.status != "failed" else None})
+            row.update({k: v for k, v in r.metrics.items() if k != self.metric})
+            row.update(epochs=r.epochs, seconds=r.seconds, seed=r.seed, error=r.error,
+                       interventions="; ".join(f"after epoch {i['epoch']}: {i['change']}" for i in r.interventions))
+            rows.append(row)
+        columns = ["trial", "round", "status", *self.params, self.metric]
+        return pd.DataFrame(rows, columns=None if rows else columns)
+
+    def ranked(self, sort: str | None = None, ascending: bool | None = None, top: int | None = None,
+               rnd: int | None = None) -> pd.DataFrame:
+        """Trials best first (by the goal), or ordered by column `sort` (ascending unless the
+        goal's rule says the column is better large, or as `ascending` says)."""
+        results = self.results if rnd is None else [r for r in self.results if r.round == rnd]
+        if rnd is not None and not results:
+            rounds = sorted({r.round for r in self.results})
+            raise UserError(f"the run has no round {rnd}", key="--round", fix=f"rounds: {', '.join(map(str, rounds))}")
+        frame = self.frame(self.goal.best_first(results))
+        if sort is not None:
+            if sort not in frame.columns:
+                raise unknown("sort column", sort, list(frame.columns), key="--sort")
+            if ascending is None:
+                ascending = Goal.of(sort).direction == "minimize" if sort != self.metric else self.goal.sign < 0
+            frame = frame.sort_values(sort, ascending=ascending, na_position="last", kind="mergesort")
+        frame = frame.reset_index(drop=True)
         return frame.head(top) if top else frame
 
     def counts(self) -> dict:
-        return {s: int((self.trials["status"] == s).sum()) for s in ("ok", "diverged", "failed")}
+        return {s: sum(r.status == s for r in self.results) for s in STATUSES}
+
+    def best_result(self) -> TrialResult | None:
+        return self.goal.best(self.results)
+
+    def load_model(self):
+        """The best model, predicting on raw inputs (see hpsearch.load_model)."""
+        return load_model(self.path)
 
 
-def _ascending(column: str) -> bool:
-    return any(column.endswith(s) for s in ("cost", "loss", "error", "seconds"))
+def load_model(run_path) -> MLP:
+    """The best model of a run of the built-in network, ready to predict on raw inputs: it
+    standardises them as the run's data was, and predicts the original labels."""
+    run = RunDir.open(run_path)
+    if not run.best_npz.exists():
+        raise UserError(f"run '{run.path}' has no best.npz", fix="runs of the built-in network have one once a trial finishes")
+    with np.load(run.best_npz, allow_pickle=False) as f:
+        return MLP().load_state_dict(dict(f))
 
 
 def open_run(path) -> Run:
     """A run directory or a trials CSV file; raises UserError for anything else."""
     path = Path(path)
     if path.is_dir():
-        csv_path, folder = path / "trials.csv", path
+        folder, csv_path = path, path / "trials.csv"
         if not csv_path.exists():
             raise UserError(f"'{path}' is not a run directory (no trials.csv)",
                             fix="give a folder written by `hpsearch run`, or a trials.csv file")
     elif path.is_file() and path.suffix == ".csv":
-        csv_path, folder = path, path.parent
+        folder, csv_path = path.parent, path
     else:
         raise UserError(f"'{path}' is neither a run directory nor a trials CSV file",
                         fix="give runs/NAME or a path to a trials.csv")
-    try:
-        trials = pd.read_csv(csv_path, keep_default_na=True)
-    except Exception as e:  # pandas has many parse errors; all mean the file is not a table
-        raise UserError(f"cannot read: {e}".splitlines()[0], file=csv_path, fix="give a trials.csv written by hpsearch")
-    missing = [c for c in ("trial", "round", "status") if c not in trials.columns]
-    if missing:
-        raise UserError(f"missing column '{missing[0]}' (columns: {', '.join(trials.columns)})", file=csv_path,
-                        fix="give a trials.csv written by hpsearch")
-    if trials.empty:
-        raise UserError("the run has no finished trial yet", file=csv_path, fix="wait for trials to finish")
-    trials["error"] = trials["error"].astype(object).where(trials["error"].notna(), "") if "error" in trials else ""
-    config = load_run_config(RunDir(folder)) if (folder / "config.yaml").exists() else None
-    metric, goal, space = _metric_goal_space(trials, config)
-    if metric not in trials.columns:
-        raise UserError(f"no metric column '{metric}'", file=csv_path, fix="give a trials.csv with the metric")
-    params = [c for c in trials.columns if c not in NON_PARAMS and c != metric]
-    name = folder.name if path.is_dir() or path.name == "trials.csv" else path.stem
-    return Run(name=name, path=path, trials=trials, params=params, metric=metric, goal=goal, space=space,
-               regions=_json(folder / "rounds.json") or [], best=_json(folder / "best.json"),
-               curves=pd.read_csv(folder / "curves.csv") if (folder / "curves.csv").exists() else None)
-
-
-def _json(path: Path):
-    return json.loads(path.read_text()) if path.exists() else None
-
-
-def _metric_goal_space(trials, config):
+    config = RunDir(folder).read_config() if (folder / "config.yaml").exists() and csv_path.name == "trials.csv" else None
     if config is not None:
-        return config.search["metric"], config.search["goal"], config.space
-    metric = "dev_accuracy" if "dev_accuracy" in trials.columns else None
-    if metric is None:  # a custom objective's table: the column before "metrics"
-        cols = list(trials.columns)
-        metric = cols[cols.index("metrics") - 1] if "metrics" in cols else cols[-1]
-    return metric, "minimize" if _ascending(metric) else "maximize", {}
+        results, params, goal = RunDir(folder).read_results(config), list(config.space), config.goal
+    else:
+        results, params, goal = _bare(csv_path)
+    if not results:
+        raise UserError("the run has no finished trial yet", file=csv_path, fix="wait for trials to finish")
+    name = folder.name if csv_path.name == "trials.csv" else csv_path.stem
+    curves = pd.read_csv(folder / "curves.csv") if config is not None and (folder / "curves.csv").exists() else None
+    return Run(name, path, results, params, goal, config, read_json(folder / "rounds.json") or [],
+               read_json(folder / "best.json"), curves)
+
+
+class _Value:
+    """How a bare CSV's hyperparameter column is read back: a number when it is one."""
+
+    def parse(self, text):
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def _bare(csv_path: Path):
+    try:
+        header, rows = read_table(csv_path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"cannot read: {e}".splitlines()[0], file=csv_path, fix="give a trials.csv written by hpsearch") from None
+    missing = [c for c in ("trial", "round", "status") if c not in header]
+    if missing:
+        raise UserError(f"missing column '{missing[0]}' (columns: {', '.join(header)})", file=csv_path,
+                        fix="give a trials.csv written by hpsearch")
+    metric = "dev_accuracy" if "dev_accuracy" in header else (header[header.index("metrics") - 1] if "metrics" in header
+                                                               else header[-1])
+    params = [c for c in header[3:] if c not in NOT_PARAMS and c != metric]
+    space = {p: _Value() for p in params}
+    try:
+        results = [TrialResult.from_row(dict(zip(header, r)), space, metric) for r in rows]
+    except (ValueError, KeyError) as e:
+        raise UserError(f"a row cannot be read: {e}", file=csv_path, fix="give a trials.csv written by hpsearch") from None
+    return results, params, Goal.of(metric)
 
 
 def with_metric(run: Run, metric: str | None) -> Run:
-    """The run judged by another metric column."""
+    """The run judged by another metric (one it measured)."""
     if metric is None or metric == run.metric:
         return run
-    if metric not in run.trials.columns:
-        numeric = [c for c in run.trials.columns if pd.api.types.is_numeric_dtype(run.trials[c])
-                   and c not in ("trial", "round", "seed")]
-        raise unknown("metric", metric, numeric, key="--metric")
-    return Run(**{**run.__dict__, "metric": metric, "goal": "minimize" if _ascending(metric) else "maximize"})
+    measured = sorted({k for r in run.results for k in r.metrics})
+    if metric not in measured:
+        raise unknown("metric", metric, measured, key="--metric")
+    results = [TrialResult(**{**r.__dict__, "value": r.metrics.get(metric)}) for r in run.results]
+    return Run(**{**run.__dict__, "results": results, "goal": Goal.of(metric)})
 
 
-def compare(runs: list[Run], metric: str | None = None, top: int = 5) -> pd.DataFrame:
+def compare(runs: list, metric: str | None = None, top: int = 5) -> pd.DataFrame:
     """Runs side by side: one column per run; rows for counts, the metric's best, median and
-    top-k mean, the best trial's parameters, and each hyperparameter's range among the top k."""
+    top-k mean, the best trial's values, each hyperparameter's range among the top k, and
+    the fixed hyperparameters that differ between the runs."""
     runs = [with_metric(r, metric) for r in runs]
     names = _unique([r.name for r in runs])
+    fixed = _differing_fixed(runs)
     rows: dict[str, dict] = {}
     for name, run in zip(names, runs):
-        values = pd.to_numeric(run.finished[run.metric], errors="coerce")
-        best = run.ranked().iloc[0] if len(run.finished) else None
-        counts = run.counts()
-        top_frame = run.ranked().head(top)
-        top_frame = top_frame[top_frame["status"] == "ok"]
-        column = {"trials": len(run.trials), **counts, "metric": run.metric,
-                  "best": values.max() if run.goal == "maximize" else values.min(),
-                  "median": values.median(), f"top-{top} mean": values.sort_values(
-                      ascending=run.goal == "minimize").head(top).mean()}
-        for p in run.params:
-            column[f"best {p}"] = best[p] if best is not None else None
-        for p in run.params:
-            column[f"top-{top} {p}"] = _range(top_frame[p])
+        ranked = run.goal.best_first([r for r in run.results if r.status == "ok" and run.goal.score(r.value) > -math.inf])
+        values = pd.Series([r.value for r in ranked], dtype=float)
+        best = ranked[0] if ranked else None
+        column = {"trials": len(run.results), **run.counts(), "metric": run.metric,
+                  "best": values.iloc[0] if len(values) else None, "median": values.median(),
+                  f"top-{top} mean": values.head(top).mean()}
+        column.update({f"best {p}": best.final_params.get(p) if best else None for p in _all_params(runs)})
+        column.update({f"top-{top} {p}": _range([r.final_params.get(p) for r in ranked[:top]]) for p in _all_params(runs)})
+        column.update({f"fixed {p}": (run.config.params.get(p) if run.config else None) for p in fixed})
         for key, value in column.items():
             rows.setdefault(key, {})[name] = value
-    frame = pd.DataFrame(rows).T
-    return frame[names]
+    return pd.DataFrame(rows).T[names]
 
 
-def better(frame: pd.DataFrame, runs: list[Run], top: int = 5) -> dict:
-    """For each comparable row, the column holding the better value."""
+def better(frame: pd.DataFrame, runs: list, top: int = 5) -> dict:
+    """For each comparable row, the column holding the strictly best value (none on a tie)."""
     goal = runs[0].goal
     marks = {}
     for row in ("best", "median", f"top-{top} mean"):
-        values = pd.to_numeric(frame.loc[row], errors="coerce")
-        if values.notna().any():
-            marks[row] = values.idxmax() if goal == "maximize" else values.idxmin()
+        scores = {c: goal.score(v) for c, v in pd.to_numeric(frame.loc[row], errors="coerce").items()}
+        ordered = sorted(scores.values(), reverse=True)
+        if ordered and ordered[0] > -math.inf and (len(ordered) == 1 or ordered[0] > ordered[1]):
+            marks[row] = max(scores, key=scores.get)
     return marks
 
 
-def _range(series: pd.Series) -> str:
-    values = series.dropna()
-    if values.empty:
+def _all_params(runs) -> list:
+    out = []
+    for run in runs:
+        out += [p for p in run.params if p not in out]
+    return out
+
+
+def _differing_fixed(runs) -> list:
+    configs = [r.config for r in runs if r.config is not None]
+    if len(configs) < 2:
+        return []
+    names = sorted({p for c in configs for p in c.params})
+    searched = set(_all_params(runs))
+    return [p for p in names if p not in searched and len({repr(c.params.get(p)) for c in configs}) > 1]
+
+
+def _range(values) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
         return ""
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        lo, hi = values.min(), values.max()
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        lo, hi = min(values), max(values)
         return f"{lo:.4g}" if lo == hi else f"{lo:.4g} .. {hi:.4g}"
-    return ", ".join(sorted(map(str, values.unique())))
+    return ", ".join(sorted({str(v) for v in values}))
 
 
 def _unique(names):
@@ -183,9 +247,8 @@ def region_table(run: Run) -> pd.DataFrame:
         row = {"round": record["round"], "boxes": len(record["boxes"]), "note": record.get("note", "")}
         for p in run.params:
             spans = [b[p] for b in record["boxes"] if p in b]
-            if spans and p in run.space and not isinstance(run.space[p], Categorical):
-                lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
-                row[p] = f"{lo:.4g} .. {hi:.4g}"
+            if spans and p in run.space and not hasattr(run.space[p], "values"):
+                row[p] = f"{min(s[0] for s in spans):.4g} .. {max(s[1] for s in spans):.4g}"
             elif spans:
                 row[p] = ", ".join(sorted({str(v) for s in spans for v in s}))
         rows.append(row)

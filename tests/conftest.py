@@ -1,4 +1,13 @@
+"""Shared fixtures: the CLI in this process (CliRunner) or as a real process, config files,
+tables read back, and processes started, waited for and killed."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -9,11 +18,11 @@ from hpsearch.cli import main
 
 @pytest.fixture
 def cli():
-    """invoke('validate', path, ...) -> click Result, through CliRunner."""
+    """invoke('validate', path, ...) -> click Result, through CliRunner (stderr kept apart)."""
     runner = CliRunner()
 
-    def invoke(*args):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+    def invoke(*args, env=None):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, env={"COLUMNS": "80", **(env or {})})
 
     return invoke
 
@@ -24,7 +33,63 @@ def write(tmp_path):
 
     def _write(name, text):
         path = Path(tmp_path) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
         return path
 
     return _write
+
+
+def rows(path, drop=("seconds",)):
+    """A CSV file as dicts of strings, without the columns in `drop`; [] when it does not exist."""
+    if not Path(path).exists():
+        return []
+    with open(path, newline="") as f:
+        return [{k: v for k, v in r.items() if k not in drop} for r in csv.DictReader(f)]
+
+
+def hpsearch(*args, cwd, **kwargs):
+    """The CLI as a separate process, run to its end."""
+    return subprocess.run([sys.executable, "-m", "hpsearch", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "80"}, **kwargs)
+
+
+def start(args, cwd):
+    """The CLI in its own process group, as a terminal starts it; output to files (a full pipe
+    would block it)."""
+    cwd = Path(cwd)
+    with open(cwd / "out.log", "w") as out, open(cwd / "err.log", "w") as err:
+        return subprocess.Popen([sys.executable, "-m", "hpsearch", *map(str, args)], cwd=cwd, stdout=out, stderr=err,
+                                start_new_session=True, env={**os.environ, "COLUMNS": "80"})
+
+
+def wait_until(condition, proc=None, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc is None or proc.poll() is None, "the process ended too early"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def kill_group(proc, sig=signal.SIGKILL):
+    """Send `sig` to the whole process group (SIGKILL: a power cut; SIGINT: Ctrl-C)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+    if sig == signal.SIGKILL:
+        proc.wait()
+
+
+def pids_in_group(pgid) -> list[int]:
+    """The processes still alive in a process group (zombies not counted)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive.append(int(entry.name))
+    return alive

@@ -2,7 +2,8 @@
 
 import pytest
 
-from hpsearch.config import apply_overrides, load_config, resolve_config
+from hpsearch.config import Config
+from hpsearch.configfile import apply_overrides, load_config
 from hpsearch.errors import UserError
 from hpsearch.space import Float, Int
 
@@ -26,7 +27,7 @@ def test_a_good_config_resolves_with_defaults(write):
     assert config.space["learning_rate"] == Float(1e-4, 1.0, "log")  # "1e-4" read as a number
     assert config.space["hidden_units"] == Int(8, 32)  # an integer hyperparameter: type int implied
     assert config.params["optimizer"] == "adam" and "learning_rate" not in config.params
-    assert config.search["goal"] == "maximize" and config.search["keep"] == 0.25
+    assert config.search["goal"] == "maximize" and config.search["keep"] is None  # chosen by the search
     assert config.data["split"] == {"train": 0.8, "dev": 0.1, "test": 0.1}
 
 
@@ -49,9 +50,24 @@ def test_space_override_of_a_bound():
 
 
 def test_custom_objective_allows_any_hyperparameter_names():
-    config = resolve_config({"objective": "mypkg.mod:fn", "params": {"depth": 3},
-                             "space": {"temperature": {"low": 0.1, "high": 2}}, "search": {"metric": "score"}})
+    config = Config.from_dict({"objective": "mypkg.mod:fn", "params": {"depth": 3},
+                               "space": {"temperature": {"low": 0.1, "high": 2}}, "search": {"metric": "score"}})
     assert config.params == {"depth": 3} and "temperature" in config.space
+    assert Config.from_dict({"objective": "m:f", "space": {"x": [1, 2]}}).search["metric"] == "value"
+
+
+def test_a_config_from_a_dict_as_a_notebook_user_writes_it():
+    config = Config.from_dict({"data": {"dataset": "moons"}, "space": {"learning_rate": {"low": 1e-3, "high": 1,
+                                                                                       "scale": "log"}}})
+    assert config.name == "search" and config.plan.total == 60 and config.data["n_samples"] == 1000
+    assert config.to_dict()["search"]["budget"] == 60 and "n_samples" not in Config.from_dict({}).data
+
+
+def test_budget_or_trials_and_rounds_size_the_search():
+    assert Config.from_dict({"search": {"budget": 45}}).plan.total == 45
+    assert Config.from_dict({"search": {"trials": 7}}).plan.sizes == (7, 7, 7)
+    assert Config.from_dict({"search": {"rounds": 2}}).plan.sizes == (30, 30)
+    assert Config.from_dict({"search": {"checkpoint_every": "5m"}}).search["checkpoint_every"] == 300.0
 
 
 BAD = [
@@ -101,10 +117,12 @@ BAD = [
     ("- just\n- a list\n", [], "the top level is a list, not a mapping"),
     ("params:\n  layers: 2\n  layers: 3\n", [], "duplicate key 'layers'"),
     ("params: {layers: 2\n", [], "YAML syntax error"),
-    ("", ["search.trials"], "--set: 'search.trials' has no '='"),
-    ("", ["colour=red"], "--set: unknown key 'colour'"),
-    ("", ["serch.trials=3"], "--set: unknown key 'serch'; did you mean 'search'"),
-    ("", ["search.trials=abc"], "search.trials: 'abc' is not a whole number >= 1"),
+    ("seed: 1\n", ["search.trials"], "--set: 'search.trials' has no '='"),
+    ("seed: 1\n", ["colour=red"], "--set: unknown key 'colour'"),
+    ("seed: 1\n", ["serch.trials=3"], "--set: unknown key 'serch'; did you mean 'search'"),
+    ("seed: 1\n", ["search.trials=abc"], "search.trials: 'abc' is not a whole number >= 1"),
+    ("", [], "the config is empty; give at least a space:"),
+    ("# only a comment\n", [], "the config is empty"),
 ]
 
 

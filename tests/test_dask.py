@@ -13,15 +13,15 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
-from hpsearch.config import load_config  # noqa: E402
-from hpsearch.run import run_search  # noqa: E402
+from hpsearch.configfile import load_config  # noqa: E402
+from hpsearch.runs import resume_search, run_search  # noqa: E402
 
 CONFIG = """
 name: grid
 seed: 2
 data: {dataset: moons, n_samples: 300}
-params: {layers: 1, epochs: 3}
-search: {trials: 6, rounds: 2, keep: 0.5}
+params: {layers: 1, epochs: 4}
+search: {trials: 6, rounds: 3, keep: 0.5, prune: {method: halving, min_epochs: 1, reduction: 2, min_trials: 3}}
 space:
   learning_rate: {low: 1e-3, high: 1e-1, scale: log}
   hidden_units: {low: 4, high: 16}
@@ -71,12 +71,22 @@ def _table(path):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
 
 
-def test_dask_gives_the_same_table_as_loky(write, tmp_path, scheduler):
+def test_dask_gives_the_same_table_as_loky_with_pruning(write, tmp_path, scheduler):
     path = write("grid.yaml", CONFIG)
     run_search(load_config(path, ["name=loky", "search.jobs=2"]), runs_dir=tmp_path)
     run_search(load_config(path, ["name=dask", "search.backend=dask", f"search.scheduler={scheduler}"]),
                runs_dir=tmp_path)
     loky, dask = _table(tmp_path / "loky" / "trials.csv"), _table(tmp_path / "dask" / "trials.csv")
-    assert len(dask) == 12 and {r["status"] for r in dask} == {"ok"}
+    assert len(dask) == 18 and {r["status"] for r in dask} == {"ok", "pruned"}
     assert dask == loky
     assert _table(tmp_path / "dask" / "curves.csv") == _table(tmp_path / "loky" / "curves.csv")
+
+
+def test_resume_on_a_cluster(write, tmp_path, scheduler):
+    path = write("grid.yaml", CONFIG)
+    run_search(load_config(path, ["name=whole", "search.jobs=1"]), runs_dir=tmp_path)
+    run_search(load_config(path, ["name=part", "search.jobs=1", "search.rounds=2"]), runs_dir=tmp_path)
+    config = tmp_path / "part" / "config.yaml"
+    resume_search(tmp_path / "part", scheduler=scheduler, rounds=3)
+    assert _table(tmp_path / "part" / "trials.csv") == _table(tmp_path / "whole" / "trials.csv")
+    assert "backend: loky" in config.read_text()  # where it ran is not part of the run

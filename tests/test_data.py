@@ -17,7 +17,8 @@ def test_digits_is_the_real_uci_set():
 
 @pytest.mark.parametrize("name", BUILTIN)
 def test_every_builtin_is_seeded(name):
-    a, b, c = (load_data({"dataset": name, "n_samples": 200}, seed=s) for s in (0, 0, 1))
+    size = {} if name == "digits" else {"n_samples": 200}
+    a, b, c = (load_data({"dataset": name, **size}, seed=s) for s in (0, 0, 1))
     np.testing.assert_array_equal(a.X_train, b.X_train)
     assert name == "digits" or not np.array_equal(a.X_train, c.X_train)
 
@@ -70,20 +71,20 @@ def _csv(tmp_path, frame):
 @pytest.mark.parametrize("make,data,message", [
     (None, {"dataset": "cifar10"}, "unknown dataset 'cifar10'; valid: digits, moons"),
     (None, {"path": "nowhere.csv", "target": "y"}, "data file 'nowhere.csv' does not exist"),
-    (None, {"path": "data.txt"}, "cannot read 'data.txt'; use a .csv, .parquet, .npz file"),
+    (None, {"path": "data.txt"}, "cannot read 'data.txt'; give a .csv, .parquet, .npz file"),
     ("ok", {"target": "labl"}, "unknown target column 'labl'; did you mean 'label'"),
     ("ok", {}, "no target column given; name the label column, one of: a, b, label"),
     ("text", {"target": "label"}, "feature column 'b' is not numeric"),
-    ("nan", {"target": "label"}, "feature column 'a' has NaN or inf in 2 rows"),
-    ("one", {"target": "label"}, "the labels have 1 class(es)"),
+    ("nan", {"target": "label"}, "feature column 'a' has 2 missing, NaN or infinite value(s)"),
+    ("one", {"target": "label"}, "the labels have 1 class (1 only)"),
     (None, {"split": {"train": 0.8, "dev": 0.3}}, "sum to 1.1; make train + dev + test = 1"),
     (None, {"split": {"train": 1.0}}, "train and dev must be > 0"),
-    (None, {"dataset": "moons", "n_samples": 1}, "data.n_samples: 1 is not a valid count"),
+    (None, {"dataset": "moons", "n_samples": 1}, "data.n_samples: 1 is not a whole number >= 2"),
     (None, {"colour": "red"}, "unknown data key 'colour'"),
 ])
 def test_bad_data_is_one_clear_error(tmp_path, make, data, message):
     frames = {
-        "ok": pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [0.0, 1, 0, 1], "label": [0, 1, 0, 1]}),
+        "ok": pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3, "label": np.arange(40) % 2}),
         "text": pd.DataFrame({"a": [1.0, 2, 3, 4], "b": ["x", "y", "x", "y"], "label": [0, 1, 0, 1]}),
         "nan": pd.DataFrame({"a": [1.0, np.nan, np.inf, 4], "label": [0, 1, 0, 1]}),
         "one": pd.DataFrame({"a": [1.0, 2, 3, 4], "label": [1, 1, 1, 1]}),
@@ -100,5 +101,5 @@ def test_bad_data_through_the_cli_exits_2_with_one_line(cli, write, tmp_path):
     config = write("c.yaml", "data: {path: missing.csv, target: y}\n")
     result = cli("train", config)
     assert result.exit_code == 2
-    assert result.output.count("\n") == 1 and "missing.csv' does not exist" in result.output
+    assert result.stderr.count("\n") == 1 and "missing.csv' does not exist" in result.stderr
     assert "Traceback" not in result.output

@@ -1,14 +1,17 @@
-"""Reading results: ordering and counts, comparison of runs with different spaces, plots."""
+"""Reading results: order and counts, every output format, runs compared, plots, and a closed pipe."""
 
 import json
+import math
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
-from hpsearch.config import load_config
-from hpsearch.plots import coarse_to_fine, metric_vs_params, plot_run
+from hpsearch.configfile import load_config
+from hpsearch.plots import coarse_to_fine, learning_curves, metric_vs_params, plot_run
 from hpsearch.results import compare, open_run
-from hpsearch.run import run_search
+from hpsearch.runs import run_search
 
 A = """
 name: a
@@ -39,21 +42,29 @@ def runs(tmp_path_factory):
         path = folder / "c.yaml"
         path.write_text(text)
         run_search(load_config(path), runs_dir=folder)
-    # a failed and a diverged row in a copy of run a, to check ordering and counts
+    # a copy of run a with a failed, a diverged and a pruned trial, to check order and counts
+    table = pd.read_csv(folder / "a" / "trials.csv", dtype={"error": object})
+    table.loc[0, ["status", "dev_accuracy", "error"]] = ["failed", None, "ValueError: boom"]
+    table.loc[1, ["status", "dev_accuracy"]] = ["diverged", math.nan]
+    table.loc[2, ["status", "epochs"]] = ["pruned", 1]
+    (folder / "mixed").mkdir()
+    table.to_csv(folder / "mixed" / "trials.csv", index=False)
     return folder
 
 
 def test_results_are_best_first_and_counted(runs):
-    run = open_run(runs / "a")
+    run = open_run(runs / "mixed" / "trials.csv")
     ranked = run.ranked()
+    statuses = ranked["status"].tolist()
+    assert statuses == sorted(statuses, key=["ok", "pruned", "diverged", "failed"].index)
+    assert statuses.count("failed") == statuses.count("diverged") == statuses.count("pruned") == 1
     ok = ranked[ranked["status"] == "ok"]["dev_accuracy"].tolist()
     assert ok == sorted(ok, reverse=True)
-    statuses = ranked["status"].tolist()
-    assert statuses == sorted(statuses, key=["ok", "diverged", "failed"].index)
-    assert sum(run.counts().values()) == 16
+    assert run.counts() == {"ok": 13, "pruned": 1, "diverged": 1, "failed": 1}
     assert run.ranked(top=3).shape[0] == 3 and set(run.ranked(rnd=2)["round"]) == {2}
     by_cost = run.ranked("dev_cost")["dev_cost"].dropna().tolist()
-    assert by_cost == sorted(by_cost)
+    assert by_cost == sorted(by_cost)  # a cost: smallest first
+    assert run.ranked("dev_cost", ascending=False)["dev_cost"].dropna().tolist() == sorted(by_cost, reverse=True)
 
 
 def test_results_command_formats(cli, runs):
@@ -63,6 +74,45 @@ def test_results_command_formats(cli, runs):
     assert len(as_json) == 2 and as_json[0]["dev_accuracy"] >= as_json[1]["dev_accuracy"]
     as_csv = cli("results", runs / "a" / "trials.csv", "--format", "csv").output
     assert as_csv.startswith("trial,round,status,learning_rate")
+    markdown = cli("results", runs / "a", "--format", "markdown", "--top", "2").output.splitlines()
+    assert markdown[0].startswith("| trial | round | status |") and markdown[1].startswith("|---:|---:|---|")
+    assert len(markdown) == 4
+
+
+def test_json_and_csv_keep_every_digit(cli, runs, tmp_path):
+    table = pd.read_csv(runs / "a" / "trials.csv")
+    table.loc[0, "dev_cost"] = 1.69e-12
+    table.loc[1, "dev_cost"] = 0.1234567890123456
+    table.to_csv(tmp_path / "trials.csv", index=False)
+    rows = {r["trial"]: r for r in json.loads(cli("results", tmp_path / "trials.csv", "--format", "json").output)}
+    assert rows[0]["dev_cost"] == 1.69e-12 and rows[1]["dev_cost"] == 0.1234567890123456
+    text = cli("results", tmp_path / "trials.csv", "--format", "csv").output
+    assert "1.69e-12" in text and "0.1234567890123456" in text
+
+
+def test_tables_fit_the_terminal(cli, runs):
+    for columns in ("80", "60"):
+        result = cli("results", runs / "a", env={"COLUMNS": columns})
+        assert max(len(line) for line in result.output.splitlines()) <= int(columns)
+    narrow = cli("results", runs / "a", env={"COLUMNS": "60"})
+    assert "more column(s) not shown" in narrow.output and "--format csv" in narrow.output
+
+
+def test_sort_directions_and_rounds(cli, runs):
+    asc = json.loads(cli("results", runs / "a", "--sort", "learning_rate", "--asc", "--format", "json").output)
+    desc = json.loads(cli("results", runs / "a", "--sort", "learning_rate", "--desc", "--format", "json").output)
+    lrs = [r["learning_rate"] for r in asc]
+    assert lrs == sorted(lrs) and [r["learning_rate"] for r in desc] == sorted(lrs, reverse=True)
+    out_of_range = cli("results", runs / "a", "--round", "4")
+    assert out_of_range.exit_code == 2 and "the run has no round 4; rounds: 1, 2" in out_of_range.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(runs):
+    shell = f"{sys.executable} -m hpsearch results {runs / 'a'} --format csv | head -n 1"
+    for _ in range(3):  # big enough to fill the pipe: the same table many times
+        shell = shell.replace("| head", f"&& {sys.executable} -m hpsearch results {runs / 'a'} --format csv | head")
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == ""
 
 
 def test_compare_runs_with_different_spaces(cli, runs):
@@ -71,8 +121,14 @@ def test_compare_runs_with_different_spaces(cli, runs):
     assert frame.loc["trials", "a"] == 16 and frame.loc["trials", "b"] == 6
     assert pd.isna(frame.loc["best hidden_units", "a"]) and frame.loc["best hidden_units", "b"] is not None
     assert frame.loc["best activation", "a"] in ("relu", "tanh")
+    assert frame.loc["fixed optimizer", "a"] == "adam" and frame.loc["fixed optimizer", "b"] == "momentum"
     shown = cli("compare", runs / "a", runs / "b" / "trials.csv")
     assert shown.exit_code == 0 and "*" in shown.output and "hidden_units" in shown.output
+
+
+def test_compare_stars_only_a_strict_best(cli, runs):
+    shown = cli("compare", runs / "a", runs / "a", "--format", "table")
+    assert shown.exit_code == 0 and " *" not in shown.output and "a (2)" in shown.output
 
 
 @pytest.mark.parametrize("args,fragment", [
@@ -84,17 +140,17 @@ def test_compare_runs_with_different_spaces(cli, runs):
 ])
 def test_bad_result_arguments(cli, runs, args, fragment):
     result = cli(*[a.replace("RUNS", str(runs)) for a in args])
-    assert result.exit_code == 2 and fragment in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and fragment in result.stderr and "Traceback" not in result.output
 
 
-def test_csv_without_needed_columns_and_empty_runs(cli, tmp_path):
+def test_a_csv_without_needed_columns_and_an_empty_run(cli, tmp_path):
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     result = cli("results", tmp_path / "x.csv")
-    assert result.exit_code == 2 and "missing column 'trial'" in result.output
+    assert result.exit_code == 2 and "missing column 'trial'" in result.stderr
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "trials.csv").write_text("trial,round,status,dev_accuracy\n")
     result = cli("results", tmp_path / "empty")
-    assert result.exit_code == 2 and "no finished trial yet" in result.output
+    assert result.exit_code == 2 and "no finished trial yet" in result.stderr
 
 
 def test_plot_writes_every_png(cli, runs, tmp_path):
@@ -104,6 +160,15 @@ def test_plot_writes_every_png(cli, runs, tmp_path):
     for path in paths:
         with open(path, "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_with_no_finished_trial_plots_nothing(cli, runs, tmp_path):
+    table = pd.read_csv(runs / "a" / "trials.csv", dtype={"error": object}).assign(status="failed", dev_accuracy=None, error="boom")
+    (tmp_path / "r").mkdir()
+    table.to_csv(tmp_path / "r" / "trials.csv", index=False)
+    result = cli("plot", tmp_path / "r" / "trials.csv", "--out", tmp_path / "plots")
+    assert result.exit_code == 2 and "no trial of" in result.stderr and "nothing to plot" in result.stderr
+    assert not (tmp_path / "plots").exists() and "Warning" not in result.output
 
 
 def test_log_and_one_minus_log_parameters_get_log_axes(runs):
@@ -116,10 +181,25 @@ def test_log_and_one_minus_log_parameters_get_log_axes(runs):
     assert axes["activation"].get_xscale() == "linear"
     pair = coarse_to_fine(run).axes[0]
     assert pair.get_xscale() == "log" and pair.get_yscale() == "log"
-    assert len(pair.patches) == len(json.loads((runs / "a" / "rounds.json").read_text())[1]["boxes"])
+    rounds = json.loads((runs / "a" / "rounds.json").read_text())
+    assert len(pair.patches) == sum(1 for b in rounds[1]["boxes"] if "learning_rate" in b and "beta1" in b)
 
 
-def test_a_one_round_run_has_no_regions_to_draw(runs, tmp_path):
+def test_every_mark_has_a_legend_and_epochs_are_whole(runs):
+    run = open_run(runs / "mixed" / "trials.csv")
+    labels = [t.get_text() for t in metric_vs_params(run).axes[0].get_legend().get_texts()]
+    assert "round 1" in labels and "round 2" in labels and "pruned (value when stopped)" in labels
+    curves = learning_curves(open_run(runs / "a"))
+    ticks = curves.axes[0].get_xticks()
+    assert all(float(t).is_integer() for t in ticks)
+    assert curves.axes[-1].get_legend() is not None
+
+
+def test_one_hyperparameter_fits_its_title(runs, tmp_path):
     run = open_run(runs / "b")
-    assert len(plot_run(run, tmp_path)) == 4
-    assert len(coarse_to_fine(run).axes[0].patches) == 0
+    run.params = ["learning_rate"]
+    fig = metric_vs_params(run)
+    fig.canvas.draw()
+    title = fig._suptitle.get_window_extent()
+    assert title.x0 >= 0 and title.x1 <= fig.bbox.width
+    assert len(plot_run(open_run(runs / "b"), tmp_path)) == 4

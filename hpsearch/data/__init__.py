@@ -2,7 +2,8 @@
 
 `load_data(config)` returns a `Dataset`: a stratified, seeded train/dev/test split, inputs
 standardised with the train set's mean and std (the same transform applied to dev and test),
-features as contiguous float32 and labels as integers 0..C-1.
+features as contiguous float32 and labels as integers 0..C-1 (`classes` holds the originals).
+`check_data_config` resolves the `data:` section without reading anything.
 """
 
 from __future__ import annotations
@@ -13,14 +14,23 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError, unknown
+from .files import SUFFIXES, read_file
 from .synthetic import GENERATORS, NOISE
 
 DIGITS = Path(__file__).with_name("digits.npz")
 BUILTIN = ("digits", *GENERATORS)
-SUFFIXES = (".csv", ".parquet", ".npz")
-DATA_DEFAULTS = {"dataset": "digits", "path": None, "target": None,
-                 "split": {"train": 0.8, "dev": 0.1, "test": 0.1}, "normalize": True,
-                 "n_samples": 1000, "noise": None, "classes": 3, "features": 2}
+SPLIT = {"train": 0.8, "dev": 0.1, "test": 0.1}
+COMMON = {"split": SPLIT, "normalize": True}
+KEYS = {  # the keys each kind of data takes, with their defaults
+    "file": {"path": None, "target": None, **COMMON},
+    "digits": {"dataset": "digits", **COMMON},
+    "moons": {"dataset": "moons", "n_samples": 1000, "noise": None, **COMMON},
+    "circles": {"dataset": "circles", "n_samples": 1000, "noise": None, **COMMON},
+    "flower": {"dataset": "flower", "n_samples": 1000, "noise": None, **COMMON},
+    "spirals": {"dataset": "spirals", "n_samples": 1000, "noise": None, "classes": 3, **COMMON},
+    "blobs": {"dataset": "blobs", "n_samples": 1000, "noise": None, "classes": 3, "features": 2, **COMMON},
+}
+ALL_KEYS = sorted({k for keys in KEYS.values() for k in keys})
 
 
 @dataclass
@@ -34,6 +44,7 @@ class Dataset:
     classes: list = field(default_factory=list)  # the original label of each class index
     features: list = field(default_factory=list)
     name: str = ""
+    scaler: tuple | None = None  # (mean, std) the inputs were standardised with
 
     @property
     def n_features(self) -> int:
@@ -45,45 +56,62 @@ class Dataset:
 
 
 def check_data_config(data: dict, file=None) -> dict:
-    """The data section with defaults filled in, checked; raises UserError."""
-    out = {**DATA_DEFAULTS, **data}
+    """The data section with the defaults of its kind filled in, checked; raises UserError."""
+    if not isinstance(data, dict):
+        raise UserError(f"{data!r} is not a mapping", file=file, key="data", fix="write data: {dataset: digits}")
     for key in data:
-        if key not in DATA_DEFAULTS:
-            raise unknown("data key", key, list(DATA_DEFAULTS), file=file, key=f"data.{key}")
-    if out["path"] is None and out["dataset"] not in BUILTIN:
-        raise unknown("dataset", out["dataset"], BUILTIN, file=file, key="data.dataset")
-    if out["path"] is not None and Path(out["path"]).suffix.lower() not in SUFFIXES:
-        raise UserError(f"cannot read '{out['path']}'", file=file, key="data.path",
-                        fix="use a " + ", ".join(SUFFIXES) + " file")
-    split = out["split"]
-    if not isinstance(split, dict) or set(split) - {"train", "dev", "test"}:
+        if key not in ALL_KEYS:
+            raise unknown("data key", key, ALL_KEYS, file=file, key=f"data.{key}")
+    if data.get("path") is not None and "dataset" in data:
+        raise UserError("dataset and path are both given", file=file, key="data.dataset",
+                        fix="keep path: for your file, or dataset: for a built-in one")
+    kind = "file" if data.get("path") is not None else data.get("dataset", "digits")
+    if kind not in KEYS:
+        raise unknown("dataset", kind, BUILTIN, file=file, key="data.dataset")
+    for key in data:
+        if key not in KEYS[kind] and not (key == "path" and data[key] is None):
+            takes = ", ".join(k for k in KEYS[kind] if k not in ("dataset", "path"))
+            raise UserError(f"{key} does not apply to {'a data file' if kind == 'file' else kind}", file=file,
+                            key=f"data.{key}", fix=f"remove it ({'a data file' if kind == 'file' else kind} takes {takes})")
+    out = {**KEYS[kind], **{k: v for k, v in data.items() if k in KEYS[kind]}}
+    if kind == "file":
+        if not isinstance(out["path"], str) or Path(out["path"]).suffix.lower() not in SUFFIXES:
+            raise UserError(f"cannot read {out['path']!r}", file=file, key="data.path",
+                            fix="give a " + ", ".join(SUFFIXES) + " file")
+        if out["target"] is not None and not isinstance(out["target"], (str, int)):
+            raise UserError(f"{out['target']!r} is not a column name", file=file, key="data.target",
+                            fix="name the label column")
+    out["split"] = _split(out["split"], file)
+    for key in ("n_samples", "classes", "features"):
+        low = 1 if key == "features" else 2
+        if key in out and (isinstance(out[key], bool) or not isinstance(out[key], int) or out[key] < low):
+            raise UserError(f"{out[key]!r} is not a whole number >= {low}", file=file, key=f"data.{key}",
+                            fix=f"use a whole number >= {low}")
+    noise = out.get("noise")
+    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1e6):
+        raise UserError(f"{noise!r} is not a valid noise level", file=file, key="data.noise", fix="use a number >= 0")
+    if not isinstance(out["normalize"], bool):
+        raise UserError(f"{out['normalize']!r} is not true or false", file=file, key="data.normalize",
+                        fix="write true or false")
+    return out
+
+
+def _split(split, file) -> dict:
+    if not isinstance(split, dict) or set(split) - set(SPLIT):
         raise UserError(f"{split!r} is not a split", file=file, key="data.split",
                         fix="write {train: 0.8, dev: 0.1, test: 0.1}")
-    split = {"train": 0.0, "dev": 0.0, "test": 0.0, **split}
     try:
-        split = {k: float(v) for k, v in split.items()}
+        split = {k: float(split.get(k, 0.0)) for k in SPLIT}
     except (TypeError, ValueError):
-        raise UserError(f"{out['split']!r} has a fraction that is not a number", file=file,
-                        key="data.split", fix="write fractions such as 0.8") from None
-    if abs(sum(split.values()) - 1) > 1e-6 or min(split.values()) < 0:
-        raise UserError(f"fractions {split} sum to {sum(split.values()):g}", file=file,
-                        key="data.split", fix="make train + dev + test = 1")
+        raise UserError(f"{split!r} has a fraction that is not a number", file=file, key="data.split",
+                        fix="write fractions such as 0.8") from None
+    if min(split.values()) < 0 or abs(sum(split.values()) - 1) > 1e-6:
+        raise UserError(f"fractions {split} sum to {sum(split.values()):g}", file=file, key="data.split",
+                        fix="make train + dev + test = 1, each >= 0")
     if split["train"] <= 0 or split["dev"] <= 0:
         raise UserError(f"train and dev must be > 0, got {split}", file=file, key="data.split",
                         fix="give both a share, such as train 0.8, dev 0.1, test 0.1")
-    out["split"] = split
-    for key in ("n_samples", "classes", "features"):
-        value = out[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < (2 if key != "features" else 1):
-            raise UserError(f"{value!r} is not a valid count", file=file, key=f"data.{key}",
-                            fix="use a whole number >= 2")
-    if out["noise"] is not None and (isinstance(out["noise"], bool) or not isinstance(out["noise"], (int, float)) or out["noise"] < 0):
-        raise UserError(f"{out['noise']!r} is not a valid noise level", file=file,
-                        key="data.noise", fix="use a number >= 0")
-    if not isinstance(out["normalize"], bool):
-        raise UserError(f"{out['normalize']!r} is not true or false", file=file,
-                        key="data.normalize", fix="write true or false")
-    return out
+    return split
 
 
 def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
@@ -92,35 +120,38 @@ def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
     Relative paths are taken from `base_dir` (the config file's folder) when given."""
     data = check_data_config(data, file)
     rng = np.random.default_rng([0xDA7A, seed])
-    if data["path"] is not None:
+    if data.get("path") is not None:
         path = Path(data["path"])
-        if base_dir is not None and not path.is_absolute() and not path.exists():
+        if base_dir is not None and not path.is_absolute():
             path = Path(base_dir) / path
         X, labels, features = read_file(path, data["target"], file)
-        name = path.name
+        name, where = path.name, path
     elif data["dataset"] == "digits":
         with np.load(DIGITS, allow_pickle=False) as f:
             X, labels = f["X"].astype(np.float64), f["y"]
-        features, name = [f"pixel_{i}" for i in range(X.shape[1])], "digits"
+        features, name, where = [f"pixel_{i}" for i in range(X.shape[1])], "digits", file
     else:
         kind = data["dataset"]
         noise = NOISE[kind] if data["noise"] is None else float(data["noise"])
-        X, labels = GENERATORS[kind](data["n_samples"], noise, rng, classes=data["classes"],
-                                     features=data["features"])
-        features, name = [f"x{i}" for i in range(X.shape[1])], kind
+        X, labels = GENERATORS[kind](data["n_samples"], noise, rng, classes=data.get("classes", 3),
+                                     features=data.get("features", 2))
+        features, name, where = [f"x{i}" for i in range(X.shape[1])], kind, file
     classes, y = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
-        raise UserError(f"the labels have {len(classes)} class(es)", file=data["path"] or file,
-                        key=data["target"] or "y", fix="a classifier needs at least 2 classes")
+        raise UserError(f"the labels have {len(classes)} class ({classes.tolist()[0]!r} only)", file=where,
+                        key=data.get("target") or "y", fix="a classifier needs at least 2 classes")
     parts = stratified_split(y, data["split"], rng)
+    _check_parts(y, parts, classes.tolist(), data["split"], where, data.get("target") or "y")
     X_train, X_dev, X_test = (X[i] for i in parts)
+    scaler = None
     if data["normalize"]:
         mean, std = X_train.mean(axis=0), X_train.std(axis=0)
         std[std == 0] = 1.0
+        scaler = (mean, std)
         X_train, X_dev, X_test = ((x - mean) / std for x in (X_train, X_dev, X_test))
-    as32 = lambda x: np.ascontiguousarray(x, dtype=np.float32)
+    as32 = lambda x: np.ascontiguousarray(x, dtype=np.float32)  # noqa: E731
     return Dataset(as32(X_train), y[parts[0]], as32(X_dev), y[parts[1]], as32(X_test), y[parts[2]],
-                   classes=classes.tolist(), features=list(features), name=name)
+                   classes=classes.tolist(), features=list(features), name=name, scaler=scaler)
 
 
 def stratified_split(y: np.ndarray, split: dict, rng) -> list[np.ndarray]:
@@ -136,57 +167,21 @@ def stratified_split(y: np.ndarray, split: dict, rng) -> list[np.ndarray]:
     return [np.sort(np.concatenate(p)) for p in parts]
 
 
-def read_file(path: Path, target, config_file=None):
-    """(X float64, labels, feature names) from a .csv, .parquet or .npz file; raises UserError."""
-    if not path.exists():
-        raise UserError(f"data file '{path}' does not exist", file=config_file, key="data.path",
-                        fix="check the path (relative paths are from the config file's folder)")
-    suffix = path.suffix.lower()
-    if suffix == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                missing = [k for k in ("X", "y") if k not in f.files]
-                if missing:
-                    raise UserError(f"has no array {missing[0]!r} (arrays: {', '.join(f.files)})",
-                                    file=path, fix="save the features as X and the labels as y")
-                X, labels = f["X"], f["y"]
-        except (OSError, ValueError) as e:
-            raise UserError(f"cannot read: {e}", file=path, fix="save it with numpy.savez") from None
-        if X.ndim != 2 or len(X) != len(labels) or not np.issubdtype(X.dtype, np.number):
-            raise UserError(f"X must be a 2-D numeric array with one row per label, got {X.dtype} {X.shape} "
-                            f"for {len(labels)} labels", file=path, fix="save X as (n_samples, n_features)")
-        names = [f"x{i}" for i in range(X.shape[1])]
-        return _check_finite(X.astype(np.float64), names, path), labels, names
-    import pandas as pd
-
-    try:
-        frame = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
-    except ImportError as e:
-        raise UserError(f"reading parquet needs pyarrow ({e})", file=path,
-                        fix="pip install pyarrow, or save the data as .csv") from None
-    except Exception as e:  # pandas raises many parser errors; all mean the same to the user
-        raise UserError(f"cannot read: {e}".splitlines()[0], file=path, fix=f"check that it is a valid {suffix} file") from None
-    if target is None:
-        raise UserError("no target column given", file=config_file, key="data.target",
-                        fix=f"name the label column, one of: {', '.join(map(str, frame.columns))}")
-    if target not in frame.columns:
-        raise unknown("target column", target, list(frame.columns), file=path, key="data.target")
-    labels = frame.pop(target).to_numpy()
-    for column in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
-            raise UserError(f"feature column '{column}' is not numeric (dtype {frame[column].dtype})",
-                            file=path, key=str(column), fix="encode it as numbers or drop it")
-    if pd.isna(labels).any():
-        raise UserError(f"{int(pd.isna(labels).sum())} rows have no label", file=path,
-                        key=target, fix="drop or fill those rows")
-    names = [str(c) for c in frame.columns]
-    return _check_finite(frame.to_numpy(dtype=np.float64), names, path), labels, names
+def _check_parts(y, parts, classes, split, where, column):
+    """Every part the split asks for holds every class."""
+    for name, part in zip(("train", "dev", "test"), parts):
+        if split[name] == 0:
+            continue
+        present = np.bincount(y[part], minlength=len(classes))
+        if (present == 0).any():
+            index = int(np.argmax(present == 0))
+            count = int((y == index).sum())
+            need = next(n for n in range(1, 10_000) if _fits(n, split))
+            raise UserError(f"class {classes[index]!r} has {count} row(s): the {name} part of the split gets none "
+                            f"of them", file=where, key=column,
+                            fix=f"give each class at least {need} rows, or change data.split")
 
 
-def _check_finite(X, names, path):
-    bad = ~np.isfinite(X)
-    if bad.any():
-        column = int(np.argmax(bad.any(axis=0)))
-        raise UserError(f"feature column '{names[column]}' has NaN or inf in {int(bad[:, column].sum())} rows",
-                        file=path, key=names[column], fix="drop or impute those rows")
-    return X
+def _fits(n: int, split: dict) -> bool:
+    a, b = np.round(np.cumsum([split["train"], split["dev"]]) * n).astype(int)
+    return a >= 1 and b - a >= 1 and (split["test"] == 0 or n - b >= 1)

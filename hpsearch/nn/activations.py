@@ -1,7 +1,8 @@
-"""Hidden-layer activations, as a registry of forward/backward pairs.
+"""Hidden-layer activations, as a registry of forward/backward pairs in the layers' convention:
+`a, cache = act.forward(z)` and `dz = act.backward(da, cache)`.
 
 Every derivative here is written in terms of the activation's *output* `a`, so the forward pass
-can overwrite its input and the backward pass needs nothing else from the cache:
+may overwrite its input `z` and the cache is `a` itself; the backward pass may overwrite `da`:
 relu' = [a > 0], leaky_relu' = 1 or SLOPE, tanh' = 1 - a^2, sigmoid' = a (1 - a).
 """
 
@@ -19,10 +20,17 @@ LEAKY_SLOPE = 0.01
 
 @dataclass(frozen=True)
 class Activation:
-    """forward(z) -> a, may overwrite z; backward(da, a) -> dz, may overwrite da."""
+    """`value(z) -> a` (may overwrite z) and `derivative(da, a) -> dz` (may overwrite da)."""
 
-    forward: Callable[[np.ndarray], np.ndarray]
-    backward: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    value: Callable[[np.ndarray], np.ndarray]
+    derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+    def forward(self, z):
+        a = self.value(z)
+        return a, a
+
+    def backward(self, da, cache):
+        return self.derivative(da, cache)
 
 
 def _relu(z):

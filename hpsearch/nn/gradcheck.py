@@ -47,7 +47,7 @@ def gradient_check(hp: dict, X, y, *, n_classes: int | None = None, seed: int = 
     Runs in float64 with dropout off; L2 and batch norm (training mode, batch statistics)
     are included exactly as in training. Running statistics are never touched. With
     `max_params`, a seeded random subset of that many parameters is checked (big networks)."""
-    model = MLP(hp, seed=seed, dtype=np.float64)
+    model = MLP(**hp, seed=seed, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.intp)
     model.build(X.shape[1], n_classes or int(y.max()) + 1)

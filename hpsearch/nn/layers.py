@@ -1,9 +1,13 @@
-"""Layer forward/backward pairs. Samples are rows: x has shape (N, D).
+"""Layer forward/backward pairs, CS231n-shaped. Samples are rows: x has shape (N, D).
 
-Each backward sits right after its forward. Functions document which arrays they overwrite:
-the network hands them fresh temporaries, so working in place saves an allocation and a pass
-over memory on every mini-batch. Gradient outputs may be given as `out` buffers (views into the
-packed gradient vector) so nothing has to be copied afterwards.
+Every pair follows one convention: `out, cache = f_forward(...)` and
+`dx, dparams... = f_backward(dout, cache)`; losses return `(loss, dlogits)`.
+
+May overwrite: a function here may overwrite the arrays it is handed as the input (`z`, `a`)
+or upstream gradient (`dout`), and a backward writes parameter gradients into the `dw`, `db`,
+`dgamma`, `dbeta` buffers when given (views into the network's packed gradient vector) and
+returns those same arrays. The network only hands over temporaries it no longer needs, so this
+saves an allocation and a pass over memory on every mini-batch.
 """
 
 from __future__ import annotations
@@ -17,42 +21,42 @@ BN_MOMENTUM = 0.9  # running statistic <- 0.9 * running + 0.1 * batch statistic
 
 
 def affine_forward(x, w, b=None):
-    """x: (N, D), w: (D, M), b: (M,) or None -> out: (N, M) = x @ w + b."""
+    """x: (N, D), w: (D, M), b: (M,) or None (no bias) -> out = x @ w + b: (N, M), cache."""
     out = x @ w
     if b is not None:
         out += b
-    return out
+    return out, (x, w, b is not None)
 
 
-def affine_backward(dout, x, w, dw, db=None, need_dx=True):
-    """dout: (N, M). Writes dw = x.T @ dout into `dw` (D, M), db = sum(dout) into `db` (M,);
-    returns dx = dout @ w.T (N, D), or None when `need_dx` is false (the input layer)."""
-    np.matmul(x.T, dout, out=dw)
-    if db is not None:
-        np.sum(dout, axis=0, out=db)
-    return dout @ w.T if need_dx else None
+def affine_backward(dout, cache, dw=None, db=None, need_dx=True):
+    """dout: (N, M) -> dx: (N, D), dw: (D, M), db: (M,). dx is None when not `need_dx` (the
+    input layer needs none: it saves a matrix product), db is None for a layer without bias."""
+    x, w, has_bias = cache
+    dw = np.matmul(x.T, dout, out=dw)
+    db = np.sum(dout, axis=0, out=db) if has_bias else None
+    dx = dout @ w.T if need_dx else None
+    return dx, dw, db
 
 
-def batchnorm_forward(z, gamma, beta, running=None):
-    """Training mode. z: (N, M), overwritten with the centred z_c = z - mu.
-    Returns out = gamma * z_c / sqrt(var + eps) + beta, mu (M,), var (M,) and the cache
-    (z_c, inv_std, scale) with scale = gamma * inv_std, so the normalised z_hat = z_c * inv_std
-    never needs a pass of its own. `running`, the (mean, var) inference uses, is updated in
-    place: running <- BN_MOMENTUM * running + (1 - BN_MOMENTUM) * the batch's. Three passes
-    over z, in one compiled loop."""
+def batchnorm_forward(z, gamma, beta, running=None, momentum=BN_MOMENTUM):
+    """Training mode. z: (N, M) (overwritten with the centred z - mu), gamma, beta: (M,).
+    out = gamma * (z - mu) / sqrt(var + eps) + beta, with the batch's mean mu and variance var.
+    `running`: the (2, M) buffer of running mean and variance that inference uses, updated in
+    place as running <- momentum * running + (1 - momentum) * (mu, var); None leaves it be.
+    Returns out and the cache (z_c, stats), stats: (4, M) rows mu, var, inv_std, gamma * inv_std.
+    Three passes over z, in one compiled loop."""
     out = np.empty_like(z)
-    mu, var, inv_std, scale = (np.empty(z.shape[1], z.dtype) for _ in range(4))
-    update = running is not None
-    mean_run, var_run = running if update else (mu, var)  # the latter left alone
-    cast = z.dtype.type
-    _batchnorm_forward(z, gamma, beta, cast(BN_EPS), out, mu, var, inv_std, scale,
-                       update, mean_run, var_run, cast(BN_MOMENTUM), cast(1 - BN_MOMENTUM))
-    return out, mu, var, (z, inv_std, scale)
+    stats = np.empty((4, z.shape[1]), z.dtype)
+    settings = np.array([BN_EPS, momentum, running is not None], z.dtype)
+    _batchnorm_forward(z, gamma, beta, out, stats, stats if running is None else running, settings)
+    return out, (z, stats)
 
 
 @kernel
-def _batchnorm_forward(z, gamma, beta, eps, out, mu, var, inv_std, scale, update, mean_run, var_run, keep, rest):
+def _batchnorm_forward(z, gamma, beta, out, stats, running, settings):
     n, m = z.shape
+    mu, var, inv_std, scale = stats[0], stats[1], stats[2], stats[3]
+    eps, momentum, update = settings[0], settings[1], settings[2] != 0
     mu[:] = 0
     var[:] = 0
     for i in range(n):
@@ -69,40 +73,43 @@ def _batchnorm_forward(z, gamma, beta, eps, out, mu, var, inv_std, scale, update
         var[j] /= n
         inv_std[j] = 1 / np.sqrt(var[j] + eps)
         scale[j] = gamma[j] * inv_std[j]
-    if update:
-        for j in range(m):
-            mean_run[j] = keep * mean_run[j] + rest * mu[j]
-            var_run[j] = keep * var_run[j] + rest * var[j]
+        if update:
+            running[0, j] = momentum * running[0, j] + (1 - momentum) * mu[j]
+            running[1, j] = momentum * running[1, j] + (1 - momentum) * var[j]
     for i in range(n):
         for j in range(m):
             out[i, j] = z[i, j] * scale[j] + beta[j]
 
 
-def batchnorm_infer(z, gamma, beta, mean, var):
-    """Inference mode with running statistics: gamma (z - mean) / sqrt(var + eps) + beta,
-    folded into one scale and one shift. z: (N, M) is overwritten and returned."""
-    scale = gamma / np.sqrt(var + BN_EPS)
+def batchnorm_infer(z, gamma, beta, running):
+    """Inference mode: gamma (z - mean) / sqrt(var + eps) + beta with the running (2, M)
+    statistics, folded into one scale and one shift. z: (N, M) is overwritten and returned."""
+    scale = gamma / np.sqrt(running[1] + BN_EPS)
     z *= scale
-    z += beta - mean * scale
+    z += beta - running[0] * scale
     return z
 
 
-def batchnorm_backward(dout, cache, dgamma, dbeta):
-    """dout: (N, M), overwritten with and returned as dz. Writes dgamma, dbeta (M,).
+def batchnorm_backward(dout, cache, dgamma=None, dbeta=None):
+    """dout: (N, M) (overwritten) -> dz: (N, M), dgamma, dbeta: (M,).
 
     With g = dz_hat = gamma * dout, the course's formula
     dz = inv_std / N * (N g - sum(g) - z_hat sum(g z_hat))
     becomes, since sum(g) = gamma dbeta and sum(g z_hat) = gamma dgamma,
     dz = scale * dout - z_c * (scale inv_std dgamma / N) - scale dbeta / N.
     Two passes over dout, in one compiled loop."""
-    z_c, inv_std, scale = cache
-    _batchnorm_backward(dout, z_c, inv_std, scale, dgamma, dbeta)
-    return dout
+    z_c, stats = cache
+    m = dout.shape[1]
+    dgamma = np.empty(m, dout.dtype) if dgamma is None else dgamma
+    dbeta = np.empty(m, dout.dtype) if dbeta is None else dbeta
+    _batchnorm_backward(dout, z_c, stats, dgamma, dbeta)
+    return dout, dgamma, dbeta
 
 
 @kernel
-def _batchnorm_backward(dout, z_c, inv_std, scale, dgamma, dbeta):
+def _batchnorm_backward(dout, z_c, stats, dgamma, dbeta):
     n, m = dout.shape
+    inv_std, scale = stats[2], stats[3]
     dbeta[:] = 0
     dgamma[:] = 0
     for i in range(n):
@@ -123,22 +130,23 @@ def _batchnorm_backward(dout, z_c, inv_std, scale, dgamma, dbeta):
 def dropout_forward(a, keep_prob, rng):
     """Inverted dropout: keep each unit with probability keep_prob and scale kept ones by
     1 / keep_prob, so the expected activation is unchanged and predict needs no rescaling.
-    Returns (a * mask, mask) with mask in {0, 1 / keep_prob}."""
+    a: (N, M) (overwritten) -> out = a * mask, cache mask with values in {0, 1 / keep_prob}."""
     mask = rng.random(a.shape, dtype=a.dtype) < keep_prob
     mask = mask.astype(a.dtype) / a.dtype.type(keep_prob)
-    return a * mask, mask
+    a *= mask
+    return a, mask
 
 
 def dropout_backward(dout, mask):
-    """dout is overwritten with and returned as dout * mask."""
+    """dout: (N, M) (overwritten) -> dx = dout * mask."""
     dout *= mask
     return dout
 
 
 def softmax_loss(logits, y):
-    """logits: (N, C), overwritten; y: (N,) ints in [0, C).
-    Returns the mean cross-entropy and dlogits = (softmax - onehot) / N, in one compiled pass
-    per row (NumPy needs eight over the whole array)."""
+    """logits: (N, C) (overwritten), y: (N,) ints in [0, C) -> the mean cross-entropy and
+    dlogits = (softmax - onehot) / N, in one compiled pass per row (NumPy needs eight over the
+    whole array)."""
     loss = _softmax_loss(logits, np.asarray(y, np.intp), logits.dtype.type(1 / logits.shape[0]))
     return float(loss), logits
 
@@ -166,9 +174,9 @@ def _softmax_loss(logits, y, inv_n):
 
 
 def sigmoid_loss(logits, y):
-    """Two classes. logits: (N, 1); y: (N,) in {0, 1}. Returns the mean logistic loss
-    (computed as max(z, 0) - z y + log(1 + e^-|z|), which never overflows) and
-    dlogits = (sigmoid(z) - y) / N, shape (N, 1)."""
+    """Two classes. logits: (N, 1), y: (N,) in {0, 1} -> the mean logistic loss (computed as
+    max(z, 0) - z y + log(1 + e^-|z|), which never overflows) and dlogits = (sigmoid(z) - y) / N,
+    shape (N, 1)."""
     z = logits[:, 0]
     yf = y.astype(logits.dtype)
     loss = float(np.mean(np.maximum(z, 0) - z * yf + np.log1p(np.exp(-np.abs(z)))))

@@ -1,4 +1,11 @@
-"""`MLP`: a network plus its optimiser, schedule and training loop, with a scikit-learn-like API.
+"""`MLP`: a network plus its optimiser, schedule and training loop, with scikit-learn's conventions.
+
+`MLP(learning_rate=3e-3, layers=2, ...)` takes the hyperparameters of `hyper.PARAMS` as keyword
+arguments; `fit(X, y)` trains from scratch on any labels (strings too), `predict` returns those
+labels, `classes_` lists them, `score` is the accuracy, `get_params`/`set_params` work as in
+scikit-learn. Lower down, `build` + `train` continue training on encoded labels 0..C-1 (what
+the search's trials do, epoch by epoch), and `state_dict`/`load_state_dict` hold everything
+needed to continue bit-exactly.
 
 Randomness: one SeedSequence per model, split into an initialisation stream and a training
 stream (shuffling and dropout), so the same seed gives the same weights and the same costs.
@@ -8,12 +15,11 @@ from __future__ import annotations
 
 import json
 import math
-from operator import itemgetter
 
 import numpy as np
 
-from .. import params as P
-from .network import Network, unpack
+from .hyper import PARAMS, resolve
+from .network import Network
 from .optim import OPTIMIZERS
 from .schedules import learning_rate
 
@@ -32,60 +38,102 @@ def warm_blas():
 
 
 class MLP:
-    """A multilayer perceptron trained by mini-batch gradient descent.
+    """A multilayer perceptron classifier trained by mini-batch gradient descent.
 
-    `hp` holds hyperparameters (see `hpsearch.params.PARAMS`; missing ones take defaults).
-    Labels are integers 0..C-1. After `fit`: `history` (one dict per epoch), `status`
-    ('ok' or 'diverged') and `stopped_early`.
+    After training: `history` (one record per epoch, keys HISTORY), `status` ('ok' or
+    'diverged'), `stopped_early`, `epoch`. `normalize=True` standardises inputs with the training
+    set's mean and std inside the model; `scaler_` holds them (also set by `load_model` for a
+    run's best model, whose data was standardised before training).
     """
 
-    def __init__(self, hp: dict | None = None, *, seed: int = 0, dtype=np.float32, **overrides):
-        self.hp = P.resolve({**(hp or {}), **overrides})
-        self.seed, self.dtype = seed, np.dtype(dtype)
+    def __init__(self, *, seed: int = 0, dtype="float32", normalize: bool = False, **hyperparameters):
+        self.hp = resolve(hyperparameters, key_prefix="MLP")
+        self.seed, self.dtype, self.normalize = seed, np.dtype(dtype), normalize
         self.net: Network | None = None
-        self.history: list[dict] = []
-        self._rows = np.zeros((16, len(HISTORY)))  # the history as numbers, for checkpoints
-        self.epoch = 0
-        self.status = "ok"
-        self.stopped_early = False
+        self.classes_ = None
+        self.scaler_ = None  # (mean, std) of the inputs, or None
 
-    # -- construction ------------------------------------------------------------------
-    def build(self, n_features: int, n_classes: int) -> "MLP":
-        """Create the network's parameters and the optimiser's state."""
+    # -- scikit-learn conventions ----------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict:
+        return {**self.hp, "seed": self.seed, "dtype": self.dtype.name, "normalize": self.normalize}
+
+    def set_params(self, **params) -> MLP:
+        settings = {**self.get_params(), **params}
+        self.__init__(**settings)
+        return self
+
+    def fit(self, X, y, X_dev=None, y_dev=None, callback=None) -> MLP:
+        """Train from scratch on (X, y) with any labels; `(X_dev, y_dev)` adds dev metrics to the
+        history (and drives `patience`)."""
+        X = np.asarray(X, dtype=np.float64)
+        classes, codes = np.unique(np.asarray(y), return_inverse=True)
+        self.scaler_ = None
+        if self.normalize:
+            std = X.std(axis=0)
+            self.scaler_ = (X.mean(axis=0), np.where(std == 0, 1.0, std))
+        self.build(X.shape[1], len(classes), classes)
+        dev = (X_dev, self._encode(y_dev)) if X_dev is not None else None
+        return self.train(X, codes, dev, callback)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (N, C), columns in the order of `classes_`."""
+        return self.net.predict_proba(self._inputs(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels, shape (N,)."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def score(self, X, y) -> float:
+        """Accuracy on (X, y)."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+    def evaluate(self, X, y) -> tuple[float, float]:
+        """(cost, accuracy) on (X, y) at inference, L2 term included."""
+        return self.net.evaluate(self._inputs(X), self._encode(y), self.hp["l2"])
+
+    def _inputs(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64 if self.scaler_ is not None else self.dtype)
+        if self.scaler_ is not None:
+            X = (X - self.scaler_[0]) / self.scaler_[1]
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def _encode(self, y) -> np.ndarray:
+        """Labels as indices into `classes_`; a label the model never saw is a ValueError."""
+        y = np.asarray(y)
+        codes = np.searchsorted(self.classes_, y)
+        codes = np.minimum(codes, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[codes], y):
+            unseen = y[self.classes_[codes] != y][0].item()
+            raise ValueError(f"label {unseen!r} is not one of the classes {self.classes_.tolist()}")
+        return codes.astype(np.intp)
+
+    # -- training, on encoded labels ------------------------------------------------------
+    def build(self, n_features: int, n_classes: int, classes=None) -> MLP:
+        """A fresh network, optimiser state and random streams; labels are 0..C-1 unless
+        `classes` (sorted) names them."""
         init_seq, train_seq = np.random.SeedSequence(self.seed).spawn(2)
         self.net = Network(n_features, n_classes, self.hp, np.random.default_rng(init_seq), self.dtype)
         self.rng = np.random.default_rng(train_seq)
         self.opt_state = OPTIMIZERS[self.hp["optimizer"]].init(self.net.flat)
-        self._best = None
-        self._gather_state()
+        self.classes_ = np.arange(n_classes) if classes is None else np.asarray(classes)
+        self.history, self.epoch, self.status, self.stopped_early = [], 0, "ok", False
+        self._best = None  # early stopping: (dev accuracy, epoch, flat, buffers) of the best epoch
         return self
-
-    def _gather_state(self):
-        """Move the parameters, the batch-norm buffers and the optimiser's arrays into one
-        array, `_block`, laid out as `_block_shapes` says: a checkpoint copies it at once."""
-        arrays = {"flat": self.net.flat, **{f"buffer.{k}": v for k, v in self.net.buffers.items()},
-                  **{f"opt.{k}": v for k, v in self.opt_state.items() if k != "t"}}
-        self._block = np.concatenate([a.ravel() for a in arrays.values()])
-        self._block_shapes = {name: a.shape for name, a in arrays.items()}
-        views = unpack(self._block, self._block_shapes)
-        self.net.adopt(views["flat"], {k: views[f"buffer.{k}"] for k in self.net.buffers})
-        self.opt_state.update({k: views[f"opt.{k}"] for k in self.opt_state if k != "t"})
 
     @property
     def params(self) -> dict:
         return self.net.params
 
-    # -- training ------------------------------------------------------------------------
-    def fit(self, X, y, X_dev=None, y_dev=None, *, n_classes: int | None = None, callback=None):
-        """Train until hp['epochs'] epochs are done, the cost diverges, or early stopping.
+    def train(self, X, y, dev=None, callback=None) -> MLP:
+        """Continue training until hp['epochs'] epochs are done, the cost diverges, or early
+        stopping. y holds indices into `classes_`, and so does y_dev in `dev` = (X_dev, y_dev).
 
         `callback(model, record)` runs after every epoch; it may change `model.hp` (the live
         hyperparameters take effect at the next epoch) and returns True to stop."""
-        X, y = self._as_data(X, y)
-        if self.net is None:
-            self.build(X.shape[1], n_classes or int(y.max()) + 1)
+        X, y = self._inputs(X), np.asarray(y, dtype=np.intp)
+        if dev is not None:
+            dev = (self._inputs(dev[0]), np.asarray(dev[1], dtype=np.intp))
         warm_blas()
-        dev = self._as_data(X_dev, y_dev) if X_dev is not None else None
         # Overflow on the way to divergence is expected: it is caught as a non-finite cost.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             while self.epoch < self.hp["epochs"] and self.status == "ok" and not self.stopped_early:
@@ -94,11 +142,9 @@ class MLP:
                     break
         return self
 
-    def _as_data(self, X, y):
-        return np.ascontiguousarray(X, dtype=self.dtype), np.asarray(y, dtype=np.intp)
-
     def train_epoch(self, X, y, dev=None) -> dict:
-        """One pass over (X, y) in shuffled mini-batches; returns the epoch's record."""
+        """One pass over (X, y) (model inputs, label indices) in shuffled mini-batches; returns
+        the epoch's record."""
         hp, net = self.hp, self.net
         lr = learning_rate(hp, self.epoch)
         step = OPTIMIZERS[hp["optimizer"]].step
@@ -120,24 +166,15 @@ class MLP:
             total += cost * xb.shape[0]
             step(net.flat, net.grad_flat, self.opt_state, lr, hp)
         self.epoch += 1
-        record = {"epoch": self.epoch, "learning_rate": lr,  # the keys of HISTORY
-                  "train_cost": total / m if self.status == "ok" else total,
-                  "dev_cost": math.nan, "dev_accuracy": math.nan}
+        record = {"epoch": self.epoch, "learning_rate": lr, "dev_cost": math.nan, "dev_accuracy": math.nan,
+                  "train_cost": total / m if self.status == "ok" else total}
         if dev is not None and self.status == "ok":
             record["dev_cost"], record["dev_accuracy"] = net.evaluate(*dev, l2=hp["l2"])
             if not math.isfinite(record["dev_cost"]):
                 self.status = "diverged"
             self._early_stopping(record)
-        self._remember(record)
-        return record
-
-    def _remember(self, record: dict):
-        """Append an epoch's record to `history`, and as a row of numbers to `_rows` (which
-        doubles when full), so a checkpoint copies the history instead of converting it."""
         self.history.append(record)
-        if len(self.history) > len(self._rows):
-            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-        self._rows[len(self.history) - 1] = itemgetter(*HISTORY)(record)
+        return record
 
     def _early_stopping(self, record):
         """Keep the best epoch's weights; after `patience` epochs without a better dev
@@ -146,85 +183,71 @@ class MLP:
         if patience is None:
             return
         if self._best is None or record["dev_accuracy"] > self._best[0]:
-            self._best = (record["dev_accuracy"], self.epoch, self.net.flat.copy(),
-                          {k: v.copy() for k, v in self.net.buffers.items()})
+            buffers = {k: v.copy() for k, v in self.net.buffers.items()}
+            self._best = (record["dev_accuracy"], self.epoch, self.net.flat.copy(), buffers)
         elif self.epoch - self._best[1] >= patience:
             self.stopped_early = True
             self.net.flat[...] = self._best[2]
             for k, v in self._best[3].items():
                 self.net.buffers[k][...] = v
 
-    # -- inference -------------------------------------------------------------------------
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (N, C)."""
-        return self.net.predict_proba(np.ascontiguousarray(X, dtype=self.dtype))
-
-    def predict(self, X) -> np.ndarray:
-        """Predicted class labels, shape (N,)."""
-        return self.predict_proba(X).argmax(axis=1)
-
-    def evaluate(self, X, y) -> tuple[float, float]:
-        """(cost, accuracy) on (X, y) at inference, L2 term included."""
-        X, y = self._as_data(X, y)
-        return self.net.evaluate(X, y, self.hp["l2"])
-
     def cost_and_grads(self, X, y, *, keep_prob: float = 1.0, update_buffers: bool = False):
-        """Training-mode cost (cross-entropy + L2) on (X, y) and its gradients, a dict keyed like
-        `params`. Dropout is off unless keep_prob < 1; running statistics are left alone."""
-        X, y = self._as_data(X, y)
+        """Training-mode cost (cross-entropy + L2) on (X, y) (y: label indices) and its
+        gradients, a dict keyed like `params`. Dropout is off unless keep_prob < 1; running
+        statistics are left alone unless `update_buffers`."""
+        X, y = self._inputs(X), np.asarray(y, dtype=np.intp)
         cost, grads = self.net.cost_and_grads(X, y, self.hp["l2"], keep_prob, self.rng, update_buffers)
         return cost, {k: v.copy() for k, v in grads.items()}
 
-    # -- checkpoints -------------------------------------------------------------------------
+    # -- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Everything needed to continue training bit-exactly, as arrays (for np.savez)."""
-        block, recipe = self.checkpoint_parts()
-        return state_from_parts(block.copy().view(np.uint8), recipe)
+        """Everything needed to continue training bit-exactly (and to predict), as named
+        arrays for np.savez: parameters, buffers, optimiser state, RNG state, epoch, status,
+        hyperparameters in force, history, early stopping's best epoch, classes, scaler."""
+        state = {f"param.{k}": v.copy() for k, v in self.net.params.items()}
+        state.update({f"buffer.{k}": v.copy() for k, v in self.net.buffers.items()})
+        state.update({f"opt.{k}": np.array(v) for k, v in self.opt_state.items()})
+        rows = [[r[k] for k in HISTORY] for r in self.history]
+        state["history"] = np.array(rows, dtype=np.float64).reshape(-1, len(HISTORY))
+        meta = {"epoch": self.epoch, "status": self.status, "stopped_early": self.stopped_early,
+                "rng": self.rng.bit_generator.state, "hp": self.hp, "seed": self.seed,
+                "dtype": self.dtype.name, "classes": self.classes_.tolist(), "sizes": self.net.sizes}
+        state["meta"] = np.array(json.dumps(meta))
+        if self._best is not None:
+            accuracy, epoch, flat, buffers = self._best
+            state.update({"best.flat": flat.copy(), "best.score": np.array([accuracy, epoch])})
+            state.update({f"best.buffer.{k}": v.copy() for k, v in buffers.items()})
+        if self.scaler_ is not None:
+            state["scaler.mean"], state["scaler.std"] = self.scaler_
+        return state
 
-    def checkpoint_parts(self, **extra) -> tuple[np.ndarray, tuple]:
-        """The state in two parts: the model's own block of arrays and a small picklable recipe
-        (the history goes as bytes, which pickle five times faster than an array), both
-        referring to the model's live objects: copy or pickle them before training goes on; `state_from_parts(bytes of the block, recipe)` is
-        `state_dict()`, plus `extra` entries. A checkpoint every epoch sends these to another
-        process, which does the rest."""
-        values = {"epoch": self.epoch, "status": self.status, "stopped_early": self.stopped_early,
-                  "rng": self.rng.bit_generator.state, "hp": self.hp, "t": int(self.opt_state["t"]),
-                  "history": self._rows[: len(self.history)].tobytes(), "best": self._best, "extra": extra}
-        return self._block, (self._block_shapes, self._block.dtype.str, values)
-
-    def load_state_dict(self, state) -> "MLP":
-        """Restore what `state_dict` saved into a model built with the same architecture."""
-        self.net.flat[...] = state["flat"]
-        for k in self.net.buffers:
-            self.net.buffers[k][...] = state[f"buffer.{k}"]
-        for k in self.opt_state:
-            self.opt_state[k][...] = state[f"opt.{k}"]
-        self.rng.bit_generator.state = json.loads(str(state["rng"]))
-        self.epoch, self.status = int(state["epoch"]), str(state["status"])
-        self.stopped_early = bool(state["stopped_early"])
-        self.hp = json.loads(str(state["hp"]))
-        self.history = []
-        for row in state["history"]:
-            self._remember(dict(zip(HISTORY, row.tolist()), epoch=int(row[0])))
+    def load_state_dict(self, state) -> MLP:
+        """Restore what `state_dict` saved: this model becomes the saved one, architecture,
+        hyperparameters in force and all."""
+        meta = json.loads(str(state["meta"]))
+        self.hp, self.seed, self.dtype = meta["hp"], meta["seed"], np.dtype(meta["dtype"])
+        sizes = meta["sizes"]
+        self.build(sizes[0], 2 if sizes[-1] == 1 else sizes[-1])
+        for k, v in self.net.params.items():
+            v[...] = state[f"param.{k}"]
+        for k, v in self.net.buffers.items():
+            v[...] = state[f"buffer.{k}"]
+        for k in self.opt_state:  # absent from a state saved for predicting only
+            if f"opt.{k}" in state:
+                self.opt_state[k][...] = state[f"opt.{k}"]
+        self.rng.bit_generator.state = meta["rng"]
+        self.epoch, self.status, self.stopped_early = meta["epoch"], meta["status"], meta["stopped_early"]
+        self.classes_ = np.asarray(meta["classes"])
+        rows = state["history"].tolist() if "history" in state else []
+        self.history = [dict(zip(HISTORY, row), epoch=int(row[0])) for row in rows]
         self._best = None
         if "best.flat" in state:
-            self._best = (float(state["best.accuracy"]), int(state["best.epoch"]), np.array(state["best.flat"]),
-                          {k: np.array(state[f"best.buffer.{k}"]) for k in self.net.buffers})
+            accuracy, epoch = state["best.score"].tolist()
+            buffers = {k: np.array(state[f"best.buffer.{k}"]) for k in self.net.buffers}
+            self._best = (accuracy, int(epoch), np.array(state["best.flat"]), buffers)
+        self.scaler_ = (state["scaler.mean"], state["scaler.std"]) if "scaler.mean" in state else None
         return self
 
-
-def state_from_parts(block: np.ndarray, recipe: tuple) -> dict[str, np.ndarray]:
-    """The state dict `MLP.checkpoint_parts` describes, from the bytes of its block (arrays of
-    the block are views of `block`)."""
-    shapes, dtype, v = recipe
-    state = {"epoch": np.array(v["epoch"]), "status": np.array(v["status"]),
-             "stopped_early": np.array(v["stopped_early"]), "rng": np.array(json.dumps(v["rng"])),
-             "hp": np.array(json.dumps(v["hp"])), "history": np.frombuffer(v["history"]).reshape(-1, len(HISTORY)),
-             "opt.t": np.array(v["t"], np.int64)}
-    state.update(unpack(block.view(dtype), shapes))
-    if v["best"] is not None:  # early stopping's best epoch so far
-        accuracy, epoch, flat, buffers = v["best"]
-        state.update({"best.accuracy": np.array(accuracy), "best.epoch": np.array(epoch), "best.flat": flat.copy()})
-        state.update({f"best.buffer.{k}": b.copy() for k, b in buffers.items()})
-    state.update({k: np.array(x) for k, x in v["extra"].items()})
-    return state
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.hp.items() if v != PARAMS[k].default}
+        return "MLP(" + ", ".join(f"{k}={v!r}" for k, v in changed.items()) + ")"

@@ -4,10 +4,13 @@ All learned parameters live in one packed vector (`flat`); `params` maps the cou
 (W1, b1, gamma1, beta1, ..., WL, bL) to reshaped views of it, and `grads` does the same for the
 packed gradient vector. Weights come first, so L2 touches one slice, an optimiser step is one
 pass over one vector, and gradient checking perturbs the packed vector directly. Batch-norm
-running statistics are buffers, not parameters: they are kept in their own dict.
+running statistics are buffers, not parameters: `buffers["running{l}"]`, shape (2, M), rows
+mean and variance.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -16,21 +19,31 @@ from .activations import ACTIVATIONS
 from .init import init_weights
 
 
+class LayerCache(NamedTuple):
+    """What a hidden layer's forward pass keeps for its backward pass."""
+
+    affine: tuple
+    batchnorm: tuple | None
+    activation: np.ndarray
+    dropout: np.ndarray | None
+
+
 def layer_sizes(n_features: int, n_classes: int, hp: dict) -> list[int]:
     """Units per layer from input to output; 2 classes need a single sigmoid unit."""
-    return [n_features] + [hp["hidden_units"]] * hp["layers"] + [1 if n_classes == 2 else n_classes]
+    output = 1 if n_classes == 2 else n_classes
+    return [n_features] + [hp["hidden_units"]] * hp["layers"] + [output]
 
 
 def param_shapes(sizes: list[int], batch_norm: bool) -> dict[str, tuple]:
     """Parameter names and shapes in packed order: every W first, then biases and BN params."""
     n = len(sizes) - 1
-    shapes = {f"W{l}": (sizes[l - 1], sizes[l]) for l in range(1, n + 1)}
-    for l in range(1, n + 1):
-        if batch_norm and l < n:
-            shapes[f"gamma{l}"] = (sizes[l],)
-            shapes[f"beta{l}"] = (sizes[l],)
+    shapes = {f"W{i}": (sizes[i - 1], sizes[i]) for i in range(1, n + 1)}
+    for i in range(1, n + 1):
+        if batch_norm and i < n:
+            shapes[f"gamma{i}"] = (sizes[i],)
+            shapes[f"beta{i}"] = (sizes[i],)
         else:
-            shapes[f"b{l}"] = (sizes[l],)
+            shapes[f"b{i}"] = (sizes[i],)
     return shapes
 
 
@@ -48,83 +61,73 @@ class Network:
     """Parameters, buffers and the pure forward/backward computation of one MLP.
 
     hp keys used: layers, hidden_units, activation, init, batch_norm (fixed for the network's
-    life); keep_prob and l2 are read at every call, so they may change between epochs.
+    life); keep_prob and l2 are passed at every call, so they may change between epochs.
     """
 
     def __init__(self, n_features: int, n_classes: int, hp: dict, rng, dtype=np.float32):
-        self.hp, self.dtype, self.n_classes = hp, np.dtype(dtype), n_classes
+        self.dtype, self.n_classes = np.dtype(dtype), n_classes
         self.sizes = layer_sizes(n_features, n_classes, hp)
         self.n_layers = len(self.sizes) - 1
         self.bn = bool(hp["batch_norm"])
         self.act = ACTIVATIONS[hp["activation"]]
         self.shapes = param_shapes(self.sizes, self.bn)
         total = sum(int(np.prod(s)) for s in self.shapes.values())
-        self.n_weights = sum(a * b for a, b in self.sizes_pairs())
+        self.n_weights = sum(a * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
         self.flat = np.zeros(total, dtype=self.dtype)
         self.grad_flat = np.zeros(total, dtype=self.dtype)
         self.params = unpack(self.flat, self.shapes)
         self.grads = unpack(self.grad_flat, self.shapes)
-        for l in range(1, self.n_layers + 1):
-            self.params[f"W{l}"][...] = init_weights(hp["init"], rng, *self.shapes[f"W{l}"], self.dtype)
-            if f"gamma{l}" in self.params:
-                self.params[f"gamma{l}"][...] = 1
+        for i in range(1, self.n_layers + 1):
+            w = init_weights(hp["init"], rng, *self.shapes[f"W{i}"], self.dtype)
+            self.params[f"W{i}"][...] = w
+            if f"gamma{i}" in self.params:
+                self.params[f"gamma{i}"][...] = 1
         self.buffers = {}
         if self.bn:
-            for l in range(1, self.n_layers):
-                self.buffers[f"mean{l}"] = np.zeros(self.sizes[l], dtype=self.dtype)
-                self.buffers[f"var{l}"] = np.ones(self.sizes[l], dtype=self.dtype)
+            for i in range(1, self.n_layers):
+                running = np.zeros((2, self.sizes[i]), dtype=self.dtype)
+                running[1] = 1  # the variance starts at 1
+                self.buffers[f"running{i}"] = running
 
-    def adopt(self, flat: np.ndarray, buffers: dict):
-        """Keep the parameters in `flat` and the buffers in `buffers` from now on (the model
-        gathers its state in one array; the values must already be there)."""
-        self.flat, self.buffers = flat, buffers
-        self.params = unpack(flat, self.shapes)
-
-    def sizes_pairs(self):
-        return zip(self.sizes[:-1], self.sizes[1:])
-
-    def forward(self, x, train: bool, rng=None, keep_prob: float = 1.0, update_buffers: bool = True):
+    def forward(self, x, train: bool, rng=None, keep_prob: float = 1.0, update_buffers=True):
         """x: (N, D) -> logits (N, C or 1) and the caches backward needs.
 
         In training, batch norm uses the batch's statistics (and updates the running ones
         unless `update_buffers` is false) and dropout is applied when keep_prob < 1; at
         inference, batch norm uses the running statistics and there is no dropout."""
         p, caches, a = self.params, [], x
-        for l in range(1, self.n_layers):
-            a_prev = a
-            z = layers.affine_forward(a_prev, p[f"W{l}"], None if self.bn else p[f"b{l}"])
-            bn_cache = None
+        for i in range(1, self.n_layers):
+            z, affine = layers.affine_forward(a, p[f"W{i}"], None if self.bn else p[f"b{i}"])
+            bn = None
             if self.bn and train:
-                running = (self.buffers[f"mean{l}"], self.buffers[f"var{l}"]) if update_buffers else None
-                z, _, _, bn_cache = layers.batchnorm_forward(z, p[f"gamma{l}"], p[f"beta{l}"], running)
+                running = self.buffers[f"running{i}"] if update_buffers else None
+                z, bn = layers.batchnorm_forward(z, p[f"gamma{i}"], p[f"beta{i}"], running)
             elif self.bn:
-                z = layers.batchnorm_infer(z, p[f"gamma{l}"], p[f"beta{l}"],
-                                           self.buffers[f"mean{l}"], self.buffers[f"var{l}"])
-            a = self.act.forward(z)
-            act_out, mask = a, None
+                z = layers.batchnorm_infer(z, p[f"gamma{i}"], p[f"beta{i}"], self.buffers[f"running{i}"])
+            a, act = self.act.forward(z)
+            mask = None
             if train and keep_prob < 1.0:
-                a, mask = layers.dropout_forward(a, keep_prob, rng)
-            caches.append((a_prev, bn_cache, act_out, mask))
-        L = self.n_layers
-        logits = layers.affine_forward(a, p[f"W{L}"], p[f"b{L}"])
-        caches.append((a, None, None, None))
+                a, mask = layers.dropout_forward(a.copy(), keep_prob, rng)
+            caches.append(LayerCache(affine, bn, act, mask))
+        last = self.n_layers
+        logits, affine = layers.affine_forward(a, p[f"W{last}"], p[f"b{last}"])
+        caches.append(LayerCache(affine, None, None, None))
         return logits, caches
 
     def backward(self, dlogits, caches):
         """Fills self.grads (without L2) from dlogits = dcost/dlogits and the forward caches."""
-        p, g, L = self.params, self.grads, self.n_layers
-        a_prev = caches[-1][0]
-        da = layers.affine_backward(dlogits, a_prev, p[f"W{L}"], g[f"W{L}"], g[f"b{L}"], need_dx=L > 1)
-        for l in range(L - 1, 0, -1):
-            a_prev, bn_cache, act_out, mask = caches[l - 1]
-            if mask is not None:
-                da = layers.dropout_backward(da, mask)
-            dz = self.act.backward(da, act_out)
+        g, last = self.grads, self.n_layers
+        da, _, _ = layers.affine_backward(
+            dlogits, caches[-1].affine, g[f"W{last}"], g[f"b{last}"], need_dx=last > 1
+        )
+        for i in range(last - 1, 0, -1):
+            cache = caches[i - 1]
+            if cache.dropout is not None:
+                da = layers.dropout_backward(da, cache.dropout)
+            dz = self.act.backward(da, cache.activation)
             if self.bn:
-                dz = layers.batchnorm_backward(dz, bn_cache, g[f"gamma{l}"], g[f"beta{l}"])
-                da = layers.affine_backward(dz, a_prev, p[f"W{l}"], g[f"W{l}"], need_dx=l > 1)
-            else:
-                da = layers.affine_backward(dz, a_prev, p[f"W{l}"], g[f"W{l}"], g[f"b{l}"], need_dx=l > 1)
+                dz, _, _ = layers.batchnorm_backward(dz, cache.batchnorm, g[f"gamma{i}"], g[f"beta{i}"])
+            da, _, _ = layers.affine_backward(dz, cache.affine, g[f"W{i}"], g.get(f"b{i}"), i > 1)
 
     def data_loss(self, logits, y):
         """Mean cross-entropy of logits against integer labels y, and its gradient."""
@@ -136,8 +139,7 @@ class Network:
         w = self.flat[: self.n_weights]
         return float(l2 / (2 * m) * np.dot(w, w)) if l2 else 0.0
 
-    def cost_and_grads(self, x, y, l2: float = 0.0, keep_prob: float = 1.0, rng=None,
-                       update_buffers: bool = True):
+    def cost_and_grads(self, x, y, l2=0.0, keep_prob=1.0, rng=None, update_buffers=True):
         """Training-mode cost J = cross-entropy + L2 on (x, y), and the gradients of J.
 
         Returns (cost, grads), grads keyed like params (views of the packed gradient vector,

@@ -37,7 +37,8 @@ def _gd_kernel(w, dw, lr):
 
 
 @kernel
-def _momentum_kernel(w, dw, v, beta, rest, lr):
+def _momentum_kernel(w, dw, v, coef):
+    beta, rest, lr = coef[0], coef[1], coef[2]
     for i in range(w.shape[0]):
         vi = beta * v[i] + rest * dw[i]
         v[i] = vi
@@ -45,7 +46,8 @@ def _momentum_kernel(w, dw, v, beta, rest, lr):
 
 
 @kernel
-def _rmsprop_kernel(w, dw, s, beta, rest, lr, eps):
+def _rmsprop_kernel(w, dw, s, coef):
+    beta, rest, lr, eps = coef[0], coef[1], coef[2], coef[3]
     for i in range(w.shape[0]):
         g = dw[i]
         si = beta * s[i] + rest * g * g
@@ -54,8 +56,8 @@ def _rmsprop_kernel(w, dw, s, beta, rest, lr, eps):
 
 
 @kernel
-def _adam_kernel(w, dw, m, v, beta1, rest1, beta2, rest2, step, eps):
-    # rest = 1 - beta, given in the arrays' dtype (a literal 1 would turn float32 into float64)
+def _adam_kernel(w, dw, m, v, coef):
+    beta1, rest1, beta2, rest2, step, eps = coef[0], coef[1], coef[2], coef[3], coef[4], coef[5]
     for i in range(w.shape[0]):
         g = dw[i]
         mi = beta1 * m[i] + rest1 * g
@@ -65,6 +67,8 @@ def _adam_kernel(w, dw, m, v, beta1, rest1, beta2, rest2, step, eps):
         w[i] -= step * mi / (math.sqrt(vi) + eps)
 
 
+# Each kernel's scalars travel as one small array in the parameters' dtype (rest = 1 - beta,
+# computed here in float64), so float32 loops stay in float32.
 def _gd(w, dw, state, lr, hp):
     # w -= lr dw
     state["t"] += 1
@@ -74,16 +78,14 @@ def _gd(w, dw, state, lr, hp):
 def _momentum(w, dw, state, lr, hp):
     # v = beta v + (1 - beta) dw ; w -= lr v
     state["t"] += 1
-    cast = w.dtype.type
-    _momentum_kernel(w, dw, state["v"], cast(hp["beta"]), cast(1 - hp["beta"]), cast(lr))
+    _momentum_kernel(w, dw, state["v"], np.array([hp["beta"], 1 - hp["beta"], lr], w.dtype))
 
 
 def _rmsprop(w, dw, state, lr, hp):
     # s = beta s + (1 - beta) dw^2 ; w -= lr dw / (sqrt(s) + eps)
     state["t"] += 1
-    cast = w.dtype.type
-    _rmsprop_kernel(w, dw, state["s"], cast(hp["beta"]), cast(1 - hp["beta"]), cast(lr),
-                    cast(hp["epsilon"]))
+    coef = np.array([hp["beta"], 1 - hp["beta"], lr, hp["epsilon"]], w.dtype)
+    _rmsprop_kernel(w, dw, state["s"], coef)
 
 
 def _adam(w, dw, state, lr, hp):
@@ -91,11 +93,10 @@ def _adam(w, dw, state, lr, hp):
     # with m_hat = m / c1, v_hat = v / c2, c1 = 1 - b1^t, c2 = 1 - b2^t; the bias corrections
     # are folded into two scalars: w -= (lr sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2)).
     state["t"] += 1
-    t, cast = int(state["t"]), w.dtype.type
-    b1, b2 = hp["beta1"], hp["beta2"]
+    t, b1, b2 = int(state["t"]), hp["beta1"], hp["beta2"]
     root_c2 = math.sqrt(1.0 - b2**t)
-    _adam_kernel(w, dw, state["m"], state["v"], cast(b1), cast(1 - b1), cast(b2), cast(1 - b2),
-                 cast(lr * root_c2 / (1.0 - b1**t)), cast(hp["epsilon"] * root_c2))
+    step, eps = lr * root_c2 / (1.0 - b1**t), hp["epsilon"] * root_c2
+    _adam_kernel(w, dw, state["m"], state["v"], np.array([b1, 1 - b1, b2, 1 - b2, step, eps], w.dtype))
 
 
 OPTIMIZERS: dict[str, Optimizer] = {

@@ -1,9 +1,12 @@
-"""Search spaces (a dict: hyperparameter name -> distribution): distributions on their
-scales, sampling, and coarse-to-fine regions."""
+"""Search spaces (a dict: hyperparameter name -> distribution): distributions on their scales,
+conditions, sampling, and coarse-to-fine regions. Knows nothing of the network or of trials."""
 
+from .conditions import active_names, check_conditions, drop_inactive
 from .distributions import Categorical, Float, Int, parse_distribution
+from .refine import Point, refine
 from .sampler import Region, sample_config, whole_space
-from .refine import refine
 
-__all__ = ["Categorical", "Float", "Int", "Region", "parse_distribution",
-           "refine", "sample_config", "whole_space"]
+__all__ = [
+    "Categorical", "Float", "Int", "Point", "Region", "active_names", "check_conditions",
+    "drop_inactive", "parse_distribution", "refine", "sample_config", "whole_space",
+]

@@ -4,14 +4,17 @@ Every numeric distribution maps its value to a *sampling coordinate* c (the valu
 log10(v) for `log`, log10(1 - v) for `one_minus_log`) and c linearly to u in [0, 1]. Sampling is
 `from_unit(rng.random())` and coarse-to-fine narrows intervals of u, so samplers and refinement
 never branch on the scale: `one_minus_log` (beta = 1 - 10^r) is just another `from_unit`.
+
+Any distribution may be conditional: `when` maps other hyperparameters' names to the values
+under which this one is sampled (see `conditions`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..errors import UserError
+from ..errors import UserError, as_number, unknown
 
 SCALES = {
     "linear": (lambda v: v, lambda c: c),
@@ -19,7 +22,7 @@ SCALES = {
     "one_minus_log": (lambda v: math.log10(1.0 - v), lambda c: 1.0 - 10.0**c),
 }
 TYPES = ("float", "int")
-ENTRY_KEYS = ("low", "high", "scale", "type", "values")
+ENTRY_KEYS = ("low", "high", "scale", "type", "values", "when")
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,10 @@ class Float:
     low: float
     high: float
     scale: str = "linear"
+    when: tuple = field(default=(), kw_only=True)  # ((name, (values, ...)), ...)
 
     def __post_init__(self):
         if self.scale not in SCALES:
-            from ..errors import unknown
-
             raise unknown("scale", self.scale, list(SCALES))
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
             raise UserError(f"bounds must be finite, got low={self.low}, high={self.high}", fix="give finite numbers")
@@ -70,8 +72,12 @@ class Float:
     def sample(self, rng):
         return self.from_unit(rng.random())
 
+    def parse(self, text: str):
+        """A value written in a table back as a number."""
+        return float(text)
+
     def to_dict(self) -> dict:
-        return {"low": self.low, "high": self.high, "scale": self.scale, "type": "float"}
+        return {"low": self.low, "high": self.high, "scale": self.scale, "type": "float", **_when(self)}
 
 
 @dataclass(frozen=True)
@@ -100,8 +106,11 @@ class Int(Float):
         x = SCALES[self.scale][1](c0 + u * (c1 - c0))
         return int(min(max(round(x), self.low), self.high))
 
+    def parse(self, text: str):
+        return int(float(text))
+
     def to_dict(self) -> dict:
-        return {"low": int(self.low), "high": int(self.high), "scale": self.scale, "type": "int"}
+        return {"low": int(self.low), "high": int(self.high), "scale": self.scale, "type": "int", **_when(self)}
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,7 @@ class Categorical:
     """One of `values` (numbers, strings, booleans), each equally likely."""
 
     values: tuple
+    when: tuple = field(default=(), kw_only=True)
 
     def __post_init__(self):
         if len(self.values) == 0:
@@ -127,20 +137,40 @@ class Categorical:
     def sample(self, rng):
         return self.from_unit(rng.random())
 
+    def parse(self, text: str):
+        """The value whose text is `text`; ValueError when none is."""
+        for value in self.values:
+            if str(value) == text:
+                return value
+        raise ValueError(f"{text!r} is not one of {list(self.values)}")
+
     def to_dict(self) -> dict:
-        return {"values": list(self.values)}
+        return {"values": list(self.values), **_when(self)}
 
 
-def _number(value, key):
-    from ..params import as_number
+def _when(dist) -> dict:
+    return {"when": {name: list(values) for name, values in dist.when}} if dist.when else {}
 
-    return as_number(value, key)
+
+def parse_when(when, key: str) -> tuple:
+    """A `when:` mapping (NAME: value or NAME: [values]) as a hashable tuple, sorted by name."""
+    if not isinstance(when, dict) or not when:
+        raise UserError(f"{when!r} is not a condition", key=key,
+                        fix="write when: {optimizer: adam} or when: {optimizer: [momentum, rmsprop]}")
+    out = []
+    for name, values in sorted(when.items(), key=lambda kv: str(kv[0])):
+        values = tuple(values) if isinstance(values, list) else (values,)
+        if not values:
+            raise UserError("lists no value", key=f"{key}.{name}", fix="list at least one value")
+        out.append((str(name), values))
+    return tuple(out)
 
 
 def parse_distribution(entry, key: str, int_hint: bool = False):
-    """A distribution from a YAML space entry: {low, high, scale?, type?} or {values: [...]},
-    or a bare list as shorthand for values. `int_hint` makes `type` default to int (for
-    hyperparameters that only take integers). Raises UserError located at `key`."""
+    """A distribution from a YAML space entry: {low, high, scale?, type?, when?} or
+    {values: [...], when?}, or a bare list as shorthand for values. `int_hint` makes `type`
+    default to int (for hyperparameters that only take integers). Raises UserError located at
+    `key`."""
     try:
         if isinstance(entry, list):
             return Categorical(tuple(entry))
@@ -149,26 +179,23 @@ def parse_distribution(entry, key: str, int_hint: bool = False):
                             fix="write {low: ..., high: ...} or {values: [...]}, or fix it in params")
         for k in entry:
             if k not in ENTRY_KEYS:
-                from ..errors import unknown
-
                 raise unknown("space key", k, ENTRY_KEYS, key=f"{key}.{k}")
+        when = parse_when(entry["when"], f"{key}.when") if "when" in entry else ()
         if "values" in entry:
-            extra = sorted(set(entry) - {"values"})
+            extra = sorted(set(entry) - {"values", "when"})
             if extra:
                 raise UserError(f"`values` cannot go with {', '.join(extra)}", fix="give either values or low/high")
             if not isinstance(entry["values"], list):
                 raise UserError(f"`values` must be a list, got {entry['values']!r}", fix="write values: [a, b, c]")
-            return Categorical(tuple(entry["values"]))
+            return Categorical(tuple(entry["values"]), when=when)
         missing = [k for k in ("low", "high") if k not in entry]
         if missing:
             raise UserError(f"missing `{missing[0]}`", fix="give both low and high, or values: [...]")
         kind = entry.get("type", "int" if int_hint else "float")
         if kind not in TYPES:
-            from ..errors import unknown
-
             raise unknown("type", kind, TYPES, key=f"{key}.type")
-        low, high = _number(entry["low"], f"{key}.low"), _number(entry["high"], f"{key}.high")
+        low, high = as_number(entry["low"], f"{key}.low"), as_number(entry["high"], f"{key}.high")
         cls = Int if kind == "int" else Float
-        return cls(low, high, entry.get("scale", "linear"))
+        return cls(low, high, entry.get("scale", "linear"), when=when)
     except UserError as e:
         raise e.at(key=key) from None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .conditions import drop_inactive
 from .distributions import Categorical
 
 
@@ -49,22 +50,26 @@ def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) 
     """The configuration of trial `trial` in round `rnd`: a box of the region chosen at random
     (in proportion to its weight), then each hyperparameter (in sorted order) drawn in that
     box's unit interval: uniformly, or, when the box has a centre, from a normal around it
-    (sigma half the box's reach) truncated to the box."""
+    (sigma half the box's reach) truncated to the box. Hyperparameters whose condition does
+    not hold are left out."""
     rng = np.random.default_rng([seed, rnd, trial])
     weights = np.ones(len(region.boxes)) if region.weights is None else np.asarray(region.weights, float)
     cumulative = np.cumsum(weights / weights.sum())
     index = min(int(np.searchsorted(cumulative, rng.random(), side="right")), len(weights) - 1)
     box, centre = region.boxes[index], (region.centres[index] if region.centres else None)
     config = {}
-    for name in sorted(space):
-        bound = box[name]
-        if isinstance(space[name], Categorical):
+    for name in sorted(space):  # every name draws, active or not, so draws stay aligned
+        dist = space[name]
+        if isinstance(dist, Categorical):
+            bound = box.get(name, dist.values)
             config[name] = bound[min(int(rng.random() * len(bound)), len(bound) - 1)]
-        elif centre is None or name not in centre:
-            config[name] = space[name].from_unit(bound[0] + rng.random() * (bound[1] - bound[0]))
+            continue
+        lo, hi = box.get(name, (0.0, 1.0))
+        if centre is None or centre.get(name) is None:
+            config[name] = dist.from_unit(lo + rng.random() * (hi - lo))
         else:
-            config[name] = space[name].from_unit(_truncated_normal(rng, centre[name], *bound))
-    return config
+            config[name] = dist.from_unit(_truncated_normal(rng, centre[name], lo, hi))
+    return drop_inactive(space, config)
 
 
 def _truncated_normal(rng, centre: float, lo: float, hi: float, tries: int = 20) -> float:

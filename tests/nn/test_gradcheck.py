@@ -31,10 +31,10 @@ def test_a_wrong_gradient_is_reported_as_a_bug_with_the_parameter_named(monkeypa
 
     real = layers.batchnorm_backward
 
-    def broken(dout, cache, dgamma, dbeta):
-        dz = real(dout, cache, dgamma, dbeta)
+    def broken(dout, cache, dgamma=None, dbeta=None):
+        dz, dgamma, dbeta = real(dout, cache, dgamma, dbeta)
         dgamma *= 2  # a deliberate bug in dgamma only
-        return dz
+        return dz, dgamma, dbeta
 
     monkeypatch.setattr(layers, "batchnorm_backward", broken)
     result = gradient_check(dict(layers=1, hidden_units=4), X, np.arange(12) % 3)
@@ -55,3 +55,55 @@ def test_gradcheck_command_prints_the_verdict(cli, write):
     result = cli("gradcheck", config)
     assert result.exit_code == 0, result.output
     assert "correct" in result.output and "relative difference" in result.output
+
+
+def _reference_grads(params, X, y, l2, eps=1e-5):
+    """An independent, plainly written backward pass (CS231n style, float64): affine ->
+    batch norm -> ReLU for each hidden layer, affine -> softmax cross-entropy, + L2."""
+    n_hidden = sum(k.startswith("gamma") for k in params)
+    a, caches = X, []
+    for i in range(1, n_hidden + 1):
+        z = a @ params[f"W{i}"]
+        mu, var = z.mean(axis=0), z.var(axis=0)
+        z_hat = (z - mu) / np.sqrt(var + eps)
+        out = params[f"gamma{i}"] * z_hat + params[f"beta{i}"]
+        caches.append((a, z_hat, var, out))
+        a = np.maximum(out, 0)
+    last = n_hidden + 1
+    scores = a @ params[f"W{last}"] + params[f"b{last}"]
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    m = len(y)
+    weights = [params[f"W{i}"] for i in range(1, last + 1)]
+    cost = -np.log(p[np.arange(m), y]).mean() + l2 / (2 * m) * sum((w**2).sum() for w in weights)
+    dscores = p.copy()
+    dscores[np.arange(m), y] -= 1
+    dscores /= m
+    grads = {f"W{last}": a.T @ dscores + l2 / m * params[f"W{last}"], f"b{last}": dscores.sum(axis=0)}
+    da = dscores @ params[f"W{last}"].T
+    for i in range(n_hidden, 0, -1):
+        a_prev, z_hat, var, out = caches[i - 1]
+        dout = da * (out > 0)
+        grads[f"beta{i}"] = dout.sum(axis=0)
+        grads[f"gamma{i}"] = (dout * z_hat).sum(axis=0)
+        dz_hat = dout * params[f"gamma{i}"]
+        dz = (m * dz_hat - dz_hat.sum(axis=0) - z_hat * (dz_hat * z_hat).sum(axis=0)) / (m * np.sqrt(var + eps))
+        grads[f"W{i}"] = a_prev.T @ dz + l2 / m * params[f"W{i}"]
+        da = dz @ params[f"W{i}"].T
+    return cost, grads
+
+
+def test_gradients_match_an_independent_reference_implementation():
+    from hpsearch.nn.model import MLP
+
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((40, 7)), rng.integers(0, 4, 40)
+    model = MLP(layers=3, hidden_units=9, l2=0.3, dtype="float64", seed=2).build(7, 4)
+    for p in model.params.values():  # move batch norm's parameters away from 1 and 0
+        p += rng.standard_normal(p.shape) * 0.1
+    cost, grads = model.cost_and_grads(X, y)
+    ref_cost, ref_grads = _reference_grads({k: v.copy() for k, v in model.params.items()}, X, y, 0.3)
+    assert cost == pytest.approx(ref_cost, rel=1e-12)
+    assert set(grads) == set(ref_grads)
+    for name, g in grads.items():
+        np.testing.assert_allclose(g, ref_grads[name], rtol=1e-9, atol=1e-12, err_msg=name)

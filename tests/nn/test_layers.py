@@ -13,42 +13,46 @@ def test_activation_values():
     expected = {"relu": np.maximum(z, 0), "leaky_relu": np.where(z > 0, z, 0.01 * z),
                 "tanh": np.tanh(z), "sigmoid": 1 / (1 + np.exp(-z))}
     for name, act in ACTIVATIONS.items():
-        np.testing.assert_allclose(act.forward(z.copy()), expected[name], rtol=1e-12, atol=1e-15)
+        a, cache = act.forward(z.copy())
+        np.testing.assert_allclose(a, expected[name], rtol=1e-12, atol=1e-15)
+        assert cache is a
 
 
 def test_sigmoid_does_not_overflow_in_float32():
     with np.errstate(all="raise"):
-        a = ACTIVATIONS["sigmoid"].forward(np.array([-1000, 0, 1000], dtype=np.float32))
+        a, _ = ACTIVATIONS["sigmoid"].forward(np.array([-1000, 0, 1000], dtype=np.float32))
     np.testing.assert_array_equal(a, [0, 0.5, 1])
 
 
 def test_batchnorm_training_normalises_each_unit():
     z = np.random.default_rng(0).normal(3, 5, (200, 4))
-    out, mu, var, _ = layers.batchnorm_forward(z.copy(), np.ones(4) * 2, np.ones(4) * -1)
+    out, (z_c, stats) = layers.batchnorm_forward(z.copy(), np.ones(4) * 2, np.ones(4) * -1)
     np.testing.assert_allclose(out.mean(axis=0), -1, atol=1e-10)
     np.testing.assert_allclose(out.std(axis=0), 2, rtol=1e-4)
-    np.testing.assert_allclose(mu, z.mean(axis=0))
-    np.testing.assert_allclose(var, z.var(axis=0))
+    np.testing.assert_allclose(stats[0], z.mean(axis=0))
+    np.testing.assert_allclose(stats[1], z.var(axis=0))
+    np.testing.assert_allclose(z_c, z - z.mean(axis=0))
 
 
 def test_batchnorm_training_updates_the_running_statistics_by_the_formula():
     z = np.random.default_rng(1).normal(3, 5, (64, 4)).astype(np.float32)
-    mean, var = np.full(4, 0.5, np.float32), np.full(4, 2.0, np.float32)
-    _, mu, v, _ = layers.batchnorm_forward(z.copy(), np.ones(4, np.float32), np.zeros(4, np.float32), (mean, var))
+    running = np.array([np.full(4, 0.5), np.full(4, 2.0)], np.float32)
+    gamma, beta = np.ones(4, np.float32), np.zeros(4, np.float32)
+    layers.batchnorm_forward(z.copy(), gamma, beta, running)
     m = layers.BN_MOMENTUM
-    np.testing.assert_allclose(mean, m * 0.5 + (1 - m) * z.mean(axis=0), rtol=1e-6)
-    np.testing.assert_allclose(var, m * 2.0 + (1 - m) * z.var(axis=0), rtol=1e-5)
-    assert mean.dtype == np.float32 and var.dtype == np.float32
-    mean_before = mean.copy()
-    layers.batchnorm_forward(z.copy(), np.ones(4, np.float32), np.zeros(4, np.float32))  # no running: untouched
-    np.testing.assert_array_equal(mean, mean_before)
+    np.testing.assert_allclose(running[0], m * 0.5 + (1 - m) * z.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(running[1], m * 2.0 + (1 - m) * z.var(axis=0), rtol=1e-5)
+    assert running.dtype == np.float32
+    before = running.copy()
+    layers.batchnorm_forward(z.copy(), gamma, beta)  # no running statistics: nothing updated
+    np.testing.assert_array_equal(running, before)
 
 
 def _trained(**hp):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 6))
     y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, 2] > 0)
-    return MLP(dict(epochs=5, batch_size=32, **hp), seed=1).fit(X, y), X
+    return MLP(epochs=5, batch_size=32, seed=1, **hp).fit(X, y), X
 
 
 def test_batchnorm_inference_uses_running_statistics():
@@ -56,7 +60,7 @@ def test_batchnorm_inference_uses_running_statistics():
     whole = model.predict_proba(X[:50])
     one_at_a_time = np.concatenate([model.predict_proba(X[i : i + 1]) for i in range(50)])
     np.testing.assert_allclose(one_at_a_time, whole, rtol=1e-5, atol=1e-6)
-    assert not np.allclose(model.net.buffers["mean1"], 0)  # they were learned
+    assert not np.allclose(model.net.buffers["running1"][0], 0)  # they were learned
 
 
 def test_inverted_dropout_keeps_the_expected_activation():
@@ -69,8 +73,19 @@ def test_inverted_dropout_keeps_the_expected_activation():
 
 
 def test_dropout_is_off_at_predict():
-    model, X = _trained(keep_prob=0.5)
-    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X))
+    model, X = _trained(keep_prob=0.5, batch_norm=False)
+    proba = model.predict_proba(X)
+    # What inference must compute: every unit kept, no rescaling (inverted dropout scaled at training).
+    a = X.astype(np.float32)
+    p = model.params
+    for i in (1, 2):
+        a = np.maximum(a @ p[f"W{i}"] + p[f"b{i}"], 0)
+    logits = a @ p["W3"] + p["b3"]
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(proba, expected / expected.sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-6)
+    # while a training-mode pass with the same weights does drop units
+    dropped, _ = model.net.forward(X.astype(np.float32), True, np.random.default_rng(0), 0.5)
+    assert not np.allclose(dropped, logits, rtol=1e-3)
 
 
 def test_softmax_loss_value_and_gradient():
@@ -111,7 +126,7 @@ def test_binary_problems_use_one_sigmoid_unit_and_predict_two_columns():
     model, X = _trained(layers=1, hidden_units=4)
     rng = np.random.default_rng(3)
     Xb, yb = rng.standard_normal((100, 3)), rng.integers(0, 2, 100)
-    binary = MLP(dict(epochs=2)).fit(Xb, yb)
+    binary = MLP(epochs=2).fit(Xb, yb)
     assert binary.net.params["W3"].shape[1] == 1
     proba = binary.predict_proba(Xb)
     assert proba.shape == (100, 2) and np.allclose(proba.sum(axis=1), 1)

@@ -16,7 +16,7 @@ def moons():
 
 
 def fit(data, **hp):
-    model = MLP({"epochs": 8, **hp}, seed=3)
+    model = MLP(**{"epochs": 8, **hp}, seed=3)
     return model.fit(data.X_train, data.y_train, data.X_dev, data.y_dev)
 
 
@@ -24,7 +24,7 @@ def test_same_seed_gives_identical_weights_and_costs(moons):
     a, b = fit(moons, keep_prob=0.8), fit(moons, keep_prob=0.8)
     np.testing.assert_array_equal(a.net.flat, b.net.flat)
     assert a.history == b.history
-    c = MLP(dict(epochs=8, keep_prob=0.8), seed=4).fit(moons.X_train, moons.y_train)
+    c = MLP(epochs=8, keep_prob=0.8, seed=4).fit(moons.X_train, moons.y_train)
     assert not np.array_equal(a.net.flat, c.net.flat)
 
 
@@ -36,7 +36,7 @@ def test_training_lowers_the_cost_and_records_each_epoch(moons):
 
 
 def test_float32_training():
-    model = MLP(dict(epochs=1)).fit(np.zeros((10, 3)), np.arange(10) % 2)
+    model = MLP(epochs=1).fit(np.zeros((10, 3)), np.arange(10) % 2)
     assert model.net.flat.dtype == np.float32
 
 
@@ -67,35 +67,68 @@ def test_early_stopping_restores_the_best_epoch(moons):
 def test_l2_shrinks_the_weights(moons):
     plain = fit(moons, batch_norm=False, learning_rate=0.01)
     decayed = fit(moons, batch_norm=False, learning_rate=0.01, l2=1.0)
-    norm = lambda m: np.linalg.norm(m.net.flat[: m.net.n_weights])
+    norm = lambda m: np.linalg.norm(m.net.flat[: m.net.n_weights])  # noqa: E731
     assert norm(decayed) < 0.6 * norm(plain)
+
+
+def _continued(data, state, epochs):
+    """A new model restored from `state`, trained on until `epochs`."""
+    resumed = MLP(seed=99).load_state_dict({k: np.array(v) for k, v in state.items()})
+    resumed.hp["epochs"] = epochs
+    return resumed.train(data.X_train, data.y_train, (data.X_dev, data.y_dev))
 
 
 def test_state_dict_continues_training_bit_exactly(moons):
     full = fit(moons, keep_prob=0.9)
-    half = MLP(dict(epochs=4, keep_prob=0.9), seed=3).fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
-    state = {k: np.array(v) for k, v in half.state_dict().items()}
-    resumed = MLP(dict(epochs=8, keep_prob=0.9), seed=99)
-    resumed.build(moons.n_features, moons.n_classes).load_state_dict(state)
-    resumed.hp["epochs"] = 8
-    resumed.fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
+    half = fit(moons, keep_prob=0.9, epochs=4)
+    resumed = _continued(moons, half.state_dict(), 8)
     np.testing.assert_array_equal(resumed.net.flat, full.net.flat)
     assert resumed.history == full.history
 
 
 def test_state_dict_keeps_early_stopping_exact(moons):
-    hp = dict(epochs=40, patience=4, learning_rate=0.05)
-    full = MLP(hp, seed=3).fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
-    half = MLP({**hp, "epochs": 6}, seed=3).fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
-    resumed = MLP(hp, seed=3).build(moons.n_features, moons.n_classes).load_state_dict(half.state_dict())
-    resumed.hp["epochs"] = 40
-    resumed.fit(moons.X_train, moons.y_train, moons.X_dev, moons.y_dev)
+    full = fit(moons, epochs=40, patience=4, learning_rate=0.05)
+    half = fit(moons, epochs=6, patience=4, learning_rate=0.05)
+    resumed = _continued(moons, half.state_dict(), 40)
     assert resumed.history == full.history and resumed.stopped_early == full.stopped_early
     np.testing.assert_array_equal(resumed.net.flat, full.net.flat)
 
 
+def test_scikit_learn_conventions_with_string_labels():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 4)) * [1, 10, 100, 1000] + 50
+    y = np.where(X[:, 0] > 50, "cat", np.where(X[:, 1] > 50, "dog", "emu"))
+    model = MLP(learning_rate=0.01, epochs=30, normalize=True, seed=1)
+    assert model.fit(X, y) is model
+    assert list(model.classes_) == ["cat", "dog", "emu"]
+    assert set(model.predict(X)) <= {"cat", "dog", "emu"} and model.score(X, y) > 0.9
+    assert model.predict_proba(X).shape == (300, 3)
+    params = model.get_params()
+    assert params["learning_rate"] == 0.01 and params["epochs"] == 30 and params["normalize"] is True
+    clone = MLP(**params)  # what sklearn.base.clone does
+    assert clone.get_params() == params and clone.net is None
+    assert model.set_params(epochs=3) is model and model.hp["epochs"] == 3 and model.net is None
+
+
+def test_a_second_fit_trains_from_scratch():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((100, 3)), rng.integers(0, 2, 100)
+    model = MLP(epochs=3, seed=2)
+    first = model.fit(X, y).net.flat.copy()
+    assert model.fit(X, y).epoch == 3  # not 6: nothing carried over
+    np.testing.assert_array_equal(model.net.flat, first)
+    model.fit(X[:50], np.where(y[:50] == 1, "yes", "no"))
+    assert list(model.classes_) == ["no", "yes"]
+
+
+def test_a_label_unseen_in_training_is_refused():
+    model = MLP(epochs=1).fit(np.zeros((4, 2)), ["a", "b", "a", "b"])
+    with pytest.raises(ValueError, match="label 'c' is not one of the classes"):
+        model.evaluate(np.zeros((1, 2)), ["c"])
+
+
 def test_cost_and_grads_api_is_keyed_like_params(moons):
-    model = MLP(dict(layers=2, hidden_units=5)).build(2, 2)
+    model = MLP(layers=2, hidden_units=5).build(2, 2)
     cost, grads = model.cost_and_grads(moons.X_train[:20], moons.y_train[:20])
     assert set(grads) == set(model.params) == {"W1", "gamma1", "beta1", "W2", "gamma2", "beta2", "W3", "b3"}
     assert all(grads[k].shape == model.params[k].shape for k in grads) and cost > 0
@@ -104,6 +137,8 @@ def test_cost_and_grads_api_is_keyed_like_params(moons):
 def test_bad_hyperparameters_are_user_errors():
     with pytest.raises(UserError, match="unknown activation 'relu6'.*relu"):
         MLP(activation="relu6")
+    with pytest.raises(UserError, match="unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'"):
+        MLP(learning_rat=0.1)
     with pytest.raises(UserError, match="batch_size"):
         MLP(batch_size=0)
     with pytest.raises(UserError, match="unknown optimizer 'adma'; did you mean 'adam'"):

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from hpsearch.search import search
-from hpsearch.space import Categorical, Float, refine
+from hpsearch.space import Categorical, Float, Point, refine
+from hpsearch.study import Goal, search
 
 SPACE = {"learning_rate": Float(1e-4, 1.0, "log"), "beta1": Float(0.8, 0.9999, "one_minus_log")}
 OPTIMUM = {"learning_rate": 10**-2.5, "beta1": 1 - 10**-2}
@@ -44,7 +44,7 @@ def _contains_optimum(record):
 def test_regions_contain_the_optimum_and_narrow_round_after_round(method, at_least):
     contained, last = 0, []
     for seed in range(20):
-        result = search(SPACE, peak, trials=20, rounds=3, seed=seed, method=method)
+        result = _search(SPACE, peak, seed, method)
         assert [r["round"] for r in result.regions] == [1, 2, 3]
         contained += all(_contains_optimum(r) for r in result.regions)
         covered = [_covered_fraction(r) for r in result.regions]
@@ -54,37 +54,72 @@ def test_regions_contain_the_optimum_and_narrow_round_after_round(method, at_lea
     assert np.median(last) < 0.2  # round 3 samples a fifth of the space or less
 
 
+def _search(space, objective, seed, method="boxes"):
+    from hpsearch.study import FunctionObjective, Plan, Settings, run_study
+
+    settings = Settings(Plan.fixed(20, 3), Goal(), seed, keep=0.25, method=method)
+    run = FunctionObjective(objective, settings.goal)
+    return run_study(space, lambda tasks: (run(t) for t in tasks), settings)
+
+
 def test_coarse_to_fine_beats_plain_random_over_20_seeds():
     c2f, rand = [], []
     for seed in range(20):
-        c2f.append(distance(search(SPACE, peak, trials=20, rounds=3, seed=seed).best["params"]))
-        rand.append(distance(search(SPACE, peak, trials=60, rounds=1, seed=seed).best["params"]))
+        c2f.append(distance(search(SPACE, peak, trials=20, rounds=3, seed=seed).best_params))
+        rand.append(distance(search(SPACE, peak, trials=60, rounds=1, seed=seed).best_params))
     assert np.median(c2f) < np.median(rand)
 
 
-def test_failed_and_diverged_trials_never_define_a_region():
-    trials = [{"trial": i, "params": {"learning_rate": 10 ** (-4 + i * 0.4), "beta1": 0.9}, "status": s,
-               "value": v} for i, (s, v) in enumerate([("failed", None), ("diverged", math.nan)] * 2 +
-                                                       [("ok", 1.0), ("ok", 2.0), ("ok", 0.5), ("ok", 3.0)])]
-    region = refine(SPACE, trials, keep=0.5, goal="maximize")
-    assert sorted(region.top) == [5, 7]
+def _points(objective, space, n, seed=0):
+    """n random points scored by `objective`, ranked best first (what the search loop gives)."""
+    rng = np.random.default_rng(seed)
+    configs = [{k: d.sample(rng) for k, d in space.items()} for _ in range(n)]
+    points = [Point(c, objective(c), True, i) for i, c in enumerate(configs)]
+    return sorted(points, key=lambda p: -p.score)
 
 
-def test_too_few_finished_trials_sample_the_whole_space_again_and_say_so():
-    trials = [{"trial": 0, "params": {"learning_rate": 0.01, "beta1": 0.9}, "status": "ok", "value": 1.0},
-              {"trial": 1, "params": {}, "status": "failed", "value": None}]
-    region = refine(SPACE, trials, keep=0.25, goal="maximize")
+def test_too_few_points_sample_the_whole_space_again_and_say_so():
+    region = refine(SPACE, [Point({"learning_rate": 0.01, "beta1": 0.9}, 1.0)], keep=0.25)
     assert region.boxes[0]["learning_rate"] == (0.0, 1.0) and "whole space" in region.note
 
 
-def test_categoricals_keep_the_values_seen_among_the_best():
-    space = {"x": Float(0, 1), "act": Categorical(("relu", "tanh", "sigmoid"))}
-    trials = [{"trial": i, "params": {"x": i / 10, "act": a}, "status": "ok", "value": v}
-              for i, (a, v) in enumerate([("relu", 5), ("tanh", 4), ("sigmoid", 0), ("sigmoid", 1)])]
-    for method in ("box", "boxes"):
-        region = refine(space, trials, keep=0.5, goal="maximize", method=method)
-        allowed = set().union(*(set(b["act"]) for b in region.boxes))
-        assert allowed == {"relu", "tanh"}
+def test_the_best_keep_fraction_defines_the_region():
+    points = _points(peak, SPACE, 20)
+    region = refine(SPACE, points, keep=0.25)
+    assert region.top == [p.id for p in points[:5]]
+
+
+def test_categoricals_keep_the_values_seen_among_the_best_and_explore_the_others():
+    space = {"x": Float(0, 1), "act": Categorical(("relu", "tanh", "sigmoid", "elu"))}
+    points = [Point({"x": i / 10, "act": a}, v, True, i)
+              for i, (a, v) in enumerate([("relu", 5), ("tanh", 4), ("sigmoid", 1), ("sigmoid", 0)])]
+    box = refine(space, points, keep=0.5, method="box")
+    assert set(box.boxes[0]["act"]) == {"relu", "tanh"}
+    boxes = refine(space, points, keep=0.5)
+    explore = boxes.boxes[-1]  # the last box: the values none of the best has, over the whole numeric space
+    assert set(explore["act"]) == {"sigmoid", "elu"} and "x" not in explore
+    assert "categorical values none of them has" in boxes.note
+    share = boxes.weights[-1] / sum(boxes.weights)
+    assert share == pytest.approx(0.1)
+    assert all(set(b["act"]) <= {"relu", "tanh"} for b in boxes.boxes[:-1])
+
+
+def test_a_stalled_search_widens_its_boxes():
+    points = _points(peak, SPACE, 20)
+    normal, wide = refine(SPACE, points, keep=0.25), refine(SPACE, points, keep=0.25, stalled=2)
+    for a, b in zip(normal.boxes[:5], wide.boxes[:5]):
+        for name in SPACE:
+            assert b[name][1] - b[name][0] >= a[name][1] - a[name][0]
+    assert sum(b[n][1] - b[n][0] for b in wide.boxes[:5] for n in SPACE) > 1.5 * sum(
+        b[n][1] - b[n][0] for b in normal.boxes[:5] for n in SPACE)
+    assert "reaching 2.56x as far" in wide.note
+
+
+def test_pruned_points_never_feed_the_quadratic():
+    points = _points(peak, SPACE, 20)
+    pruned = [Point(p.params, p.score, False, p.id) for p in points]
+    assert "quadratic" in refine(SPACE, points, keep=0.25).note
+    assert "quadratic" not in refine(SPACE, pruned, keep=0.25).note
 
 
 def test_minimize_goal_and_a_failing_objective():
@@ -93,42 +128,31 @@ def test_minimize_goal_and_a_failing_objective():
             raise ValueError("too hot")
         return {"loss": -peak(c)}
 
-    result = search(SPACE, objective, trials=15, rounds=2, goal="minimize", metric="loss", seed=1)
-    failed = [t for t in result.trials if t["status"] == "failed"]
-    assert failed and all("ValueError: too hot" == t["error"] for t in failed)
-    assert result.best["value"] == min(t["value"] for t in result.trials if t["status"] == "ok")
+    study = search(SPACE, objective, trials=15, rounds=2, metric="loss", seed=1)
+    assert study.goal.direction == "minimize"  # a loss, by the rule
+    failed = [t for t in study.trials if t.status == "failed"]
+    assert failed and all(t.error == "ValueError: too hot" for t in failed)
+    assert study.best_value == min(t.value for t in study.trials if t.status == "ok")
 
 
 def test_non_finite_metric_is_diverged():
-    result = search(SPACE, lambda c: math.nan, trials=3, rounds=2)
-    assert {t["status"] for t in result.trials} == {"diverged"}
-    assert "whole space" in result.regions[1]["note"]
+    from hpsearch.study import SearchFailed
 
-
-def test_resuming_skips_done_trials_and_gives_the_same_result():
-    full = search(SPACE, peak, trials=10, rounds=3, seed=5)
-    calls = []
-    resumed = search(SPACE, lambda c: calls.append(c) or peak(c), trials=10, rounds=3, seed=5,
-                     done=full.trials[:13])
-    assert len(calls) == 17
-    assert [t["params"] for t in resumed.trials] == [t["params"] for t in full.trials]
-
-
-def _trials_of(objective, space, n, seed=0):
-    rng = np.random.default_rng(seed)
-    configs = [{k: d.sample(rng) for k, d in space.items()} for _ in range(n)]
-    return [{"trial": i, "status": "ok", "params": c, "value": objective(c)} for i, c in enumerate(configs)]
+    study = search(SPACE, lambda c: math.nan, trials=3, rounds=2)
+    assert {t.status for t in study.trials} == {"diverged"}
+    assert "whole space" in study.regions[1]["note"]
+    with pytest.raises(SearchFailed, match="every trial of round 1 failed; 3 of 3 with: ZeroDivisionError"):
+        search(SPACE, lambda c: 1 / 0, trials=3, rounds=2)
 
 
 @pytest.mark.parametrize("goal", ["maximize", "minimize"])
 def test_a_box_goes_where_the_fitted_quadratic_peaks(goal):
-    sign = 1 if goal == "maximize" else -1
-    trials = _trials_of(lambda c: sign * peak(c), SPACE, 20)
-    region = refine(SPACE, trials, keep=0.25, goal=goal)
+    points = _points(peak, SPACE, 20)  # scores: larger is better, whatever the goal was
+    region = refine(SPACE, points, keep=0.25)
     assert "quadratic" in region.note
     model = region.centres[-1]  # the model's box comes last
     for name, d in SPACE.items():
-        best = [d.to_unit(t["params"][name]) for t in trials if t["trial"] in region.top]
+        best = [d.to_unit(p.params[name]) for p in points if p.id in region.top]
         assert min(best) <= model[name] <= max(best)  # never outside the span of the best trials
         optimum = min(max(d.to_unit(OPTIMUM[name]), min(best)), max(best))
         assert model[name] == pytest.approx(optimum, abs=1e-9)  # an exact quadratic: found exactly
@@ -138,9 +162,9 @@ def test_no_quadratic_box_from_a_saddle_or_from_too_few_trials():
     def saddle(c):
         return (math.log10(c["learning_rate"]) + 2.5) ** 2 - (math.log10(1 - c["beta1"]) + 2) ** 2
 
-    region = refine(SPACE, _trials_of(saddle, SPACE, 20), keep=0.25, goal="maximize")
+    region = refine(SPACE, _points(saddle, SPACE, 20), keep=0.25)
     assert "quadratic" not in region.note and len(region.boxes) == len(region.top)
-    few = refine(SPACE, _trials_of(peak, SPACE, 6), keep=0.5, goal="maximize")  # 6 coefficients: not enough
+    few = refine(SPACE, _points(peak, SPACE, 6), keep=0.5)  # 6 coefficients: not enough
     assert "quadratic" not in few.note
 
 
@@ -150,6 +174,7 @@ def test_the_quadratic_is_fitted_to_trials_sharing_the_best_trials_categorical_v
     def shifted(c):  # tanh's peak is elsewhere, and lower
         return peak(c) - (0 if c["act"] == "relu" else 0.5 + 3 * math.log10(c["learning_rate"]) ** 2)
 
-    trials = _trials_of(shifted, space, 60, seed=1)
-    region = refine(space, trials, keep=0.25, goal="maximize")
-    assert "quadratic" in region.note and region.boxes[-1]["act"] == ("relu",)
+    region = refine(space, _points(shifted, space, 60, seed=1), keep=0.25)
+    assert "quadratic" in region.note
+    model_box = [b for b, c in zip(region.boxes, region.centres) if c and len(c) == 2][-1]
+    assert model_box["act"] == ("relu",)

@@ -1,7 +1,8 @@
 """The hyperparameters of the built-in network: defaults, domains, and validation.
 
-One table (`PARAMS`) drives the config checks, the search-space bounds checks and the model's
-defaults, so a hyperparameter's valid domain is written down exactly once.
+One table (`PARAMS`) drives the config checks, the search-space bounds checks, the model's
+defaults and which hyperparameters may change mid-training (`LIVE`), so a hyperparameter's
+valid domain is written down exactly once.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .errors import UserError, unknown
-from .nn.activations import ACTIVATIONS
-from .nn.init import INITS
-from .nn.optim import OPTIMIZERS
-from .nn.schedules import SCHEDULES
+from ..errors import UserError, as_number, unknown
+from .activations import ACTIVATIONS
+from .init import INITS
+from .optim import OPTIMIZERS
+from .schedules import SCHEDULES
 
 
 @dataclass(frozen=True)
@@ -79,22 +80,6 @@ PARAMS: dict[str, Param] = {
 DEFAULTS = {name: p.default for name, p in PARAMS.items()}
 
 
-def as_number(value, key=None):
-    """`value` as an int or float; YAML strings such as "1e-4" count as numbers."""
-    if isinstance(value, bool):
-        raise UserError(f"expected a number, got {value!r}", key=key, fix="write a number")
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            pass
-        else:
-            return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
-    raise UserError(f"expected a number, got {value!r}", key=key, fix="write a number such as 0.01 or 1e-4")
-
-
 def check_value(name: str, value, key: str | None = None):
     """`value` checked against hyperparameter `name`'s domain and normalised (ints, floats)."""
     key = key or name
@@ -134,3 +119,6 @@ def resolve(values: dict | None = None, key_prefix: str = "params") -> dict:
     for name, value in (values or {}).items():
         out[name] = check_value(name, value, key=f"{key_prefix}.{name}")
     return out
+
+
+LIVE = tuple(name for name, p in PARAMS.items() if p.live)  # may change between epochs

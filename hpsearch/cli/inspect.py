@@ -1,0 +1,83 @@
+"""Commands that read results: results, compare, plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import UserError
+from ..plots import plot_run
+from ..results import better, compare as compare_runs, open_run, region_table
+from . import options
+from .output import emit, fmt as show, say
+
+HIDDEN = ("seed", "metrics", "train_cost", "train_accuracy", "seconds")  # in --format csv/json
+
+
+@click.command()
+@click.argument("run_path", type=click.Path())
+@click.option("--top", type=click.IntRange(min=1), help="Show only the best K trials.")
+@click.option("--sort", help="Order by this column instead of the search metric.")
+@click.option("--asc/--desc", "ascending", default=None,
+              help="Direction of --sort (default: best first for metrics, ascending otherwise).")
+@click.option("--round", "rnd", type=click.IntRange(min=1), help="Only this round's trials.")
+@options.output_format
+def results(run_path, top, sort, ascending, rnd, fmt):
+    """The trials of a run (or a trials.csv), best first, with counts, regions and the best."""
+    run = open_run(run_path)
+    frame = run.ranked(sort, ascending, top, rnd)
+    rows = frame.to_dict(orient="records")
+    if fmt != "table":
+        emit(rows, fmt, columns=list(frame.columns))
+        return
+    counts = run.counts()
+    words = ", ".join(f"{n} {s}" for s, n in counts.items() if n or s == "ok")
+    say(f"{run.name}: {len(run.results)} trials ({words}); {run.metric}, {run.goal.direction}d")
+    if run.regions:
+        regions = region_table(run)
+        emit(regions.to_dict(orient="records"), "table", "\nsampling region of each round",
+             ["round", "boxes", *[p for p in run.params if p in regions.columns], "note"])
+    columns = ["trial", "round", "status", run.metric, *run.params]
+    columns += [c for c in frame.columns if c not in columns and c not in HIDDEN and frame[c].astype(bool).any()]
+    emit(rows, "table", "\ntrials, best first" if sort is None else f"\ntrials by {sort}", columns)
+    best = run.best_result()
+    if best is not None:
+        test = (run.best or {}).get("test") or {}
+        extra = "".join(f", {k} {v:.4f}" for k, v in test.items())
+        say(f"\nbest: trial {best.trial} (round {best.round}), {run.metric} {show(best.value)}{extra}")
+
+
+@click.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.option("--metric", help="Compare on this metric (default: each run's search metric).")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(min=1),
+              help="How many best trials define the top-K mean and ranges.")
+@options.output_format
+def compare(runs, metric, top, fmt):
+    """Runs (or trials.csv files) side by side, even with different spaces."""
+    if len(runs) < 2:
+        raise UserError("compare needs at least two runs", fix="give two or more run directories or CSV files")
+    opened = [open_run(r) for r in runs]
+    frame = compare_runs(opened, metric, top)
+    marks = better(frame, opened, top)
+    rows = []
+    for key, values in frame.iterrows():
+        row = {"": key, **values.to_dict()}
+        if fmt == "table" and key in marks:
+            row[marks[key]] = f"{show(values[marks[key]])} *"
+        rows.append(row)
+    title = "runs side by side (* marks the strictly better value)" if fmt == "table" else ""
+    emit(rows, fmt, title, ["", *frame.columns])
+
+
+@click.command()
+@click.argument("run_path", type=click.Path())
+@click.option("--out", type=click.Path(file_okay=False), help="Folder for the PNG files (default: RUN/plots).")
+def plot(run_path, out):
+    """PNG plots: metric against each hyperparameter, the coarse-to-fine picture, learning
+    curves, best so far."""
+    run = open_run(run_path)
+    folder = Path(out) if out else (run.path if run.path.is_dir() else run.path.parent) / "plots"
+    for path in plot_run(run, folder):
+        click.echo(str(path))

@@ -1,0 +1,116 @@
+"""What commands print: tables that fit the terminal, and csv, json and markdown that keep
+every digit.
+
+A table never runs past the terminal's width (COLUMNS, or the terminal's own): long text cells
+are shortened, and columns that still do not fit are left out, with a line saying which. Numbers
+are shown to 4 significant digits (a beta near 1 to the digits of 1 - beta that matter); csv and
+json write floats in full (repr), NaN as empty (csv) or null (json).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+import textwrap
+
+import click
+
+from ..store.files import cell, jsonable
+
+FORMATS = ("table", "csv", "json", "markdown")
+MIN_TEXT = 12  # a text column is never shortened below this
+
+
+def width() -> int:
+    return max(40, shutil.get_terminal_size((100, 24)).columns)
+
+
+def say(text: str, err: bool = False):
+    """A line of prose, wrapped to the terminal's width (words are never cut)."""
+    wrapped = textwrap.fill(text, width(), subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+    click.echo(wrapped, err=err)
+
+
+def fmt(value) -> str:
+    """A value as a table shows it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and 0 < 1 - value < 0.001:
+        decimals = 3 - math.floor(math.log10(1 - value))  # a beta near 1: the digits of 1 - beta
+        return f"{value:.{decimals}f}".rstrip("0")
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _plain(value):
+    """A value for json: Python numbers, NaN and inf as None."""
+    value = jsonable(value) if not isinstance(value, (str, int, float, bool, type(None), dict, list)) else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def emit(rows: list[dict], fmt_name: str, title: str = "", columns: list | None = None):
+    """Print `rows` (dicts) in a format; `columns` in order of importance (default: the first
+    row's keys)."""
+    columns = columns or (list(rows[0]) if rows else [])
+    if fmt_name == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(_plain(row.get(c))) for c in columns])
+        click.echo(out.getvalue(), nl=False)
+    elif fmt_name == "json":
+        click.echo(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], indent=2, default=str))
+    elif fmt_name == "markdown":
+        if title:
+            click.echo(f"**{title}**\n")
+        click.echo("| " + " | ".join(columns) + " |")
+        click.echo("|" + "|".join("---:" if _numeric(rows, c) else "---" for c in columns) + "|")
+        for row in rows:
+            click.echo("| " + " | ".join(fmt(row.get(c)).replace("|", "\\|") for c in columns) + " |")
+    else:
+        table(rows, columns, title)
+
+
+def _numeric(rows, column) -> bool:
+    values = [r.get(column) for r in rows if r.get(column) is not None]
+    return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def table(rows: list[dict], columns: list, title: str = ""):
+    """Aligned columns under a title, within the terminal's width."""
+    cells = {c: [fmt(r.get(c)) for r in rows] for c in columns}
+    widths = {c: max([len(str(c))] + [len(v) for v in cells[c]]) for c in columns}
+    numeric = {c: _numeric(rows, c) for c in columns}
+    room, shown, hidden = width(), [], []
+    for c in columns:
+        used = sum(widths[s] + 2 for s in shown)
+        need = widths[c] if numeric[c] else min(widths[c], max(MIN_TEXT, len(str(c))))
+        if used + need <= room:
+            shown.append(c)
+            if not numeric[c]:
+                widths[c] = min(widths[c], room - used)
+        else:
+            hidden.append(str(c))
+    if title:
+        click.echo(title)
+    line = lambda values: "  ".join(  # noqa: E731
+        (v.rjust(widths[c]) if numeric[c] else _cut(v, widths[c]).ljust(widths[c])) for c, v in zip(shown, values))
+    click.echo(line([str(c) for c in shown]).rstrip())
+    click.echo("  ".join("-" * widths[c] for c in shown))
+    for i in range(len(rows)):
+        click.echo(line([cells[c][i] for c in shown]).rstrip())
+    if hidden:
+        say(f"({len(hidden)} more column(s) not shown: {', '.join(hidden)}; widen the terminal or use --format csv)")
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: max(0, n - 1)] + "…"

@@ -1,0 +1,114 @@
+"""What the terminal shows while a search runs: a progress bar (caviar), or the model being
+trained, epoch by epoch (panda). Both are `Listener`s of the run, and degrade to plain lines
+when the output is not a terminal."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
+
+from ..modes.panda import Listener
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values, width: int = 50) -> str:
+    """A one-line chart of `values`, at most `width` wide (longer series are averaged in equal
+    chunks); non-finite values show as '!'."""
+    values = list(values)
+    finite_all = [v for v in values if math.isfinite(v)]
+    if len(values) > width:
+        chunks = [values[i * len(values) // width : (i + 1) * len(values) // width] for i in range(width)]
+        values = [sum(c) / len(c) for c in chunks]
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return "!" * len(values)
+    lo, span = min(finite), (max(finite) - min(finite)) or 1.0
+    line = "".join(BLOCKS[int((v - lo) / span * 7)] if math.isfinite(v) else "!" for v in values)
+    return f"{line}  {finite_all[0]:.4g} -> {finite_all[-1]:.4g}"
+
+
+def _value(result) -> str:
+    return f"{result.value:.4g}" if result.value is not None and result.status in ("ok", "pruned") else result.status
+
+
+class SearchProgress(Listener):
+    """Trials done of total, the best metric so far, time elapsed and left."""
+
+    def __init__(self, console: Console, name: str):
+        self.console, self.name, self.task = console, name, None
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+                            TextColumn("best {task.fields[best]}"), TimeElapsedColumn(), TextColumn("left"),
+                            TimeRemainingColumn(), console=console, transient=False)
+
+    def __enter__(self):
+        return self  # the bar starts with the first trial: nothing shows for a refused run
+
+    def __exit__(self, *exc):
+        if self.task is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+    def trial_done(self, result, best, recorded, total):
+        if self.task is None:
+            self.bar.__enter__()
+            self.task = self.bar.add_task(self.name, total=total, completed=recorded - 1, best="-")
+        self.bar.update(self.task, completed=recorded, best=_value(best) if best else "-")
+
+    def note(self, text):
+        self.console.print(text)
+
+
+class PandaView(Listener):
+    """The trial being babysat: its place in the search, the epoch's numbers, its learning
+    curves, what happened to it, and how to steer it from another terminal."""
+
+    def __init__(self, console: Console, run_path, total: int):
+        self.console, self.run_path, self.total = console, run_path, total
+        self.recorded, self.best, self.notes, self.started = 0, None, [], False
+        self.live = Live(Text(f"{run_path.name}: starting"), console=console, refresh_per_second=4,
+                         transient=False) if console.is_terminal else None
+
+    def __enter__(self):
+        return self  # the live view starts with the first epoch: nothing shows for a refused run
+
+    def __exit__(self, *exc):
+        if self.started:
+            self.live.__exit__(*exc)
+        return False
+
+    def trial_done(self, result, best, recorded, total):
+        self.recorded, self.best = recorded, best
+        if self.live is None:
+            self.console.print(f"trial {result.trial} {result.status} ({recorded}/{total}): {_value(result)}")
+
+    def note(self, text):
+        self.notes = (self.notes + [text])[-3:]
+        if self.live is None:
+            self.console.print(text)
+
+    def epoch_done(self, task, model, record):
+        line = (f"epoch {record['epoch']:>3}/{model.hp['epochs']}  lr {record['learning_rate']:.3g}  "
+                f"train cost {record['train_cost']:.4f}  dev acc {record['dev_accuracy']:.4f}")
+        if self.live is None:
+            self.console.print(f"trial {task.trial}: {line}")
+            return
+        if not self.started:
+            self.live.__enter__()
+            self.started = True
+        best = f"{self.best.value:.4g} (trial {self.best.trial})" if self.best else "-"
+        history = model.history
+        text = Text()
+        text.append(f"{self.run_path.name}  trial {task.trial} (round {task.round})  "
+                    f"{self.recorded}/{self.total} done  best {best}\n", style="bold")
+        text.append(line + "\n")
+        text.append(f"train cost {sparkline([r['train_cost'] for r in history])}\n")
+        text.append(f"dev acc    {sparkline([r['dev_accuracy'] for r in history])}\n")
+        for note in self.notes:
+            text.append(note + "\n", style="yellow")
+        text.append(f"steer it: hpsearch nudge {self.run_path} --lr-factor 0.5", style="dim")
+        self.live.update(text)

@@ -1,0 +1,113 @@
+"""Config files: read the YAML safely and apply --set overrides.
+
+`load_config(path, overrides)` returns a checked `Config` or raises `UserError` naming the file,
+the key, the value and the fix. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from .config import TOP_KEYS, Config
+from .errors import UserError, unknown
+from .nn.hyper import PARAMS
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys instead of keeping the last one silently."""
+
+
+def _mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def read_yaml(path) -> dict:
+    """The top-level mapping of a YAML file; an empty file is an empty mapping."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"'{path}' is a folder", fix="give a YAML config file")
+    if not path.is_file():
+        raise UserError(f"config file '{path}' does not exist", fix="check the path")
+    try:
+        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as e:
+        mark, context = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
+        mark = mark or context
+        line = f"line {mark.line + 1}: " if mark else ""
+        if mark and context and context.line != mark.line:
+            line = f"line {mark.line + 1} (in what starts at line {context.line + 1}): "
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise UserError(f"{line}YAML syntax error: {problem}", file=path, fix="fix the YAML at that line") from None
+    except UnicodeDecodeError:
+        raise UserError("is not a text file", file=path, fix="give a YAML config") from None
+    except OSError as e:
+        raise UserError(f"cannot read: {e.strerror}", file=path, fix="check the file's permissions") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise UserError(f"the top level is a {type(raw).__name__}, not a mapping", file=path,
+                        fix="write keys such as params: and space: at the top level")
+    return raw
+
+
+def parse_override(item: str) -> tuple[str, object]:
+    """`KEY=VALUE` as (key, value), the value read as YAML (a string if it is not YAML)."""
+    if "=" not in item:
+        raise UserError(f"'{item}' has no '='", key="--set", fix="write --set KEY=VALUE, such as --set search.budget=50")
+    key, text = item.split("=", 1)
+    try:
+        value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        value = text
+    return key.strip(), value
+
+
+def apply_overrides(raw: dict, overrides) -> dict:
+    """`--set KEY=VALUE` pairs applied to the raw config. Dotted keys reach inside sections
+    (search.budget=50, space.learning_rate.high=0.1); a bare hyperparameter name
+    (learning_rate=0.01) fixes it in params and takes it out of the space. Values are YAML."""
+    raw = copy.deepcopy(raw)
+    for item in overrides or ():
+        key, value = parse_override(item)
+        parts = key.split(".")
+        if len(parts) == 1 and key not in TOP_KEYS:
+            if key in PARAMS or key in (raw.get("params") or {}) or key in (raw.get("space") or {}):
+                raw["params"] = {**(raw.get("params") or {}), key: value}
+                if isinstance(raw.get("space"), dict):
+                    raw["space"].pop(key, None)
+                continue
+            raise unknown("key", key, [*TOP_KEYS, *PARAMS], key="--set")
+        if parts[0] not in TOP_KEYS:
+            raise unknown("key", parts[0], TOP_KEYS, key="--set")
+        node = raw
+        for part in parts[:-1]:
+            if node.get(part) is None:
+                node[part] = {}
+            if not isinstance(node[part], dict):
+                raise UserError(f"'{key}': '{part}' is not a section", key="--set", fix="check the dotted key")
+            node = node[part]
+        node[parts[-1]] = value
+    return raw
+
+
+def load_config(path, overrides=()) -> Config:
+    """Read, override, default and check a config file; raises UserError."""
+    path = Path(path)
+    raw = read_yaml(path)
+    overridden = apply_overrides(raw, overrides)
+    if not raw:
+        raise UserError("the config is empty", file=path,
+                        fix="give at least a space: to search (configs/quickstart.yaml is a complete example)")
+    return Config.from_dict(overridden, file=path)

@@ -1,0 +1,176 @@
+"""Caviar: many models at once. Runners schedule trials; they never decide anything.
+
+- `InProcess`: trials one after another in this process (--jobs 1): every core to BLAS.
+- `LokyPool`: trials on worker processes (joblib's loky). Each record is yielded as soon as it
+  exists; BLAS is pinned so that workers x BLAS threads never exceed the cores; a worker that
+  dies costs only its own trial (recorded `failed`, the others run again). Workers ignore
+  Ctrl-C (the main process stops them, quietly) and exit by themselves within a second when
+  the main process dies, even by kill -9.
+- `DaskPool`: trials on a Dask cluster; a worker lost mid-trial is retried by Dask, and a
+  trial that kills its workers is recorded `failed`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from pathlib import Path
+
+from joblib.externals.loky import BrokenProcessPool, ProcessPoolExecutor
+
+from ..errors import UserError
+from ..objective import TrialSpec, run_task
+from ..store.rundir import pid_alive
+from ..study import failure
+
+MAX_CRASHES_WITHOUT_CULPRIT = 3
+WATCH_EVERY = 0.5  # seconds between a worker's looks at whether its parent is alive
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def workers_for(jobs: int) -> int:
+    """joblib's meaning of n_jobs: -1 all cores, -2 all but one, ..."""
+    return max(1, jobs if jobs > 0 else cores() + 1 + jobs)
+
+
+class InProcess:
+    def __init__(self, spec: TrialSpec, objective=None):
+        self.spec, self.objective = spec, objective
+
+    def __call__(self, tasks):
+        for task in tasks:
+            yield self.objective(task) if self.objective is not None else run_task(self.spec, task)
+
+    def close(self, kill: bool = False):
+        pass
+
+
+def _worker_start(parent: int):
+    """In each worker: Ctrl-C is the main process's to handle, and the worker ends when its
+    parent does (a worker of a killed search must not train on for nobody)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(WATCH_EVERY)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="hpsearch-watch-parent").start()
+
+
+def _run_marked(spec: TrialSpec, task, markers: str):
+    """run_task, with a file saying which process runs the trial (to blame the right trial
+    when a worker dies)."""
+    marker = Path(markers, str(task.trial))
+    marker.write_text(str(os.getpid()))
+    try:
+        return run_task(spec, task)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+class LokyPool:
+    def __init__(self, spec: TrialSpec, workers: int, markers: Path):
+        self.spec, self.workers, self.markers = spec, workers, Path(markers)
+        threads = str(max(1, cores() // workers))
+        self.env = {name: threads for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        self.executor = None
+
+    def _start(self):
+        self.markers.mkdir(parents=True, exist_ok=True)
+        self.executor = ProcessPoolExecutor(self.workers, initializer=_worker_start, initargs=(os.getpid(),),
+                                            env=self.env)
+
+    def __call__(self, tasks):
+        pending = {t.trial: t for t in tasks}
+        crashes = 0
+        while pending:
+            for stale in self.markers.glob("*"):
+                stale.unlink(missing_ok=True)
+            if self.executor is None:
+                self._start()
+            try:
+                yield from self._run(list(pending.values()), pending)
+            except BrokenProcessPool as e:  # a worker died: find whose trial it was
+                self.close(kill=True)
+                dead = self._culprits(pending)
+                crashes = 0 if dead else crashes + 1
+                if not dead and crashes >= MAX_CRASHES_WITHOUT_CULPRIT:
+                    dead = list(pending)
+                for trial in dead:
+                    yield failure(pending.pop(trial), "the worker process died while running this trial "
+                                  f"(killed, or out of memory): {type(e).__name__}")
+
+    def _run(self, queue: list, pending: dict):
+        """Keep every worker busy with the next task in order, and no more: with nothing queued
+        inside loky, stopping it at once (Ctrl-C) is quiet."""
+        running = set()
+        while queue or running:
+            while queue and len(running) < self.workers:
+                running.add(self.executor.submit(_run_marked, self.spec, queue.pop(0), str(self.markers)))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: f.result().trial if not f.exception() else -1):
+                result = future.result()
+                pending.pop(result.trial, None)
+                yield result
+
+    def _culprits(self, pending: dict) -> list[int]:
+        """Trials whose marker names a process that no longer exists."""
+        dead = []
+        for marker in self.markers.glob("*"):
+            try:
+                trial, pid = int(marker.name), int(marker.read_text() or 0)
+            except (ValueError, OSError):
+                continue
+            if trial in pending and pid and not pid_alive(pid):
+                dead.append(trial)
+        return sorted(dead)
+
+    def close(self, kill: bool = False):
+        if self.executor is not None:
+            self.executor.shutdown(wait=not kill, kill_workers=kill)
+            self.executor = None
+
+
+def connect_dask(address: str, timeout: float = 5.0):
+    """A Dask client for `address`, or a UserError within `timeout` seconds."""
+    try:
+        from dask.distributed import Client  # noqa: PLC0415  (an optional dependency)
+    except ImportError:
+        raise UserError("backend dask needs dask.distributed", key="search.backend",
+                        fix="pip install 'hpsearch[dask]'") from None
+    try:
+        return Client(address, timeout=f"{timeout}s")
+    except (OSError, TimeoutError) as e:
+        raise UserError(f"no Dask scheduler answers at {address} ({type(e).__name__})", key="search.scheduler",
+                        fix="start one with `dask scheduler` and `dask worker ADDRESS`, or check the address") from None
+
+
+class DaskPool:
+    def __init__(self, spec: TrialSpec, client):
+        self.spec, self.client, self.futures = spec, client, {}
+
+    def __call__(self, tasks):
+        from dask.distributed import as_completed as dask_completed  # noqa: PLC0415
+
+        self.futures = {self.client.submit(run_task, self.spec, t, pure=False): t for t in tasks}
+        for future in dask_completed(list(self.futures)):
+            task = self.futures.pop(future)
+            try:
+                yield future.result()
+            except Exception as e:  # noqa: BLE001  the workers running it died (Dask gave up)
+                yield failure(task, f"the worker process died while running this trial: {type(e).__name__}")
+
+    def close(self, kill: bool = False):
+        if self.futures:
+            self.client.cancel(list(self.futures))
+            self.futures = {}

@@ -1,0 +1,198 @@
+"""Panda: one model at a time, babysat.
+
+Each trial trains in this process with every core given to BLAS. After every epoch its curve
+row goes to curves.csv, the pruning rule has its say, and requests from another terminal
+(`nudge`) are applied and logged. A checkpoint is written when `checkpoint_every` seconds have
+passed since the last one, at the end of the trial, on Ctrl-C, before a nudge applies and at a
+rollback's target epoch. Training is deterministic, so a checkpoint every epoch is not needed
+for exactness: resuming (or rolling back to any epoch E) loads the newest checkpoint at or
+before the epoch wanted and trains forward from it, re-applying the logged interventions at
+their epochs, which reproduces the lost epochs bit for bit.
+
+Order at each epoch boundary b (after epoch b): curve row, pruning, Ctrl-C, the time policy's
+checkpoint, then the interventions of b. A checkpoint of epoch b therefore never includes the
+interventions logged at b, and replaying from it applies them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from ..errors import UserError, unknown
+from ..nn.hyper import LIVE, PARAMS, check_value
+from ..store import CheckpointStore, RunDir, steering
+from ..study import Trial, failure
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, taken at an epoch boundary after a checkpoint was written."""
+
+
+def check_changes(changes: dict) -> dict:
+    """Hyperparameter changes that may take effect mid-training, checked."""
+    out = {}
+    for key, value in changes.items():
+        if key not in PARAMS:
+            raise unknown("hyperparameter", key, LIVE, key="--set")
+        if key not in LIVE:
+            raise UserError(f"{key} cannot change mid-training (it shapes the network or its data flow)",
+                            key="--set", fix="change one of: " + ", ".join(LIVE))
+        out[key] = check_value(key, value, key=f"--set {key}")
+    return out
+
+
+class Listener:
+    """What a view of a running search hears (these do nothing; views override them)."""
+
+    def trial_done(self, result, best, recorded: int, total: int):
+        """A trial ended; `best` is the best record so far; `recorded` of `total` are done."""
+
+    def epoch_done(self, task, model, record: dict):
+        """Panda: the trial of `task` finished an epoch; `record` is its curve row."""
+
+    def note(self, text: str):
+        """Something a person watching should know (a pruning, a nudge applied)."""
+
+
+class PandaRunner:
+    """An `evaluate(tasks)` for the search loop that babysits one trial at a time."""
+
+    def __init__(self, objective, run: RunDir, config, events=None):
+        self.objective, self.run, self.config = objective, run, config
+        self.events = events or Listener()
+        self.every = config.search["checkpoint_every"]
+        self.keep = config.search["keep_checkpoints"]
+        self.stop_requested = False  # set by the first Ctrl-C: stop at the next epoch boundary
+
+    def __call__(self, tasks):
+        for task in tasks:
+            yield self.run_task(task)
+
+    def close(self, kill: bool = False):
+        pass
+
+    def run_task(self, task):
+        self.start = time.perf_counter()
+        self.store = CheckpointStore(self.run.checkpoints / f"trial-{task.trial}", self.keep)
+        self.trial = Trial(task)
+        log = steering.read_interventions(self.run)
+        self.applied = {e["request"] for e in log if e["request"]}
+        rollback = steering.pending_rollback(self.run)
+        self.rollback = rollback if rollback and rollback["trial"] == task.trial else None
+        if self.rollback and self.rollback.get("id") in self.applied:  # applied before a kill
+            steering.clear_rollback(self.run)
+            self.rollback = None
+        try:
+            model = self.objective.model(task)
+            self.before = self._restore(model, task, log)
+            self.saved_at, self.last_save = model.epoch, time.monotonic()
+            if not self.trial.should_prune:
+                self._boundary(model, task)
+                self.objective.train(model, lambda m, record: self._after_epoch(m, task, record))
+            if self.saved_at != model.epoch:
+                self._save(model)
+        except Interrupted:
+            raise
+        except Exception as e:  # noqa: BLE001  a trial's failure is recorded, never fatal
+            return failure(task, e, time.perf_counter() - self.start)
+        live = [e for e in steering.read_interventions(self.run) if e["trial"] == task.trial and not e["abandoned"]]
+        return self.objective.result(task, model, self.trial, self._seconds(), live)
+
+    # -- where a trial starts ----------------------------------------------------------------
+    def _restore(self, model, task, log) -> float:
+        """Load the newest checkpoint at or before where the trial is to continue; returns the
+        training seconds the trial had already had."""
+        target = self.rollback["epoch"] if self.rollback else None
+        found = self.store.latest(at_most=target)
+        seconds = 0.0
+        if found is not None:
+            model.load_state_dict(found[1])
+            seconds = float(found[1].get("trial.seconds", 0.0))
+        self.quiet_until = target or 0  # the epochs a rollback replays are not judged again
+        if self.rollback:
+            self.run.mark_abandoned(task.trial, target)
+            self.store.delete_after(target)
+            if self.rollback.get("seconds") is not None:  # the time the trial had when it was finished
+                seconds = float(self.rollback["seconds"])
+        else:  # a trial resumed after it was pruned is still pruned
+            for record in model.history:
+                if self.objective.report(self.trial, record):
+                    break
+        self.run.drop_epochs_after(task.trial, model.epoch)  # they run again, identically
+        self.replay = [e for e in log if e["trial"] == task.trial and not e["abandoned"] and e["epoch"] >= model.epoch
+                       and (target is None or e["epoch"] < target)]
+        return seconds
+
+    # -- every epoch -------------------------------------------------------------------------
+    def _after_epoch(self, model, task, record) -> bool:
+        self.run.append_curve(task.trial, [record])
+        self.events.epoch_done(task, model, record)
+        if record["epoch"] > self.quiet_until and self.objective.report(self.trial, record):
+            self.events.note(f"trial {task.trial} pruned after epoch {record['epoch']}: {self.trial.reason}")
+            return True
+        if self.stop_requested:
+            self._save(model)
+            raise Interrupted
+        if self.every == 0 or time.monotonic() - self.last_save >= self.every:
+            self._save(model)
+        self._boundary(model, task)
+        return False
+
+    def _boundary(self, model, task):
+        """Apply what belongs at this epoch: logged interventions being replayed, a rollback
+        reaching its target, nudges waiting for this trial."""
+        epoch = model.epoch
+        while self.replay and self.replay[0]["epoch"] == epoch:
+            model.hp.update(self.replay.pop(0)["values"])
+        if self.rollback and self.rollback["epoch"] == epoch:
+            if self.saved_at != epoch:
+                self._save(model)
+            changes = check_changes(self.rollback.get("set", {}))
+            self._apply(model, task, "rollback", changes, self.rollback.get("id", ""), f"rollback to epoch {epoch}")
+            model.status, model.stopped_early = "ok", False
+            steering.clear_rollback(self.run)
+            self.rollback = None
+        for request, body in steering.pending_nudges(self.run):
+            target = body.get("trial")
+            if request in self.applied or not isinstance(target, int) or target < task.trial:
+                if request not in self.applied:
+                    self.events.note(f"a nudge for trial {target} came after it ended: not applied")
+                steering.done_with(self.run, request)
+                continue
+            if target != task.trial:
+                continue  # for a later trial: it waits
+            if "lr_factor" in body:
+                changes = {"learning_rate": model.hp["learning_rate"] * body["lr_factor"]}
+            else:
+                changes = check_changes(body.get("set", {}))
+            if self.saved_at != epoch:
+                self._save(model)
+            self._apply(model, task, "nudge", changes, request)
+            steering.done_with(self.run, request)
+
+    def _apply(self, model, task, kind, changes, request, prefix=""):
+        words = "; ".join(f"{k} {_fmt(model.hp[k])} -> {_fmt(v)}" for k, v in changes.items())
+        change = "; ".join(part for part in (prefix, words) if part)
+        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        steering.log_intervention(self.run, {"time": stamp, "trial": task.trial, "epoch": model.epoch, "kind": kind,
+                                             "change": change, "values": changes, "request": request})
+        self.applied.add(request)
+        model.hp.update(changes)
+        self.events.note(f"trial {task.trial}, after epoch {model.epoch}: {change}")
+
+    def _seconds(self) -> float:
+        return self.before + time.perf_counter() - self.start
+
+    def _save(self, model):
+        state = model.state_dict()
+        state["trial.seconds"] = np.array(self._seconds())
+        self.store.save(state, model.epoch)
+        self.saved_at, self.last_save = model.epoch, time.monotonic()
+
+
+def _fmt(value) -> str:
+    return f"{value:.6g}" if isinstance(value, float) and math.isfinite(value) else str(value)

@@ -1,0 +1,184 @@
+"""Running a search into a run directory, and resuming or extending one: the Python API under
+`hpsearch run`, `resume` and `validate`.
+
+`prepare(config)` makes every check a run makes (the space, the data or the objective, the
+Dask scheduler) and writes nothing; `run_search` and `resume_search` call it before touching
+the run directory, append each result as it arrives, and finish with the tables sorted by
+trial, each round's region, and best.json with the best trial's test metrics.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..data import load_data
+from ..errors import UserError
+from ..modes.caviar import DaskPool, InProcess, LokyPool, connect_dask, workers_for
+from ..modes.panda import Listener, PandaRunner
+from ..objective import TrialSpec, build_objective, import_objective
+from ..store import RunDir, steering
+from ..store.files import read_json
+from ..study import SearchFailed, Study, run_study
+from .best import BestKeeper
+from .interrupts import SearchInterrupted, ctrl_c
+
+__all__ = ["Outcome", "SearchFailed", "SearchInterrupted", "prepare", "resume_search", "run_search"]
+
+
+@dataclass
+class Outcome:
+    run: RunDir
+    study: Study
+    best: dict | None  # what best.json holds
+
+
+def prepare(config: Config, connect: bool = True):
+    """Everything a run checks before writing anything; returns (data, Dask client or None).
+    Raises UserError for a config that cannot run."""
+    if not config.space:
+        raise UserError("the space is empty: there is nothing to search", file=config.file, key="space",
+                        fix="add hyperparameters under space:, such as learning_rate: {low: 1e-4, high: 1, scale: log}")
+    base = str(config.file.parent) if config.file else None
+    data = None
+    try:
+        if config.objective:
+            import_objective(config.objective, base)
+        else:
+            data = load_data(config.data, config.seed, file=config.file, base_dir=base)
+    except UserError as e:
+        raise e.at(file=config.file) from None
+    client = None
+    if connect and config.search["mode"] == "caviar" and config.search["backend"] == "dask":
+        client = connect_dask(config.search["scheduler"])
+    return data, client
+
+
+def run_search(config: Config, *, runs_dir="runs", force: bool = False, listener=None) -> Outcome:
+    """Run the search `config` describes into runs_dir/NAME (refused if it exists, unless
+    `force`). `listener` hears of each trial and epoch (see modes.panda.Listener)."""
+    data, client = prepare(config)
+    run = None
+    try:
+        run = RunDir.create(Path(runs_dir) / config.name, force=force)
+        run.write_config(config)
+        return _execute(config, run, [], data, client, listener or Listener())
+    finally:
+        if run is not None:
+            run.unlock()
+        if client is not None:
+            client.close()
+
+
+def resume_search(path, *, jobs: int | None = None, scheduler: str | None = None, budget: int | None = None,
+                  rounds: int | None = None, retry_failed: bool = False, listener=None) -> Outcome:
+    """Continue the search in run directory `path`: only the trials missing from trials.csv
+    run (in panda mode the unfinished one goes on from its last checkpoint), so the tables end
+    as an uninterrupted run's. `budget` or `rounds` extend a finished search with more
+    rounds (the table equals a search run that long from the start); `retry_failed` runs
+    failed trials again with their sampled values. `jobs` and `scheduler` change where trials
+    run, not what they compute."""
+    run = RunDir.open(path)
+    changed = run.config_changes()
+    if changed:
+        raise UserError(f"config.yaml was edited since the run started ({', '.join(changed)} changed)",
+                        file=run.config_yaml, fix="put the values back, or start a new run with `hpsearch run`")
+    config = _where(run.read_config(), jobs, scheduler)
+    extension = _extension(config, budget, rounds)
+    data, client = prepare(config)
+    try:
+        run.lock()
+        if extension:
+            run.set_search(**extension)
+            config = _where(run.read_config(), jobs, scheduler)
+        rollback = steering.pending_rollback(run) if config.search["mode"] == "panda" else None
+        if rollback is not None:
+            run.drop_trial(int(rollback["trial"]))
+        done = run.read_results(config)
+        retry = {r.trial: r for r in done if r.status == "failed"} if retry_failed else {}
+        for trial in retry:
+            run.drop_trial(trial)
+        done = [r for r in done if r.trial not in retry]
+        if config.search["mode"] != "panda" or not config.builtin:
+            run.keep_curves_of({r.trial for r in done})
+        return _execute(config, run, done, data, client, listener or Listener(), retry)
+    finally:
+        run.unlock()
+        if client is not None:
+            client.close()
+
+
+def _where(config: Config, jobs, scheduler) -> Config:
+    """The config with where its trials run changed (not written to the run: not part of it)."""
+    if jobs is not None:
+        config.search["jobs"] = jobs
+    if scheduler is not None:
+        config.search.update(backend="dask", scheduler=scheduler)
+    return config
+
+
+def _extension(config: Config, budget, rounds) -> dict:
+    """The search settings that extend the run, checked."""
+    if budget is None and rounds is None:
+        return {}
+    if budget is not None and rounds is not None:
+        raise UserError("--budget and --rounds are both given", fix="extend by one of them")
+    sized_by = "budget" if config.search["budget"] is not None else "rounds"
+    given = "budget" if budget is not None else "rounds"
+    if given != sized_by:
+        raise UserError(f"this run is sized by {'budget' if sized_by == 'budget' else 'trials x rounds'}",
+                        key=f"--{given}", fix=f"extend it with --{sized_by}")
+    now = config.search[sized_by]
+    new = budget if budget is not None else rounds
+    if new < now:
+        raise UserError(f"--{given} {new} is less than the run's {now}", key=f"--{given}",
+                        fix=f"give more than {now} (finished trials are never taken back)")
+    return {sized_by: new}
+
+
+def _runner(config: Config, run: RunDir, data, client, listener):
+    s = config.search
+    base = str(config.file.parent) if config.file else None
+    spec = TrialSpec(config.data, config.params, config.goal, config.seed, config.objective, base)
+    if s["mode"] == "caviar" and s["backend"] == "dask":
+        return DaskPool(spec, client)
+    objective = build_objective(spec, data)
+    if s["mode"] == "panda" and config.builtin:
+        return PandaRunner(objective, run, config, listener)
+    if s["mode"] == "panda" or workers_for(s["jobs"]) == 1:
+        return InProcess(spec, objective)
+    return LokyPool(spec, workers_for(s["jobs"]), run.markers)
+
+
+def _execute(config: Config, run: RunDir, done: list, data, client, listener, retry=None) -> Outcome:
+    shutil.rmtree(run.markers, ignore_errors=True)
+    runner = _runner(config, run, data, client, listener)
+    run.start_tables(config)
+    keeper = BestKeeper(config, run, done, data)
+    total, recorded = config.plan.total, len(done)
+    panda = isinstance(runner, PandaRunner)
+
+    def on_result(result):
+        nonlocal recorded
+        run.append_result(result, with_curve=not panda)
+        keeper.consider(result)
+        recorded += 1
+        listener.trial_done(result, keeper.best, recorded, total)
+
+    known = {r["round"]: r for r in read_json(run.rounds_json) or []}
+    try:
+        with ctrl_c(runner, listener):
+            study = run_study(config.space, runner, config.settings(), done=done, on_result=on_result,
+                              on_round=run.write_rounds, known=known, retry=retry or {})
+    except BaseException as e:
+        runner.close(kill=True)
+        if isinstance(e, KeyboardInterrupt):
+            raise SearchInterrupted(run.path, recorded, total) from None
+        raise
+    runner.close()
+    run.sort_tables()
+    best = keeper.finish()
+    shutil.rmtree(run.markers, ignore_errors=True)
+    return Outcome(run, study, best)

@@ -1,0 +1,75 @@
+"""The best trial of a run: best.json, and best.npz with its weights, label mapping and input
+normalisation, so that `load_model(run)` predicts on raw inputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..nn.model import MLP
+from ..objective import MLPObjective
+from ..store import RunDir
+from ..study import Task, TrialResult
+
+
+def summary(result: TrialResult, config, test: dict | None = None) -> dict:
+    """best.json: the trial, its metric, the values it was sampled with and those it ended with
+    (after nudges and rollbacks, which are listed), its metrics, and the test set's."""
+    interventions = [{"epoch": i["epoch"], "kind": i["kind"], "change": i["change"]} for i in result.interventions]
+    return {"trial": result.trial, "round": result.round, "metric": config.goal.metric,
+            "goal": config.goal.direction, "value": result.value, "sampled": result.params,
+            "params": {**config.params, **result.final_params}, "interventions": interventions,
+            "metrics": result.metrics, "epochs": result.epochs, "seconds": round(result.seconds, 3),
+            "seed": result.seed, "test": test}
+
+
+class BestKeeper:
+    """Keeps best.json and best.npz up to date as results arrive."""
+
+    def __init__(self, config, run: RunDir, done: list, data):
+        self.config, self.run, self.data, self.goal = config, run, data, config.goal
+        self.best = self.goal.best(done)
+
+    def consider(self, result: TrialResult):
+        if result.status != "ok" or not self.goal.better(result.value, self.best.value if self.best else None):
+            return
+        self.best = result
+        weights = self._weights(result.model) if result.model is not None and self.data is not None else None
+        self.run.write_best(summary(result, self.config), weights)
+
+    def _weights(self, state: dict) -> dict:
+        """The model's state with the data's labels and input normalisation in it."""
+        meta = json.loads(str(state["meta"]))
+        meta["classes"] = list(self.data.classes)
+        weights = {**state, "meta": np.array(json.dumps(meta)), "trial": np.array(self.best.trial)}
+        if self.data.scaler is not None:
+            weights["scaler.mean"], weights["scaler.std"] = self.data.scaler
+        return weights
+
+    def finish(self) -> dict | None:
+        """best.json with the best trial's test metrics (built-in network only)."""
+        if self.best is None:
+            return None
+        test = None
+        if self.config.builtin and self.data is not None and len(self.data.y_test):
+            cost, accuracy = self._model().evaluate(self.data.X_test, self.data.y_test)
+            test = {"test_cost": cost, "test_accuracy": accuracy}
+        out = summary(self.best, self.config, test)
+        self.run.write_best(out)
+        return out
+
+    def _model(self) -> MLP:
+        """The best trial's trained model, working on the data as loaded (standardised inputs,
+        label indices): its saved weights, or, when they were lost with an interrupted run,
+        the same training again, which gives the same weights."""
+        if self.run.best_npz.exists():
+            with np.load(self.run.best_npz, allow_pickle=False) as f:
+                state = dict(f)
+            if int(state.get("trial", -1)) == self.best.trial:
+                model = MLP().load_state_dict(state)
+                model.classes_, model.scaler_ = np.arange(self.data.n_classes), None
+                return model
+        objective = MLPObjective(self.data, self.config.params, self.goal)
+        model = objective.model(Task(self.best.trial, self.best.round, self.best.params, self.best.seed))
+        return objective.train(model, lambda m, record: False)

@@ -1,0 +1,44 @@
+"""Ctrl-C during a search: stop cleanly, keep everything finished, say how to go on.
+
+The first Ctrl-C stops a panda trial at its next epoch boundary, after a checkpoint; any other
+search stops at once (its worker processes ignore Ctrl-C and are stopped by the main process).
+A second Ctrl-C stops at once in either mode; the run can still be resumed, from its last
+checkpoint. Either way the search raises `SearchInterrupted`, which the CLI turns into one line
+and exit code 130.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+
+class SearchInterrupted(KeyboardInterrupt):
+    def __init__(self, path, recorded: int, total: int):
+        self.path, self.recorded, self.total = path, recorded, total
+        super().__init__(f"interrupted: {recorded} of {total} trials recorded; continue with: hpsearch resume {path}")
+
+
+@contextmanager
+def ctrl_c(runner, listener):
+    """SIGINT handled as the module says, while the block runs (in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    presses = 0
+
+    def handler(signum, frame):
+        nonlocal presses
+        presses += 1
+        if presses == 1 and hasattr(runner, "stop_requested"):
+            runner.stop_requested = True
+            listener.note("stopping after this epoch, with a checkpoint (Ctrl-C again to stop at once)")
+            return
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,8 @@
+"""What a run keeps on disk: the run directory and its tables, the steering requests and log,
+and checkpoints. Files are replaced atomically or appended and fsynced: nothing is lost."""
+
+from . import steering
+from .checkpoints import CheckpointStore
+from .rundir import RunDir, pid_alive
+
+__all__ = ["CheckpointStore", "RunDir", "pid_alive", "steering"]

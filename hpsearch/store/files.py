@@ -1,0 +1,112 @@
+"""Writing files so that nothing is ever half-written or lost.
+
+Whole files are written to a temporary file, fsynced and renamed over the old one, so a reader
+sees the old file or the new one, never a mix. Table rows are appended, flushed and fsynced; a
+last line that a kill cut short is cut off before the table is read again. Files get the
+permissions the user's umask allows, as any other program's would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+
+def atomic_write(path: Path, data):
+    """Write `data` (bytes, str, or a function that writes to a binary file) to `path`."""
+    path = Path(path)
+    mode = "w" if isinstance(data, str) else "wb"
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for any file
+    try:
+        with os.fdopen(fd, mode) as f:
+            data(f) if callable(data) else f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def append(path: Path, text: str):
+    """Append `text` and make sure it is on disk before returning."""
+    with open(path, "a") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def jsonable(x):
+    """json.dumps' default: NumPy numbers as Python numbers, anything else as text."""
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return str(x)
+
+
+def write_json(path: Path, value):
+    atomic_write(path, json.dumps(value, indent=2, default=jsonable) + "\n")
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text()) if Path(path).exists() else None
+
+
+def cell(value) -> str:
+    """A CSV cell: floats in full precision (repr), None empty, dicts and lists as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=jsonable)
+    return str(value)
+
+
+def csv_line(values) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([cell(v) for v in values])
+    return out.getvalue()
+
+
+def repair_last_line(path: Path):
+    """Cut a last line that has no newline: the remains of a write that was interrupted."""
+    with open(path, "rb+") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        if size == 0:
+            return
+        f.seek(max(0, size - 65536))
+        tail = f.read()
+        if tail.endswith(b"\n"):
+            return
+        cut = tail.rfind(b"\n")
+        f.truncate(size - len(tail) + cut + 1 if cut >= 0 else 0)
+
+
+def read_table(path: Path) -> tuple[list, list]:
+    """(header, rows) of a CSV file written here, its last line repaired first; rows are lists
+    of strings."""
+    if not path.exists():
+        return [], []
+    repair_last_line(path)
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f) if r]
+    return (rows[0], rows[1:]) if rows else ([], [])
+
+
+def write_table(path: Path, header, rows):
+    atomic_write(path, "".join(csv_line(r) for r in [header, *rows]))

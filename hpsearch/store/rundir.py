@@ -1,0 +1,263 @@
+"""The run directory `runs/NAME/`: what a search writes, and how it is read back.
+
+Nothing a user has is ever lost: rows are appended to the CSV tables and fsynced as each trial
+finishes; whole files (rounds, best, config) are replaced atomically (see `files`). A lock file
+keeps two processes from writing the same run; the lock of a process that died is taken over.
+Every change to a table is a named operation here (`append_result`, `mark_abandoned`, ...), so
+no other module knows the CSV layout.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .. import __version__
+from ..config import BUILTIN_METRICS, Config
+from ..errors import UserError
+from ..study import TrialResult
+from .files import append, atomic_write, csv_line, read_json, read_table, write_json, write_table
+from .steering import read_interventions
+
+BUILTIN_CURVE = ("learning_rate", "train_cost", "dev_cost", "dev_accuracy")
+META_KEYS = ("hpsearch_version", "config_dir")
+
+
+def metric_columns(config: Config) -> list[str]:
+    return list(BUILTIN_METRICS) if config.builtin else [config.search["metric"], "metrics"]
+
+
+def curve_metrics(config: Config) -> list[str]:
+    return list(BUILTIN_CURVE) if config.builtin else [config.search["metric"]]
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RunDir:
+    """One run directory. `create` makes a new one, `open` an existing one."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        for name in ("trials.csv", "curves.csv", "rounds.json", "best.json", "best.npz", "config.yaml",
+                     "interventions.csv"):
+            setattr(self, name.replace(".", "_"), self.path / name)
+        self.resolved_json = self.path / ".resolved.json"  # the config as the run started
+        self.checkpoints, self.requests = self.path / "checkpoints", self.path / "requests"
+        self.rollback_json, self.lock_file = self.path / "rollback.json", self.path / ".lock"
+        self.markers = self.path / ".running"  # which worker process runs which trial
+        self._locked = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path, force: bool = False) -> RunDir:
+        """A new, empty, locked run directory; refuses an existing one unless `force`."""
+        run = cls(path)
+        if run.path.exists() and (not run.path.is_dir() or any(run.path.iterdir())):
+            if not force or not run.path.is_dir():
+                raise UserError(f"run directory '{run.path}' already exists", fix=(
+                    f"resume it with `hpsearch resume {run.path}`, pick another --name, or pass --force to replace it"))
+            run.lock()  # never replace a directory another process is writing
+            shutil.rmtree(run.path)
+        run.path.mkdir(parents=True, exist_ok=True)
+        run.lock()
+        return run
+
+    @classmethod
+    def open(cls, path) -> RunDir:
+        run = cls(path)
+        if not run.config_yaml.is_file():
+            raise UserError(f"'{run.path}' is not a run directory (it has no config.yaml)",
+                            fix="give the folder that `hpsearch run` wrote, such as runs/NAME")
+        return run
+
+    def holder(self) -> int | None:
+        """The process that holds the lock, if it is alive on this machine."""
+        holder = read_json(self.lock_file) if self.lock_file.exists() else None
+        if not isinstance(holder, dict) or holder.get("host") != socket.gethostname():
+            return None
+        pid = holder.get("pid")
+        return pid if isinstance(pid, int) and pid != os.getpid() and pid_alive(pid) else None
+
+    def lock(self):
+        """Take the run's lock, or refuse when a live process holds it."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            except FileExistsError:
+                try:
+                    pid = self.holder()
+                except ValueError:  # a lock file cut short by a kill
+                    pid = None
+                if pid is not None:
+                    raise UserError(f"run '{self.path}' is in use by process {pid}", fix=(
+                        "wait for it to finish, or stop it (Ctrl-C) before starting another")) from None
+                self.lock_file.unlink(missing_ok=True)  # the holder died: take the lock over
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(f'{{"pid": {os.getpid()}, "host": "{socket.gethostname()}"}}')
+            self._locked = True
+            return
+        raise UserError(f"could not lock '{self.path}'", fix="try again")
+
+    def unlock(self):
+        if self._locked:
+            self.lock_file.unlink(missing_ok=True)
+            self._locked = False
+
+    # -- the config --------------------------------------------------------------------------
+    def write_config(self, config: Config):
+        base = str(config.file.parent.resolve()) if config.file else None
+        resolved = config.to_dict()
+        data = dict(resolved["data"])
+        if data.get("path") and base and not Path(data["path"]).is_absolute():
+            data["path"] = str(Path(base, data["path"]))  # so a resume works from any folder
+        resolved = {**resolved, "data": data, "hpsearch_version": __version__, "config_dir": base}
+        atomic_write(self.config_yaml, yaml.safe_dump(resolved, sort_keys=False))
+        write_json(self.resolved_json, Config.from_dict(_without_meta(resolved)).to_dict())
+
+    def read_config(self) -> Config:
+        """The resolved config the run was started with (as config.yaml says now)."""
+        try:
+            raw = yaml.safe_load(self.config_yaml.read_text()) or {}
+        except (yaml.YAMLError, OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read: {type(e).__name__}", file=self.config_yaml,
+                            fix="restore the config.yaml the run wrote") from None
+        if not isinstance(raw, dict):
+            raise UserError("is not a mapping", file=self.config_yaml, fix="restore the config.yaml the run wrote")
+        base = raw.get("config_dir")
+        config = Config.from_dict(_without_meta(raw), file=self.config_yaml)
+        config.file = Path(base, "config.yaml") if base else None
+        return config
+
+    def config_changes(self) -> list[str]:
+        """The keys of config.yaml whose values differ from what the run started with."""
+        before = read_json(self.resolved_json)
+        if before is None:
+            return []
+        return _differences(before, self.read_config().to_dict())
+
+    def set_search(self, **changes):
+        """Change search settings of the run (a search extended to a larger budget)."""
+        raw = yaml.safe_load(self.config_yaml.read_text())
+        raw["search"] = {**raw["search"], **changes}
+        atomic_write(self.config_yaml, yaml.safe_dump(raw, sort_keys=False))
+        write_json(self.resolved_json, Config.from_dict(_without_meta(raw)).to_dict())
+
+    # -- tables ------------------------------------------------------------------------------
+    def start_tables(self, config: Config):
+        """Create trials.csv, curves.csv with their headers unless they exist."""
+        self.space_names, self.metrics = list(config.space), metric_columns(config)
+        columns = ["trial", "round", "status", *self.space_names, *self.metrics, "epochs", "seconds", "seed", "error"]
+        self.curve_columns = ["trial", "epoch", *curve_metrics(config), "abandoned"]
+        for path, header in ((self.trials_csv, columns), (self.curves_csv, self.curve_columns)):
+            if not path.exists():
+                atomic_write(path, csv_line(header))
+
+    def append_result(self, result: TrialResult, with_curve: bool = True):
+        """One finished trial: its epochs to curves.csv (unless already there), then its row
+        to trials.csv, each on disk before the next, so a row never exists without its curve."""
+        if with_curve and result.curve:
+            self.append_curve(result.trial, result.curve)
+        row = result.to_row(self.space_names, self.metrics)
+        append(self.trials_csv, csv_line(row.values()))
+
+    def append_curve(self, trial: int, records: list[dict]):
+        """Epochs of a trial to curves.csv (panda writes each as it ends)."""
+        names = self.curve_columns[2:-1]
+        append(self.curves_csv, "".join(csv_line([trial, r["epoch"], *(r.get(c) for c in names), 0]) for r in records))
+
+    def read_rows(self) -> list[dict]:
+        """trials.csv as dicts of strings (a half-written last line cut off first)."""
+        header, rows = read_table(self.trials_csv)
+        return [dict(zip(header, r)) for r in rows]
+
+    def read_curves(self) -> list[dict]:
+        header, rows = read_table(self.curves_csv)
+        return [dict(zip(header, r)) for r in rows]
+
+    def read_results(self, config: Config) -> list[TrialResult]:
+        """Every finished trial's record, with its curve (abandoned epochs left out) and its
+        interventions."""
+        curves, interventions = {}, {}
+        for row in self.read_curves():
+            if row.get("abandoned") != "1":
+                record = {k: float(v) if v else None for k, v in row.items() if k not in ("trial", "abandoned")}
+                curves.setdefault(int(row["trial"]), []).append({**record, "epoch": int(row["epoch"])})
+        for entry in read_interventions(self):
+            interventions.setdefault(entry["trial"], []).append(entry)
+        results = []
+        for number, row in enumerate(self.read_rows(), start=2):
+            try:
+                result = TrialResult.from_row(row, config.space, config.search["metric"])
+            except (ValueError, KeyError) as e:
+                raise UserError(f"line {number}: {e}", file=self.trials_csv,
+                                fix="restore the rows hpsearch wrote (or remove that line to run the trial again)") from None
+            result.curve = curves.get(result.trial, [])
+            result.interventions = [i for i in interventions.get(result.trial, []) if not i["abandoned"]]
+            results.append(result)
+        return results
+
+    def drop_trial(self, trial: int):
+        """Take a trial's row out of trials.csv (a rollback reopens the trial)."""
+        header, rows = read_table(self.trials_csv)
+        write_table(self.trials_csv, header, [r for r in rows if int(r[0]) != trial])
+
+    def _rewrite_curves(self, change):
+        header, rows = read_table(self.curves_csv)
+        new = [r for r in (change(r) for r in rows) if r is not None]
+        if new != rows:
+            write_table(self.curves_csv, header, new)
+
+    def mark_abandoned(self, trial: int, after_epoch: int):
+        """A rollback to `after_epoch` abandons the trial's later epochs: they stay, marked."""
+        mark = lambda r: r[:-1] + ["1"] if int(r[0]) == trial and int(r[1]) > after_epoch else r  # noqa: E731
+        self._rewrite_curves(mark)
+
+    def drop_epochs_after(self, trial: int, epoch: int):
+        """Forget the trial's live epochs after `epoch`: they will run again, identically."""
+        self._rewrite_curves(lambda r: None if int(r[0]) == trial and int(r[1]) > epoch and r[-1] == "0" else r)
+
+    def keep_curves_of(self, trials: set):
+        """Drop curve rows of trials that have no row in trials.csv (they will run again)."""
+        self._rewrite_curves(lambda r: r if int(r[0]) in trials else None)
+
+    def sort_tables(self):
+        """Both tables ordered by trial (then epoch), once a search is complete, so the same
+        config gives the same files whatever the order trials finished in."""
+        for path, key in ((self.trials_csv, lambda r: int(r[0])), (self.curves_csv, lambda r: (int(r[0]), int(r[1])))):
+            header, rows = read_table(path)
+            if header:
+                write_table(path, header, sorted(rows, key=key))
+
+    def write_rounds(self, regions: list[dict]):
+        write_json(self.rounds_json, regions)
+
+    def write_best(self, summary: dict, weights: dict | None = None):
+        if weights is not None:
+            atomic_write(self.best_npz, lambda f: np.savez(f, **weights))
+        write_json(self.best_json, summary)
+
+
+def _without_meta(raw: dict) -> dict:
+    return {k: v for k, v in raw.items() if k not in META_KEYS}
+
+
+def _differences(a, b, prefix="") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = sorted(set(a) | set(b), key=str)
+        return [d for k in keys for d in _differences(a.get(k), b.get(k), f"{prefix}{k}.")]
+    return [] if a == b else [prefix.rstrip(".")]

@@ -1,0 +1,124 @@
+"""The search loop: sample a round, evaluate it, refine the region, repeat.
+
+`run_study(space, evaluate, settings)` works with any `evaluate(tasks) -> iterable of
+TrialResult` (the runners' hook: in this process, on worker processes, on a cluster), in any
+order of completion: nothing it decides depends on that order. `search(space, objective)` is
+the same for a plain Python function, in this process.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..space import Point, refine, sample_config, whole_space
+from .plan import Plan, keep_for
+from .prune import Pruning
+from .record import Goal
+from .study import Study
+from .trial import FunctionObjective, Task, trial_seed
+
+
+class SearchFailed(Exception):
+    """Every trial of the first round failed: the search stops there."""
+
+    def __init__(self, results: list):
+        errors = Counter(r.error for r in results)
+        self.first = results[0].error if results else ""
+        self.count, self.total = errors[self.first], len(results)
+        super().__init__(f"every trial of round 1 failed; {self.count} of {self.total} with: {self.first}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a search runs, apart from its space and objective."""
+
+    plan: Plan
+    goal: Goal = field(default_factory=Goal)
+    seed: int = 0
+    keep: float | None = None  # None: chosen from the number of trials (plan.keep_for)
+    method: str = "boxes"
+    pruning: Pruning = field(default_factory=Pruning)
+
+
+def region_for(space: dict, settings: Settings, previous: list, rnd: int):
+    """Round 1 samples the whole space; later rounds refine around the best trials so far."""
+    if rnd == 1:
+        return whole_space(space)
+    goal = settings.goal
+    ranked = [r for r in goal.best_first(previous) if r.status in ("ok", "pruned") and goal.score(r.value) > -math.inf]
+    points = [Point(r.params, goal.score(r.value), r.status == "ok", r.trial) for r in ranked]
+    keep = settings.keep if settings.keep is not None else keep_for(len(points))
+    return refine(space, points, keep=keep, method=settings.method, stalled=stalled_rounds(previous, goal))
+
+
+def stalled_rounds(results: list, goal: Goal) -> int:
+    """How many of the last rounds found nothing better than the rounds before them."""
+    rounds = sorted({r.round for r in results})
+    stalled = 0
+    for rnd in reversed(rounds[1:]):
+        before = goal.best([r for r in results if r.round < rnd])
+        within = goal.best([r for r in results if r.round == rnd])
+        if before is None or (within is not None and goal.better(within.value, before.value)):
+            break
+        stalled += 1
+    return stalled
+
+
+def run_study(space: dict, evaluate, settings: Settings, *, done=(), on_result=None, on_round=None,
+              known=None, retry=None) -> Study:
+    """Coarse-to-fine random search of `space` (name -> distribution).
+
+    `done` holds records of an earlier, interrupted search: their trials do not run again.
+    `retry` (trial -> record) names trials to run again with the values they had; `known`
+    (round -> region record) gives the regions of rounds already complete, so they are kept
+    as they were. `on_result(record)` is called as each record arrives (to append it to a
+    table), `on_round(regions)` as each round starts, with the regions so far. Raises
+    SearchFailed when every trial of round 1 failed."""
+    study = Study(space, settings.goal, list(done))
+    finished, known, retry = {r.trial for r in study.trials}, known or {}, retry or {}
+    for rnd in range(1, settings.plan.rounds + 1):
+        trials = settings.plan.trials_of(rnd)
+        previous = [r for r in study.trials if r.round < rnd]
+        complete = all(t in finished or t in retry for t in trials)
+        region = None if complete and rnd in known else region_for(space, settings, previous, rnd)
+        study.regions.append(known[rnd] if region is None else {"round": rnd, **region.record(space)})
+        if on_round is not None:
+            on_round(study.regions)
+        rule = settings.pruning.rule_for(previous, settings.goal)
+        todo = []
+        for t in trials:
+            if t in retry:
+                todo.append(Task(t, rnd, dict(retry[t].params), trial_seed(settings.seed, t), rule))
+            elif t not in finished:
+                params = sample_config(space, region, settings.seed, rnd, t)
+                todo.append(Task(t, rnd, params, trial_seed(settings.seed, t), rule))
+        for result in evaluate(todo):
+            study.trials.append(result)
+            if on_result is not None:
+                on_result(result)
+        study.trials.sort(key=lambda r: r.trial)
+        first = [r for r in study.trials if r.round == 1]
+        if rnd == 1 and first and all(r.status == "failed" for r in first):
+            raise SearchFailed(first)
+    return study
+
+
+def search(space: dict, objective, *, budget: int | None = None, trials: int | None = None,
+           rounds: int | None = None, seed: int = 0, goal: str | None = None, metric: str = "value",
+           prune="none") -> Study:
+    """Search `space` for the best `objective(config)` (or `objective(config, trial)`, which
+    may call `trial.report(epoch, value)` to be pruned), in this process.
+
+    Size the search with `budget` (total trials; hpsearch sizes the rounds) or `trials` per
+    round and `rounds`. `goal` is maximize or minimize (by default, by the metric's name: costs,
+    losses, errors are minimised). `prune` is none, median, halving or a mapping as in the YAML."""
+    if budget is not None:
+        plan = Plan.for_budget(budget, space)
+    else:
+        plan = Plan.fixed(trials or 30, rounds or 3)
+    settings = Settings(plan, Goal.of(metric, goal), seed, pruning=Pruning.parse(prune, key="prune"))
+    run = FunctionObjective(objective, settings.goal)
+    return run_study(space, lambda tasks: (run(t) for t in tasks), settings)
+

@@ -1,0 +1,126 @@
+"""Stopping unpromising trials early: the median rule and successive halving.
+
+Both compare a trial, at the end of an epoch, with what the trials of *earlier rounds* measured
+at that same epoch. Those trials are finished before a round starts, so the rule of a whole
+round is fixed before it starts (`Pruning.rule_for`), travels with each trial to whichever
+worker runs it, and no decision depends on which worker finished first, on the number of
+workers, or on an interruption: a resumed run decides exactly as an uninterrupted one. The price
+is that the first round has nothing to compare with and is never pruned, and that a round does
+not learn from its own trials; no worker ever waits for another.
+
+- median: a trial whose metric at epoch e is worse than the median of the earlier trials'
+  metrics at epoch e stops (after `warmup` epochs, where at least `min_trials` earlier trials
+  reached epoch e).
+- halving: rungs at min_epochs x reduction^k epochs; at a rung a trial goes on only if it is
+  among the best 1/reduction of the earlier trials that reached the rung, itself counted (and at
+  least `min_trials` of them did). A promoted trial simply trains on: it is never restarted.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from ..errors import UserError, unknown
+from .record import Goal
+
+METHODS = ("none", "median", "halving")
+SETTINGS = {"median": ("warmup", "min_trials"), "halving": ("min_epochs", "reduction", "min_trials")}
+LOWEST = {"warmup": 0, "min_trials": 1, "min_epochs": 1, "reduction": 2}
+
+
+@dataclass(frozen=True)
+class Pruning:
+    """The `search.prune` setting."""
+
+    method: str = "none"
+    warmup: int = 5
+    min_trials: int = 5
+    min_epochs: int = 3
+    reduction: int = 3
+
+    @classmethod
+    def parse(cls, value, key: str = "search.prune") -> Pruning:
+        """`none`, `median`, `halving`, or a mapping {method: ..., setting: value}."""
+        if value is None:
+            value = "none"
+        if isinstance(value, str):
+            value = {"method": value}
+        if not isinstance(value, dict):
+            raise UserError(f"{value!r} is not a pruning method", key=key,
+                            fix="write none, median, halving, or {method: halving, min_epochs: 3, reduction: 3}")
+        method = value.get("method", "none")
+        if method not in METHODS:
+            raise unknown("pruning method", method, METHODS, key=f"{key}.method" if len(value) > 1 else key)
+        allowed = SETTINGS.get(method, ())
+        settings = {}
+        for name, setting in value.items():
+            if name == "method":
+                continue
+            if name not in allowed:
+                if any(name in names for names in SETTINGS.values()):
+                    raise UserError(f"{name} does not apply to {method}", key=f"{key}.{name}",
+                                    fix=f"{method} takes: {', '.join(allowed) or 'no settings'}")
+                raise unknown(f"{method} setting", name, allowed or ["method"], key=f"{key}.{name}")
+            low = LOWEST[name]
+            if isinstance(setting, bool) or not isinstance(setting, int) or setting < low:
+                raise UserError(f"{setting!r} is not a whole number >= {low}", key=f"{key}.{name}",
+                                fix=f"use {low} or more")
+            settings[name] = setting
+        return cls(method, **settings)
+
+    def to_dict(self) -> dict | str:
+        if self.method == "none":
+            return "none"
+        return {"method": self.method, **{k: getattr(self, k) for k in SETTINGS[self.method]}}
+
+    def rule_for(self, earlier: list, goal: Goal) -> PruneRule | None:
+        """The rule of a round, from the records (with curves) of the rounds before it."""
+        if self.method == "none":
+            return None
+        by_epoch: dict[int, list[float]] = {}
+        for result in earlier:
+            for epoch, value in result.intermediate(goal.metric).items():
+                by_epoch.setdefault(epoch, []).append(value)
+        thresholds = {}
+        for epoch, values in sorted(by_epoch.items()):
+            if len(values) < self.min_trials or not self._checked(epoch):
+                continue
+            if self.method == "median":
+                thresholds[epoch] = (statistics.median(values), len(values))
+            else:
+                best = sorted(values, key=goal.score, reverse=True)
+                survivors = max(1, (len(values) + 1) // self.reduction)
+                thresholds[epoch] = (best[survivors - 1], len(values))
+        return PruneRule(self, goal, thresholds) if thresholds else None
+
+    def _checked(self, epoch: int) -> bool:
+        if self.method == "median":
+            return epoch > self.warmup
+        rung = self.min_epochs
+        while rung < epoch:
+            rung *= self.reduction
+        return rung == epoch
+
+
+@dataclass(frozen=True)
+class PruneRule:
+    """A round's pruning decisions: epoch -> (threshold, how many earlier trials set it)."""
+
+    pruning: Pruning
+    goal: Goal
+    thresholds: dict = field(default_factory=dict)
+
+    def check(self, epoch: int, value: float) -> str | None:
+        """Why a trial whose metric is `value` after `epoch` epochs stops, or None to go on."""
+        if epoch not in self.thresholds or self.goal.score(value) == -float("inf"):
+            return None
+        threshold, n = self.thresholds[epoch]
+        if self.goal.score(value) >= self.goal.score(threshold):
+            return None
+        metric = self.goal.metric
+        if self.pruning.method == "median":
+            return f"{metric} {value:.4g} at epoch {epoch} is worse than {threshold:.4g}, the median of {n} earlier trials"
+        share = f"1/{self.pruning.reduction}"
+        return (f"{metric} {value:.4g} at epoch {epoch} is not among the best {share} of {n} earlier "
+                f"trials (needs {threshold:.4g})")

@@ -1,0 +1,137 @@
+"""One trial's record, and one goal that says which records are best.
+
+`TrialResult` is what every objective returns, what the search loop keeps, what a run's
+trials.csv holds a row of (`to_row` / `from_row`), and what results, plots and best.json are
+made from. `Goal` holds a metric's direction, decided by one rule (`Goal.of`), and the one
+"best first" order of records.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+STATUSES = ("ok", "pruned", "diverged", "failed")  # in the order ranked
+MINIMISED = re.compile(r"(cost|loss|error|regret|seconds|time)$")  # metrics whose goal is minimize
+TAIL_COLUMNS = ("epochs", "seconds", "seed", "error")
+
+
+@dataclass
+class TrialResult:
+    """A finished trial: how it ended, what it was given, what it measured."""
+
+    trial: int
+    round: int
+    status: str  # ok | pruned (stopped early; `epochs` says when) | diverged | failed
+    params: dict  # the sampled values; a conditional hyperparameter that did not apply is absent
+    value: float | None = None  # the goal's metric at the end (None when failed)
+    metrics: dict = field(default_factory=dict)  # every metric at the end, the goal's included
+    epochs: int | None = None  # epochs trained
+    seconds: float = 0.0  # training time, across resumes and rollbacks
+    seed: int | None = None
+    error: str = ""
+    interventions: list = field(default_factory=list)  # dicts: epoch, kind, change, values
+    curve: list = field(default_factory=list)  # per-epoch dicts: epoch, then metrics
+    model: dict | None = field(default=None, repr=False)  # trained weights; never in a table
+
+    @property
+    def final_params(self) -> dict:
+        """The values the trial ended with: the sampled ones, changed by its interventions."""
+        out = dict(self.params)
+        for intervention in self.interventions:
+            out.update({k: v for k, v in intervention.get("values", {}).items()})
+        return out
+
+    def intermediate(self, metric: str) -> dict:
+        """epoch -> the metric at the end of that epoch, from the curve."""
+        out = {}
+        for record in self.curve:
+            value = record.get(metric)
+            if value is not None and math.isfinite(value):
+                out[int(record["epoch"])] = float(value)
+        return out
+
+    def to_row(self, space_names, metric_columns) -> dict:
+        """The trials.csv row: trial, round, status, one cell per hyperparameter (empty when
+        it did not apply), the metric columns, epochs, seconds, seed, error. A column named
+        `metrics` holds, as JSON, the metrics that have no column of their own."""
+        row = {"trial": self.trial, "round": self.round, "status": self.status}
+        row.update({n: self.params.get(n) for n in space_names})
+        for column in metric_columns:
+            if column == "metrics":
+                rest = {k: v for k, v in self.metrics.items() if k not in metric_columns}
+                row[column] = json.dumps(rest) if rest else None
+            else:
+                row[column] = self.metrics.get(column, math.nan if self.status != "failed" else None)
+        row.update(epochs=self.epochs, seconds=round(self.seconds, 3), seed=self.seed, error=self.error)
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict, space: dict, metric: str) -> TrialResult:
+        """A trials.csv row (strings) back as a record; raises ValueError on a bad cell."""
+        params = {n: d.parse(row[n]) for n, d in space.items() if row.get(n) not in (None, "")}
+        metrics = json.loads(row["metrics"]) if row.get("metrics") else {}
+        for column, text in row.items():
+            if column not in space and column not in ("trial", "round", "status", "metrics", *TAIL_COLUMNS):
+                metrics[column] = _number(text)
+        value = metrics.get(metric)
+        status = row["status"]
+        if status not in STATUSES:
+            raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        return cls(trial=int(row["trial"]), round=int(row["round"]), status=status, params=params,
+                   value=value if status in ("ok", "pruned") else None, metrics=metrics,
+                   epochs=int(row["epochs"]) if row.get("epochs") else None,
+                   seconds=_number(row.get("seconds")) or 0.0,
+                   seed=int(row["seed"]) if row.get("seed") else None, error=row.get("error") or "")
+
+
+def _number(text):
+    return float(text) if text not in (None, "") else math.nan
+
+
+@dataclass(frozen=True)
+class Goal:
+    """The metric a search optimises and its direction."""
+
+    metric: str = "value"
+    direction: str = "maximize"
+
+    @classmethod
+    def of(cls, metric: str, direction: str | None = None) -> Goal:
+        """The goal for `metric`: `direction` when given, else the one rule: costs, losses,
+        errors, regrets and times are minimised, everything else maximised."""
+        return cls(metric, direction or ("minimize" if MINIMISED.search(metric) else "maximize"))
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.direction == "maximize" else -1.0
+
+    def score(self, value) -> float:
+        """`value` turned so that larger is better; -inf for a missing or non-finite one."""
+        if value is None or not math.isfinite(value):
+            return -math.inf
+        return self.sign * float(value)
+
+    def better(self, a, b) -> bool:
+        """Whether value `a` is strictly better than `b`."""
+        return self.score(a) > self.score(b)
+
+    def rank_key(self, result: TrialResult) -> tuple:
+        """Best first: finished trials by their value, then pruned ones (those that went
+        further first, then by value), then diverged, then failed; ties by trial number."""
+        order = STATUSES.index(result.status)
+        if result.status == "ok":
+            return (order, 0, -self.score(result.value), result.trial)
+        if result.status == "pruned":
+            return (order, -(result.epochs or 0), -self.score(result.value), result.trial)
+        return (order, 0, 0.0, result.trial)
+
+    def best_first(self, results) -> list:
+        return sorted(results, key=self.rank_key)
+
+    def best(self, results) -> TrialResult | None:
+        """The best finished trial with a finite value, or None."""
+        ok = [r for r in results if r.status == "ok" and self.score(r.value) > -math.inf]
+        return min(ok, key=self.rank_key) if ok else None

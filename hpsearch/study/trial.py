@@ -1,0 +1,105 @@
+"""What a trial is given, and how a plain Python function becomes an objective.
+
+An objective is anything callable as `objective(task) -> TrialResult`: it never raises (a
+failure is a record with status `failed`). The built-in network is one; `FunctionObjective`
+makes one of a user's function `f(config)` or `f(config, trial)`, where `trial.report(epoch,
+value)` says whether to stop (pruning) and `trial.number`, `trial.seed` are given.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+
+from .record import Goal, TrialResult
+
+
+def trial_seed(run_seed: int, trial: int) -> int:
+    """The training seed of a trial: from the run seed and trial number only, so a trial's
+    result does not depend on which worker ran it or when."""
+    return int(np.random.SeedSequence([run_seed, trial]).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class Task:
+    """One trial to run: small and picklable, so it can travel to any worker."""
+
+    trial: int
+    round: int
+    params: dict  # the sampled values
+    seed: int
+    prune: object = None  # the round's PruneRule, or None
+
+
+class Trial:
+    """The second argument of `evaluate(config, trial)`."""
+
+    def __init__(self, task: Task):
+        self.number, self.seed, self.round, self.params = task.trial, task.seed, task.round, dict(task.params)
+        self._rule = task.prune
+        self.reported: list[tuple[int, float]] = []
+        self.pruned_at: int | None = None
+        self.reason: str | None = None
+
+    def report(self, epoch: int, value: float) -> bool:
+        """Record the metric after `epoch`; True when the trial should stop here (pruned)."""
+        self.reported.append((int(epoch), float(value)))
+        if self.pruned_at is None and self._rule is not None:
+            self.reason = self._rule.check(int(epoch), float(value))
+            if self.reason is not None:
+                self.pruned_at = int(epoch)
+        return self.pruned_at is not None
+
+    @property
+    def should_prune(self) -> bool:
+        return self.pruned_at is not None
+
+
+def failure(task: Task, error: BaseException | str, seconds: float = 0.0) -> TrialResult:
+    """The record of a trial that raised (or whose worker died)."""
+    if isinstance(error, BaseException):
+        error = f"{type(error).__name__}: {error}" if str(error) else "".join(
+            traceback.format_exception_only(error)).strip()
+    return TrialResult(task.trial, task.round, "failed", dict(task.params), seconds=seconds, seed=task.seed,
+                       error=error)
+
+
+class FunctionObjective:
+    """A user's function as an objective. It returns a number or a dict of numbers (the
+    goal's metric among them); NaN or inf is `diverged`; told to stop by `trial.report`, the
+    trial is `pruned` at that epoch; an exception is `failed` with its message."""
+
+    def __init__(self, func, goal: Goal, fixed: dict | None = None):
+        self.func, self.goal, self.fixed = func, goal, dict(fixed or {})
+        try:
+            inspect.signature(func).bind(None, None)
+            self.takes_trial = True
+        except (TypeError, ValueError):
+            self.takes_trial = False
+
+    def __call__(self, task: Task) -> TrialResult:
+        start = time.perf_counter()
+        trial = Trial(task)
+        config = {**self.fixed, **task.params}
+        try:
+            out = self.func(config, trial) if self.takes_trial else self.func(config)
+            metrics = {k: float(v) for k, v in out.items()} if isinstance(out, dict) else {self.goal.metric: float(out)}
+        except Exception as e:  # a trial's failure is recorded, never fatal to the search
+            return failure(task, e, time.perf_counter() - start)
+        if self.goal.metric not in metrics:
+            returned = ", ".join(map(str, metrics)) or "nothing"
+            return failure(task, f"KeyError: the objective returned no '{self.goal.metric}' (it returned {returned})",
+                           time.perf_counter() - start)
+        value = metrics[self.goal.metric]
+        status = "pruned" if trial.should_prune else "ok"
+        if not math.isfinite(value):
+            status = "diverged"
+        curve = [{"epoch": e, self.goal.metric: v} for e, v in trial.reported]
+        epochs = trial.pruned_at or (trial.reported[-1][0] if trial.reported else None)
+        return TrialResult(task.trial, task.round, status, dict(task.params), value=value, metrics=metrics,
+                           epochs=epochs, seconds=time.perf_counter() - start, seed=task.seed, curve=curve)
