@@ -33,8 +33,16 @@ MIN_SECONDS = 0.25
 
 
 def ours(X, y, hidden):
-    model = MLP(dict(layers=2, hidden_units=hidden, batch_norm=True, activation="relu",
-                     optimizer="adam", learning_rate=1e-3, batch_size=BATCH), seed=0)
+    model = MLP(
+        layers=2,
+        hidden_units=hidden,
+        batch_norm=True,
+        activation="relu",
+        optimizer="adam",
+        learning_rate=1e-3,
+        batch_size=BATCH,
+        seed=0,
+    )
     model.build(X.shape[1], CLASSES)
     return lambda: model.train_epoch(X, y)
 
@@ -45,9 +53,14 @@ def torch_epoch(X, y, hidden):
 
     torch.manual_seed(0)
     net = nn.Sequential(
-        nn.Linear(X.shape[1], hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(),
-        nn.Linear(hidden, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(),
-        nn.Linear(hidden, CLASSES))
+        nn.Linear(X.shape[1], hidden, bias=False),
+        nn.BatchNorm1d(hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, hidden, bias=False),
+        nn.BatchNorm1d(hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, CLASSES),
+    )
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
@@ -83,7 +96,9 @@ def main():
     args = ap.parse_args()
     import torch
 
-    print(f"numpy {np.__version__}, torch {torch.__version__} with {torch.get_num_threads()} threads")
+    print(
+        f"numpy {np.__version__}, torch {torch.__version__} with {torch.get_num_threads()} threads"
+    )
     print(f"{'size':<8}{'shape':>22}{'ours (s)':>10}{'torch (s)':>11}{'ratio':>7}  {'IQR':>11}")
     for name in args.sizes:
         m, d, hidden = SIZES[name]
@@ -101,8 +116,11 @@ def main():
         ratios = np.array(times["ours"]) / np.array(times["torch"])
         q1, q3 = np.percentile(ratios, [25, 75])
         a, b = statistics.median(times["ours"]), statistics.median(times["torch"])
-        print(f"{name:<8}{f'{m} x {d}, h {hidden}':>22}{a:>10.4f}{b:>11.4f}{np.median(ratios):>7.2f}"
-              f"  {q1:.2f}-{q3:.2f}", flush=True)
+        print(
+            f"{name:<8}{f'{m} x {d}, h {hidden}':>22}{a:>10.4f}{b:>11.4f}{np.median(ratios):>7.2f}"
+            f"  {q1:.2f}-{q3:.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

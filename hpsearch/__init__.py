@@ -13,8 +13,10 @@ The Python API under the command line:
 
 __version__ = "0.2.0"
 
-from .config import Config  # noqa: E402
-from .configfile import load_config  # noqa: E402
+from .config import (
+    Config,  # noqa: E402
+    load_config,  # noqa: E402
+)
 from .data import load_data  # noqa: E402
 from .errors import UserError  # noqa: E402
 from .nn.gradcheck import gradient_check  # noqa: E402
@@ -25,6 +27,20 @@ from .space import Categorical, Float, Int  # noqa: E402
 from .study import Study, TrialResult, search  # noqa: E402
 
 __all__ = [
-    "MLP", "Categorical", "Config", "Float", "Int", "Study", "TrialResult", "UserError", "gradient_check",
-    "load_config", "load_data", "load_model", "open_run", "resume_search", "run_search", "search",
+    "MLP",
+    "Categorical",
+    "Config",
+    "Float",
+    "Int",
+    "Study",
+    "TrialResult",
+    "UserError",
+    "gradient_check",
+    "load_config",
+    "load_data",
+    "load_model",
+    "open_run",
+    "resume_search",
+    "run_search",
+    "search",
 ]

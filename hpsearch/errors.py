@@ -25,9 +25,7 @@ class UserError(Exception):
 
     def at(self, file=None, key: str | None = None) -> UserError:
         """The same error, located in `file` and/or under `key` when it was not yet."""
-        return UserError(
-            self.problem, file=self.file or file, key=self.key or key, fix=self.fix
-        )
+        return UserError(self.problem, file=self.file or file, key=self.key or key, fix=self.fix)
 
 
 def nearest(word: str, choices) -> str | None:
@@ -58,4 +56,6 @@ def as_number(value, key=None):
         else:
             whole = number.is_integer() and "." not in value and "e" not in value.lower()
             return int(number) if whole else number
-    raise UserError(f"expected a number, got {value!r}", key=key, fix="write a number such as 0.01 or 1e-4")
+    raise UserError(
+        f"expected a number, got {value!r}", key=key, fix="write a number such as 0.01 or 1e-4"
+    )

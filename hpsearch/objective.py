@@ -18,7 +18,12 @@ from .errors import UserError
 from .nn.model import MLP
 from .study import FunctionObjective, Goal, Task, Trial, TrialResult, failure
 
-NAN_METRICS = {"train_cost": math.nan, "train_accuracy": math.nan, "dev_cost": math.nan, "dev_accuracy": math.nan}
+NAN_METRICS = {
+    "train_cost": math.nan,
+    "train_accuracy": math.nan,
+    "dev_cost": math.nan,
+    "dev_accuracy": math.nan,
+}
 _CACHE: dict = {}
 
 
@@ -40,19 +45,27 @@ def import_objective(name: str, base_dir: str | None = None):
     try:
         module = importlib.import_module(module_name)
     except Exception as e:  # any import-time failure of user code is the user's to fix
-        raise UserError(f"cannot import '{module_name}': {type(e).__name__}: {e}".splitlines()[0], key="objective",
-                        fix="check the module name and that it is importable from the config's folder") from None
+        raise UserError(
+            f"cannot import '{module_name}': {type(e).__name__}: {e}".splitlines()[0],
+            key="objective",
+            fix="check the module name and that it is importable from the config's folder",
+        ) from None
     func = getattr(module, func_name, None)
     if not callable(func):
-        raise UserError(f"'{module_name}' has no function '{func_name}'", key="objective",
-                        fix="name a function defined in that module")
+        raise UserError(
+            f"'{module_name}' has no function '{func_name}'",
+            key="objective",
+            fix="name a function defined in that module",
+        )
     return func
 
 
 def build_objective(spec: TrialSpec, data: Dataset | None = None):
     """The objective `spec` describes (the data loaded unless given)."""
     if spec.objective:
-        return FunctionObjective(import_objective(spec.objective, spec.base_dir), spec.goal, spec.params)
+        return FunctionObjective(
+            import_objective(spec.objective, spec.base_dir), spec.goal, spec.params
+        )
     data = data if data is not None else load_data(spec.data, spec.seed, base_dir=spec.base_dir)
     return MLPObjective(data, spec.params, spec.goal)
 
@@ -78,7 +91,9 @@ class MLPObjective:
 
     def model(self, task: Task) -> MLP:
         """A fresh model for `task`: the same weights and batches whoever builds it."""
-        return MLP(**{**self.fixed, **task.params}, seed=task.seed).build(self.data.n_features, self.data.n_classes)
+        return MLP(**{**self.fixed, **task.params}, seed=task.seed).build(
+            self.data.n_features, self.data.n_classes
+        )
 
     def __call__(self, task: Task) -> TrialResult:
         start = time.perf_counter()
@@ -92,29 +107,53 @@ class MLPObjective:
 
     def train(self, model: MLP, callback) -> MLP:
         """Train `model` on until its epochs are done (or `callback(model, record)` says stop)."""
-        return model.train(self.data.X_train, self.data.y_train, (self.data.X_dev, self.data.y_dev), callback=callback)
+        return model.train(
+            self.data.X_train,
+            self.data.y_train,
+            (self.data.X_dev, self.data.y_dev),
+            callback=callback,
+        )
 
     def report(self, trial: Trial, record: dict) -> bool:
         """Tell the trial the epoch's metric; True when it should stop there."""
         value = record.get(self.goal.metric)
         return value is not None and trial.report(record["epoch"], value)
 
-    def result(self, task: Task, model: MLP, trial: Trial, seconds: float, interventions=()) -> TrialResult:
+    def result(
+        self, task: Task, model: MLP, trial: Trial, seconds: float, interventions=()
+    ) -> TrialResult:
         """The record of a trained (or stopped) model: metrics on train and dev at its end."""
         if model.status != "ok":
             metrics, status = dict(NAN_METRICS), "diverged"
         else:
             (train_cost, train_acc), (dev_cost, dev_acc) = (
-                model.evaluate(self.data.X_train, self.data.y_train), model.evaluate(self.data.X_dev, self.data.y_dev))
-            metrics = {"train_cost": train_cost, "train_accuracy": train_acc, "dev_cost": dev_cost,
-                       "dev_accuracy": dev_acc}
+                model.evaluate(self.data.X_train, self.data.y_train),
+                model.evaluate(self.data.X_dev, self.data.y_dev),
+            )
+            metrics = {
+                "train_cost": train_cost,
+                "train_accuracy": train_acc,
+                "dev_cost": dev_cost,
+                "dev_accuracy": dev_acc,
+            }
             finite = math.isfinite(metrics[self.goal.metric])
             status = ("pruned" if trial.should_prune else "ok") if finite else "diverged"
         value = metrics[self.goal.metric] if status != "diverged" else None
         weights = inference_state(model) if status == "ok" else None
-        return TrialResult(task.trial, task.round, status, dict(task.params), value=value, metrics=metrics,
-                           epochs=model.epoch, seconds=seconds, seed=task.seed, interventions=list(interventions),
-                           curve=list(model.history), model=weights)
+        return TrialResult(
+            task.trial,
+            task.round,
+            status,
+            dict(task.params),
+            value=value,
+            metrics=metrics,
+            epochs=model.epoch,
+            seconds=seconds,
+            seed=task.seed,
+            interventions=list(interventions),
+            curve=list(model.history),
+            model=weights,
+        )
 
 
 def inference_state(model: MLP) -> dict:

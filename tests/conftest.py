@@ -1,6 +1,7 @@
 """Shared fixtures: the CLI in this process (CliRunner) or as a real process, config files,
 tables read back, and processes started, waited for and killed."""
 
+import contextlib
 import csv
 import os
 import signal
@@ -22,7 +23,12 @@ def cli():
     runner = CliRunner()
 
     def invoke(*args, env=None):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, env={"COLUMNS": "80", **(env or {})})
+        return runner.invoke(
+            main,
+            [str(a) for a in args],
+            catch_exceptions=False,
+            env={"COLUMNS": "80", **(env or {})},
+        )
 
     return invoke
 
@@ -50,8 +56,14 @@ def rows(path, drop=("seconds",)):
 
 def hpsearch(*args, cwd, **kwargs):
     """The CLI as a separate process, run to its end."""
-    return subprocess.run([sys.executable, "-m", "hpsearch", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "80"}, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "hpsearch", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+        **kwargs,
+    )
 
 
 def start(args, cwd):
@@ -59,8 +71,14 @@ def start(args, cwd):
     would block it)."""
     cwd = Path(cwd)
     with open(cwd / "out.log", "w") as out, open(cwd / "err.log", "w") as err:
-        return subprocess.Popen([sys.executable, "-m", "hpsearch", *map(str, args)], cwd=cwd, stdout=out, stderr=err,
-                                start_new_session=True, env={**os.environ, "COLUMNS": "80"})
+        return subprocess.Popen(
+            [sys.executable, "-m", "hpsearch", *map(str, args)],
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            env={**os.environ, "COLUMNS": "80"},
+        )
 
 
 def wait_until(condition, proc=None, timeout=60):
@@ -73,10 +91,8 @@ def wait_until(condition, proc=None, timeout=60):
 
 def kill_group(proc, sig=signal.SIGKILL):
     """Send `sig` to the whole process group (SIGKILL: a power cut; SIGINT: Ctrl-C)."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
     if sig == signal.SIGKILL:
         proc.wait()
 

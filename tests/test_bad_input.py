@@ -26,20 +26,51 @@ CONFIGS = [
     ("name up", cfg("name: ../up\n"), "run name '../up' is not a plain name"),
     ("seed negative", cfg("seed: -1\n"), "seed -1 is not a whole number >= 0"),
     ("seed text", cfg("seed: one\n"), "seed 'one' is not a whole number >= 0"),
-    ("objective form", cfg("objective: not a function\n", data=False), "is not of the form package.module:function"),
-    ("objective missing module", cfg("objective: nowhere_at_all:f\n", data=False), "cannot import 'nowhere_at_all'"),
-    ("objective missing function", cfg("objective: obj_ok:nothing\n", data=False), "'obj_ok' has no function 'nothing'"),
-    ("objective raising", cfg("objective: obj_broken:f\n", data=False), "cannot import 'obj_broken': ZeroDivisionError"),
-    ("data with objective", cfg("objective: obj_ok:f\n"), "a custom objective loads its own data: data does not apply"),
+    (
+        "objective form",
+        cfg("objective: not a function\n", data=False),
+        "is not of the form package.module:function",
+    ),
+    (
+        "objective missing module",
+        cfg("objective: nowhere_at_all:f\n", data=False),
+        "cannot import 'nowhere_at_all'",
+    ),
+    (
+        "objective missing function",
+        cfg("objective: obj_ok:nothing\n", data=False),
+        "'obj_ok' has no function 'nothing'",
+    ),
+    (
+        "objective raising",
+        cfg("objective: obj_broken:f\n", data=False),
+        "cannot import 'obj_broken': ZeroDivisionError",
+    ),
+    (
+        "data with objective",
+        cfg("objective: obj_ok:f\n"),
+        "a custom objective loads its own data: data does not apply",
+    ),
     ("data not mapping", "data: digits\n" + GOOD_SPACE, "data: 'digits' is not a mapping"),
     ("params not mapping", cfg("params: [1, 2]\n"), "params: [1, 2] is not a mapping"),
-    ("space not mapping", MOONS + "space: learning_rate\n", "space: 'learning_rate' is not a mapping"),
+    (
+        "space not mapping",
+        MOONS + "space: learning_rate\n",
+        "space: 'learning_rate' is not a mapping",
+    ),
     ("search not mapping", cfg("search: fast\n"), "search: 'fast' is not a mapping"),
-    ("no space", MOONS + "params: {layers: 1}\n", "the space is empty: there is nothing to search"),
+    (
+        "no space",
+        MOONS + "params: {layers: 1}\n",
+        "the space is empty: there is nothing to search",
+    ),
     ("empty space", MOONS + "space: {}\n", "the space is empty"),
     # params
-    ("unknown param", cfg("params: {learning_rat: 0.1}\n", space=False) + "space: {l2: {low: 0.01, high: 1}}\n",
-     "params.learning_rat: unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'"),
+    (
+        "unknown param",
+        cfg("params: {learning_rat: 0.1}\n", space=False) + "space: {l2: {low: 0.01, high: 1}}\n",
+        "params.learning_rat: unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'",
+    ),
     ("lr text", cfg("params: {epochs: fast}\n"), "params.epochs: expected a number, got 'fast'"),
     ("l2 negative", cfg("params: {l2: -1}\n"), "params.l2: -1 is out of range"),
     ("keep_prob 0", cfg("params: {keep_prob: 0}\n"), "params.keep_prob: 0 is out of range"),
@@ -48,103 +79,340 @@ CONFIGS = [
     ("layers 2.5", cfg("params: {layers: 2.5}\n"), "params.layers: 2.5 is not an integer"),
     ("layers negative", cfg("params: {layers: -1}\n"), "params.layers: -1 is out of range"),
     ("batch 0", cfg("params: {batch_size: 0}\n"), "params.batch_size: 0 is out of range"),
-    ("batch half", cfg("params: {batch_size: half}\n"), "params.batch_size: expected a number, got 'half'"),
-    ("batch_norm maybe", cfg("params: {batch_norm: maybe}\n"), "params.batch_norm: 'maybe' is out of range; use true or false"),
-    ("activation", cfg("params: {activation: relu6}\n"), "unknown activation 'relu6'; did you mean 'relu'"),
+    (
+        "batch half",
+        cfg("params: {batch_size: half}\n"),
+        "params.batch_size: expected a number, got 'half'",
+    ),
+    (
+        "batch_norm maybe",
+        cfg("params: {batch_norm: maybe}\n"),
+        "params.batch_norm: 'maybe' is out of range; use true or false",
+    ),
+    (
+        "activation",
+        cfg("params: {activation: relu6}\n"),
+        "unknown activation 'relu6'; did you mean 'relu'",
+    ),
     ("optimizer", cfg("params: {optimizer: sgd}\n"), "unknown optimizer 'sgd'"),
     ("init", cfg("params: {init: glorot}\n"), "unknown init 'glorot'"),
     ("lr_decay", cfg("params: {lr_decay: cosine}\n"), "unknown lr_decay 'cosine'"),
-    ("step decay", cfg("params: {lr_decay: step, decay_rate: 0.5}\n"), "lr_decay step halves every decay_rate epochs"),
+    (
+        "step decay",
+        cfg("params: {lr_decay: step, decay_rate: 0.5}\n"),
+        "lr_decay step halves every decay_rate epochs",
+    ),
     ("epochs 0", cfg("params: {epochs: 0}\n"), "params.epochs: 0 is out of range"),
     ("patience 0", cfg("params: {patience: 0}\n"), "params.patience: 0 is out of range"),
     ("hidden 0", cfg("params: {hidden_units: 0}\n"), "params.hidden_units: 0 is out of range"),
-    ("fixed and searched", cfg("params: {learning_rate: 0.1}\n"), "'learning_rate' is both fixed in params and searched"),
+    (
+        "fixed and searched",
+        cfg("params: {learning_rate: 0.1}\n"),
+        "'learning_rate' is both fixed in params and searched",
+    ),
     # space
-    ("unknown searched", MOONS + "space: {learning_rat: {low: 0.1, high: 1}}\n", "did you mean 'learning_rate'"),
-    ("scale typo", MOONS + "space: {learning_rate: {low: 0.1, high: 1, scale: logg}}\n", "unknown scale 'logg'"),
-    ("type typo", MOONS + "space: {learning_rate: {low: 0.1, high: 1, type: double}}\n", "unknown type 'double'"),
-    ("low high", MOONS + "space: {learning_rate: {low: 1, high: 0.1}}\n", "`low < high` must hold, got low=1, high=0.1"),
-    ("log zero", MOONS + "space: {learning_rate: {low: 0, high: 1, scale: log}}\n", "`low > 0` must hold for scale log"),
-    ("one minus log 1", MOONS + "space: {beta1: {low: 0.9, high: 1.0, scale: one_minus_log}}\n",
-     "`0 < low < high < 1` must hold"),
-    ("int float bounds", MOONS + "space: {hidden_units: {low: 10.5, high: 20}}\n", "bounds of type int must be integers"),
+    (
+        "unknown searched",
+        MOONS + "space: {learning_rat: {low: 0.1, high: 1}}\n",
+        "did you mean 'learning_rate'",
+    ),
+    (
+        "scale typo",
+        MOONS + "space: {learning_rate: {low: 0.1, high: 1, scale: logg}}\n",
+        "unknown scale 'logg'",
+    ),
+    (
+        "type typo",
+        MOONS + "space: {learning_rate: {low: 0.1, high: 1, type: double}}\n",
+        "unknown type 'double'",
+    ),
+    (
+        "low high",
+        MOONS + "space: {learning_rate: {low: 1, high: 0.1}}\n",
+        "`low < high` must hold, got low=1, high=0.1",
+    ),
+    (
+        "log zero",
+        MOONS + "space: {learning_rate: {low: 0, high: 1, scale: log}}\n",
+        "`low > 0` must hold for scale log",
+    ),
+    (
+        "one minus log 1",
+        MOONS + "space: {beta1: {low: 0.9, high: 1.0, scale: one_minus_log}}\n",
+        "`0 < low < high < 1` must hold",
+    ),
+    (
+        "int float bounds",
+        MOONS + "space: {hidden_units: {low: 10.5, high: 20}}\n",
+        "bounds of type int must be integers",
+    ),
     ("values empty", MOONS + "space: {batch_size: {values: []}}\n", "`values` is empty"),
-    ("values twice", MOONS + "space: {batch_size: {values: [32, 32]}}\n", "`values` has duplicates"),
-    ("low text", MOONS + "space: {learning_rate: {low: abc, high: 1}}\n", "space.learning_rate.low: expected a number"),
+    (
+        "values twice",
+        MOONS + "space: {batch_size: {values: [32, 32]}}\n",
+        "`values` has duplicates",
+    ),
+    (
+        "low text",
+        MOONS + "space: {learning_rate: {low: abc, high: 1}}\n",
+        "space.learning_rate.low: expected a number",
+    ),
     ("missing high", MOONS + "space: {learning_rate: {low: 0.1}}\n", "missing `high`"),
-    ("values and low", MOONS + "space: {batch_size: {values: [32], low: 1}}\n", "`values` cannot go with low"),
-    ("entry key", MOONS + "space: {learning_rate: {lo: 0.1, high: 1}}\n", "unknown space key 'lo'; did you mean 'low'"),
+    (
+        "values and low",
+        MOONS + "space: {batch_size: {values: [32], low: 1}}\n",
+        "`values` cannot go with low",
+    ),
+    (
+        "entry key",
+        MOONS + "space: {learning_rate: {lo: 0.1, high: 1}}\n",
+        "unknown space key 'lo'; did you mean 'low'",
+    ),
     ("entry number", MOONS + "space: {learning_rate: 0.5}\n", "0.5 is not a distribution"),
-    ("choice as range", MOONS + "space: {activation: {low: 0, high: 1}}\n", "activation takes one of relu"),
-    ("int as float", MOONS + "space: {hidden_units: {low: 8, high: 32, type: float}}\n", "is a whole number but type is float"),
-    ("bad value", MOONS + "space: {activation: {values: [relu, swish]}}\n", "space.activation.values[1]: unknown activation"),
-    ("range out of domain", MOONS + "space: {keep_prob: {low: 0.5, high: 2}}\n", "space.keep_prob.high: 2 is out of range"),
-    ("when unknown", MOONS + "space: {beta1: {low: 0.8, high: 0.99, when: {optimiser: adam}}}\n",
-     "space.beta1.when.optimiser: unknown hyperparameter in condition 'optimiser'"),
-    ("when impossible", MOONS + "space: {optimizer: [adam, gd], beta1: {low: 0.8, high: 0.99, when: {optimizer: adamw}}}\n",
-     "unknown value of optimizer 'adamw'; did you mean 'adam'"),
-    ("when numeric", MOONS + "space: {l2: {low: 0, high: 1}, beta1: {low: 0.8, high: 0.99, when: {l2: 0.5}}}\n",
-     "a condition can only name a hyperparameter sampled from values:"),
-    ("when malformed", MOONS + "space: {beta1: {low: 0.8, high: 0.99, when: adam}}\n", "'adam' is not a condition"),
-    ("when never", MOONS + "params: {optimizer: gd}\nspace: {beta1: {low: 0.8, high: 0.99, when: {optimizer: adam}}}\n",
-     "never holds: optimizer is fixed at 'gd'"),
-    ("when circle", MOONS + "space: {activation: {values: [relu, tanh], when: {optimizer: adam}}, "
-     "optimizer: {values: [adam, gd], when: {activation: relu}}}\n", "depend on each other in a circle"),
+    (
+        "choice as range",
+        MOONS + "space: {activation: {low: 0, high: 1}}\n",
+        "activation takes one of relu",
+    ),
+    (
+        "int as float",
+        MOONS + "space: {hidden_units: {low: 8, high: 32, type: float}}\n",
+        "is a whole number but type is float",
+    ),
+    (
+        "bad value",
+        MOONS + "space: {activation: {values: [relu, swish]}}\n",
+        "space.activation.values[1]: unknown activation",
+    ),
+    (
+        "range out of domain",
+        MOONS + "space: {keep_prob: {low: 0.5, high: 2}}\n",
+        "space.keep_prob.high: 2 is out of range",
+    ),
+    (
+        "when unknown",
+        MOONS + "space: {beta1: {low: 0.8, high: 0.99, when: {optimiser: adam}}}\n",
+        "space.beta1.when.optimiser: unknown hyperparameter in condition 'optimiser'",
+    ),
+    (
+        "when impossible",
+        MOONS + "space: {optimizer: [adam, gd], beta1: {low: 0.8, high: 0.99, "
+        "when: {optimizer: adamw}}}\n",
+        "unknown value of optimizer 'adamw'; did you mean 'adam'",
+    ),
+    (
+        "when numeric",
+        MOONS + "space: {l2: {low: 0, high: 1}, beta1: {low: 0.8, high: 0.99, when: {l2: 0.5}}}\n",
+        "a condition can only name a hyperparameter sampled from values:",
+    ),
+    (
+        "when malformed",
+        MOONS + "space: {beta1: {low: 0.8, high: 0.99, when: adam}}\n",
+        "'adam' is not a condition",
+    ),
+    (
+        "when never",
+        MOONS + "params: {optimizer: gd}\n"
+        "space: {beta1: {low: 0.8, high: 0.99, when: {optimizer: adam}}}\n",
+        "never holds: optimizer is fixed at 'gd'",
+    ),
+    (
+        "when circle",
+        MOONS + "space: {activation: {values: [relu, tanh], when: {optimizer: adam}}, "
+        "optimizer: {values: [adam, gd], when: {activation: relu}}}\n",
+        "depend on each other in a circle",
+    ),
     # search
-    ("search key", cfg("search: {trails: 3}\n"), "unknown search key 'trails'; did you mean 'trials'"),
+    (
+        "search key",
+        cfg("search: {trails: 3}\n"),
+        "unknown search key 'trails'; did you mean 'trials'",
+    ),
     ("trials 0", cfg("search: {trials: 0}\n"), "search.trials: 0 is not a whole number >= 1"),
-    ("rounds negative", cfg("search: {rounds: -1}\n"), "search.rounds: -1 is not a whole number >= 1"),
+    (
+        "rounds negative",
+        cfg("search: {rounds: -1}\n"),
+        "search.rounds: -1 is not a whole number >= 1",
+    ),
     ("budget 0", cfg("search: {budget: 0}\n"), "search.budget: 0 is not a whole number >= 1"),
-    ("budget and trials", cfg("search: {budget: 30, trials: 10}\n"), "budget and trials/rounds are both given"),
+    (
+        "budget and trials",
+        cfg("search: {budget: 30, trials: 10}\n"),
+        "budget and trials/rounds are both given",
+    ),
     ("keep 1.5", cfg("search: {keep: 1.5}\n"), "search.keep: keep 1.5 is outside (0, 1]"),
     ("keep 0", cfg("search: {keep: 0}\n"), "search.keep: keep 0 is outside (0, 1]"),
     ("jobs 0", cfg("search: {jobs: 0}\n"), "search.jobs: jobs 0 is not a non-zero whole number"),
     ("mode", cfg("search: {mode: turbo}\n"), "unknown search.mode 'turbo'"),
     ("metric", cfg("search: {metric: accuracy}\n"), "unknown metric 'accuracy'"),
     ("goal", cfg("search: {goal: sideways}\n"), "unknown search.goal 'sideways'"),
-    ("dask no scheduler", cfg("search: {backend: dask}\n"), "backend dask needs a scheduler address"),
-    ("prune method", cfg("search: {prune: mean}\n"), "unknown pruning method 'mean'; did you mean 'median'"),
-    ("prune setting", cfg("search: {prune: {method: halving, reductoin: 2}}\n"), "did you mean 'reduction'"),
-    ("prune other method", cfg("search: {prune: {method: median, min_epochs: 2}}\n"), "min_epochs does not apply to median"),
-    ("prune end metric", cfg("search: {prune: median, metric: train_accuracy}\n"), "train_accuracy is measured only at the end"),
-    ("checkpoint every", cfg("search: {checkpoint_every: soon}\n"), "search.checkpoint_every: 'soon' is not a duration"),
-    ("keep checkpoints 0", cfg("search: {keep_checkpoints: 0}\n"), "search.keep_checkpoints: 0 is not a whole number"),
+    (
+        "dask no scheduler",
+        cfg("search: {backend: dask}\n"),
+        "backend dask needs a scheduler address",
+    ),
+    (
+        "prune method",
+        cfg("search: {prune: mean}\n"),
+        "unknown pruning method 'mean'; did you mean 'median'",
+    ),
+    (
+        "prune setting",
+        cfg("search: {prune: {method: halving, reductoin: 2}}\n"),
+        "did you mean 'reduction'",
+    ),
+    (
+        "prune other method",
+        cfg("search: {prune: {method: median, min_epochs: 2}}\n"),
+        "min_epochs does not apply to median",
+    ),
+    (
+        "prune end metric",
+        cfg("search: {prune: median, metric: train_accuracy}\n"),
+        "train_accuracy is measured only at the end",
+    ),
+    (
+        "checkpoint every",
+        cfg("search: {checkpoint_every: soon}\n"),
+        "search.checkpoint_every: 'soon' is not a duration",
+    ),
+    (
+        "keep checkpoints 0",
+        cfg("search: {keep_checkpoints: 0}\n"),
+        "search.keep_checkpoints: 0 is not a whole number",
+    ),
     ("refine", cfg("search: {refine: tpe}\n"), "unknown search.refine 'tpe'"),
-    ("scheduler number", cfg("search: {scheduler: 8786}\n"), "search.scheduler: 8786 is not an address"),
+    (
+        "scheduler number",
+        cfg("search: {scheduler: 8786}\n"),
+        "search.scheduler: 8786 is not an address",
+    ),
     # data section
     ("dataset", "data: {dataset: imagenet}\n" + GOOD_SPACE, "unknown dataset 'imagenet'"),
-    ("data key", "data: {dataset: moons, colour: red}\n" + GOOD_SPACE, "unknown data key 'colour'"),
-    ("dataset and path", "data: {dataset: digits, path: d.csv, target: y}\n" + GOOD_SPACE, "dataset and path are both given"),
-    ("n_samples digits", "data: {dataset: digits, n_samples: 50}\n" + GOOD_SPACE, "n_samples does not apply to digits"),
-    ("noise file", "data: {path: d.csv, target: label, noise: 0.1}\n" + GOOD_SPACE, "noise does not apply to a data file"),
-    ("target builtin", "data: {dataset: moons, target: y}\n" + GOOD_SPACE, "target does not apply to moons"),
-    ("classes moons", "data: {dataset: moons, classes: 4}\n" + GOOD_SPACE, "classes does not apply to moons"),
-    ("split sum", "data: {split: {train: 0.8, dev: 0.3}}\n" + GOOD_SPACE, "make train + dev + test = 1"),
-    ("split text", "data: {split: {train: a, dev: 0.5}}\n" + GOOD_SPACE, "has a fraction that is not a number"),
+    (
+        "data key",
+        "data: {dataset: moons, colour: red}\n" + GOOD_SPACE,
+        "unknown data key 'colour'",
+    ),
+    (
+        "dataset and path",
+        "data: {dataset: digits, path: d.csv, target: y}\n" + GOOD_SPACE,
+        "dataset and path are both given",
+    ),
+    (
+        "n_samples digits",
+        "data: {dataset: digits, n_samples: 50}\n" + GOOD_SPACE,
+        "n_samples does not apply to digits",
+    ),
+    (
+        "noise file",
+        "data: {path: d.csv, target: label, noise: 0.1}\n" + GOOD_SPACE,
+        "noise does not apply to a data file",
+    ),
+    (
+        "target builtin",
+        "data: {dataset: moons, target: y}\n" + GOOD_SPACE,
+        "target does not apply to moons",
+    ),
+    (
+        "classes moons",
+        "data: {dataset: moons, classes: 4}\n" + GOOD_SPACE,
+        "classes does not apply to moons",
+    ),
+    (
+        "split sum",
+        "data: {split: {train: 0.8, dev: 0.3}}\n" + GOOD_SPACE,
+        "make train + dev + test = 1",
+    ),
+    (
+        "split text",
+        "data: {split: {train: a, dev: 0.5}}\n" + GOOD_SPACE,
+        "has a fraction that is not a number",
+    ),
     ("split no dev", "data: {split: {train: 1.0}}\n" + GOOD_SPACE, "train and dev must be > 0"),
     ("split key", "data: {split: {train: 0.8, valid: 0.2}}\n" + GOOD_SPACE, "is not a split"),
-    ("n_samples 1", "data: {dataset: moons, n_samples: 1}\n" + GOOD_SPACE, "data.n_samples: 1 is not a whole number >= 2"),
-    ("noise text", "data: {dataset: moons, noise: lots}\n" + GOOD_SPACE, "data.noise: 'lots' is not a valid noise level"),
-    ("normalize", "data: {normalize: yes please}\n" + GOOD_SPACE, "data.normalize: 'yes please' is not true or false"),
-    ("suffix", "data: {path: data.txt}\n" + GOOD_SPACE, "cannot read 'data.txt'; give a .csv, .parquet, .npz file"),
+    (
+        "n_samples 1",
+        "data: {dataset: moons, n_samples: 1}\n" + GOOD_SPACE,
+        "data.n_samples: 1 is not a whole number >= 2",
+    ),
+    (
+        "noise text",
+        "data: {dataset: moons, noise: lots}\n" + GOOD_SPACE,
+        "data.noise: 'lots' is not a valid noise level",
+    ),
+    (
+        "normalize",
+        "data: {normalize: yes please}\n" + GOOD_SPACE,
+        "data.normalize: 'yes please' is not true or false",
+    ),
+    (
+        "suffix",
+        "data: {path: data.txt}\n" + GOOD_SPACE,
+        "cannot read 'data.txt'; give a .csv, .parquet, .npz file",
+    ),
     # data files (written next to the config by _files below)
     ("missing file", "data: {path: nowhere.csv, target: y}\n" + GOOD_SPACE, "data file"),
     ("path is a folder", "data: {path: folder.csv, target: y}\n" + GOOD_SPACE, "is a folder"),
-    ("no target", "data: {path: d.csv}\n" + GOOD_SPACE, "no target column given; name the label column, one of: a, b, label"),
-    ("misspelt target", "data: {path: d.csv, target: labl}\n" + GOOD_SPACE, "unknown target column 'labl'; did you mean 'label'"),
-    ("string feature", "data: {path: text.csv, target: label}\n" + GOOD_SPACE, "feature column 'b' is not numeric"),
-    ("nan feature", "data: {path: nan.csv, target: label}\n" + GOOD_SPACE, "feature column 'a' has 1 missing, NaN or infinite"),
-    ("inf feature", "data: {path: inf.csv, target: label}\n" + GOOD_SPACE, "feature column 'b' has 2 missing, NaN or infinite"),
-    ("missing labels", "data: {path: nolabel.csv, target: label}\n" + GOOD_SPACE, "3 row(s) have no label"),
-    ("continuous target", "data: {path: d.csv, target: a}\n" + GOOD_SPACE, "looks continuous (60 distinct values"),
-    ("one class", "data: {path: one.csv, target: label}\n" + GOOD_SPACE, "the labels have 1 class ('cat' only)"),
-    ("tiny class", "data: {path: tiny.csv, target: label}\n" + GOOD_SPACE, "class 'rare' has 2 row(s): the dev part"),
+    (
+        "no target",
+        "data: {path: d.csv}\n" + GOOD_SPACE,
+        "no target column given; name the label column, one of: a, b, label",
+    ),
+    (
+        "misspelt target",
+        "data: {path: d.csv, target: labl}\n" + GOOD_SPACE,
+        "unknown target column 'labl'; did you mean 'label'",
+    ),
+    (
+        "string feature",
+        "data: {path: text.csv, target: label}\n" + GOOD_SPACE,
+        "feature column 'b' is not numeric",
+    ),
+    (
+        "nan feature",
+        "data: {path: nan.csv, target: label}\n" + GOOD_SPACE,
+        "feature column 'a' has 1 missing, NaN or infinite",
+    ),
+    (
+        "inf feature",
+        "data: {path: inf.csv, target: label}\n" + GOOD_SPACE,
+        "feature column 'b' has 2 missing, NaN or infinite",
+    ),
+    (
+        "missing labels",
+        "data: {path: nolabel.csv, target: label}\n" + GOOD_SPACE,
+        "3 row(s) have no label",
+    ),
+    (
+        "continuous target",
+        "data: {path: d.csv, target: a}\n" + GOOD_SPACE,
+        "looks continuous (60 distinct values",
+    ),
+    (
+        "one class",
+        "data: {path: one.csv, target: label}\n" + GOOD_SPACE,
+        "the labels have 1 class ('cat' only)",
+    ),
+    (
+        "tiny class",
+        "data: {path: tiny.csv, target: label}\n" + GOOD_SPACE,
+        "class 'rare' has 2 row(s): the dev part",
+    ),
     ("binary csv", "data: {path: binary.csv, target: y}\n" + GOOD_SPACE, "binary.csv: "),
     ("header only", "data: {path: header.csv, target: label}\n" + GOOD_SPACE, "has no rows"),
-    ("target only", "data: {path: target.csv, target: label}\n" + GOOD_SPACE, "has no feature column besides the target"),
+    (
+        "target only",
+        "data: {path: target.csv, target: label}\n" + GOOD_SPACE,
+        "has no feature column besides the target",
+    ),
     ("npz without y", "data: {path: noy.npz}\n" + GOOD_SPACE, "has no array 'y' (arrays: X)"),
     ("npz 1-d", "data: {path: flat.npz}\n" + GOOD_SPACE, "X must be a 2-D numeric array"),
-    ("npz target", "data: {path: ok.npz, target: y}\n" + GOOD_SPACE, "an .npz file holds X and y: target does not apply"),
+    (
+        "npz target",
+        "data: {path: ok.npz, target: y}\n" + GOOD_SPACE,
+        "an .npz file holds X and y: target does not apply",
+    ),
     ("npz corrupt", "data: {path: corrupt.npz}\n" + GOOD_SPACE, "corrupt.npz: cannot read"),
     ("latin-1 csv", "data: {path: latin.csv, target: label}\n" + GOOD_SPACE, "is not a text file"),
 ]
@@ -152,9 +420,17 @@ CONFIGS = [
 OVERRIDES = [
     ("no equals", ["--set", "search.trials"], "--set: 'search.trials' has no '='"),
     ("unknown key", ["--set", "colour=red"], "--set: unknown key 'colour'"),
-    ("typo section", ["--set", "serch.trials=3"], "--set: unknown key 'serch'; did you mean 'search'"),
+    (
+        "typo section",
+        ["--set", "serch.trials=3"],
+        "--set: unknown key 'serch'; did you mean 'search'",
+    ),
     ("not a section", ["--set", "data.dataset.x=3"], "'dataset' is not a section"),
-    ("bad value", ["--set", "search.trials=abc"], "search.trials: 'abc' is not a whole number >= 1"),
+    (
+        "bad value",
+        ["--set", "search.trials=abc"],
+        "search.trials: 'abc' is not a whole number >= 1",
+    ),
     ("bad param", ["--set", "keep_prob=7"], "params.keep_prob: 7 is out of range"),
 ]
 
@@ -162,12 +438,16 @@ OVERRIDES = [
 def _files(folder):
     """The data files and objective modules the cases refer to."""
     rng = np.random.default_rng(0)
-    good = pd.DataFrame({"a": rng.standard_normal(60), "b": rng.standard_normal(60), "label": ["cat", "dog"] * 30})
+    good = pd.DataFrame(
+        {"a": rng.standard_normal(60), "b": rng.standard_normal(60), "label": ["cat", "dog"] * 30}
+    )
     good.to_csv(folder / "d.csv", index=False)
     good.assign(b=["x", "y"] * 30).to_csv(folder / "text.csv", index=False)
     good.assign(a=[np.nan] + list(good.a[1:])).to_csv(folder / "nan.csv", index=False)
     good.assign(b=[np.inf, -np.inf] + list(good.b[2:])).to_csv(folder / "inf.csv", index=False)
-    good.assign(label=[None] * 3 + list(good.label[3:])).to_csv(folder / "nolabel.csv", index=False)
+    good.assign(label=[None] * 3 + list(good.label[3:])).to_csv(
+        folder / "nolabel.csv", index=False
+    )
     good.assign(label="cat").to_csv(folder / "one.csv", index=False)
     good.assign(label=["rare"] * 2 + ["common"] * 58).to_csv(folder / "tiny.csv", index=False)
     good[["label"]].to_csv(folder / "target.csv", index=False)
@@ -209,12 +489,18 @@ def test_validate_and_run_refuse_alike_and_write_nothing(cli, folder, text, frag
     assert not (folder / "runs").exists()
 
 
-@pytest.mark.parametrize("args,fragment", [c[1:] for c in OVERRIDES], ids=[c[0] for c in OVERRIDES])
+@pytest.mark.parametrize(
+    "args,fragment", [c[1:] for c in OVERRIDES], ids=[c[0] for c in OVERRIDES]
+)
 def test_bad_overrides_are_refused(cli, folder, args, fragment):
     path = folder / "c.yaml"
     path.write_text(cfg(""))
     result = cli("run", path, "--runs-dir", folder / "runs", *args)
-    assert result.exit_code == 2 and fragment in result.stderr and len(result.stderr.splitlines()) == 1
+    assert (
+        result.exit_code == 2
+        and fragment in result.stderr
+        and len(result.stderr.splitlines()) == 1
+    )
     assert not (folder / "runs").exists()
 
 
@@ -223,24 +509,32 @@ def test_the_corpus_is_large(folder):
 
 
 def test_missing_config_and_a_folder_as_config(cli, tmp_path):
-    for args, fragment in ((["validate", tmp_path / "nope.yaml"], "does not exist"),
-                           (["run", tmp_path], "is a folder")):
+    for args, fragment in (
+        (["validate", tmp_path / "nope.yaml"], "does not exist"),
+        (["run", tmp_path], "is a folder"),
+    ):
         result = cli(*args)
         assert result.exit_code == 2 and fragment in result.stderr
 
 
-@pytest.mark.parametrize("text", [
-    MOONS + GOOD_SPACE,
-    "data: {path: d.csv, target: label}\n" + GOOD_SPACE,  # string labels
-    "data: {path: ok.npz}\n" + GOOD_SPACE,
-    "objective: obj_ok:f\nspace: {x: {low: 0, high: 1}}\n",
-    MOONS + "space: {optimizer: [adam, momentum], beta1: {low: 0.8, high: 0.99, scale: one_minus_log, "
-    "when: {optimizer: adam}}}\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        MOONS + GOOD_SPACE,
+        "data: {path: d.csv, target: label}\n" + GOOD_SPACE,  # string labels
+        "data: {path: ok.npz}\n" + GOOD_SPACE,
+        "objective: obj_ok:f\nspace: {x: {low: 0, high: 1}}\n",
+        MOONS + "space: {optimizer: [adam, momentum], "
+        "beta1: {low: 0.8, high: 0.99, scale: one_minus_log, when: {optimizer: adam}}}\n",
+    ],
+)
 def test_what_validate_accepts_run_runs(cli, folder, text):
     path = folder / "c.yaml"
-    path.write_text(text + "params: {epochs: 2}\nsearch: {budget: 3, jobs: 1}\n" if "objective" not in text
-                    else text + "search: {budget: 3}\n")
+    path.write_text(
+        text + "params: {epochs: 2}\nsearch: {budget: 3, jobs: 1}\n"
+        if "objective" not in text
+        else text + "search: {budget: 3, jobs: 1}\n"
+    )
     assert cli("validate", path).exit_code == 0
     result = cli("run", path, "--runs-dir", folder / "runs")
     assert result.exit_code == 0, result.output

@@ -2,8 +2,7 @@
 
 import pytest
 
-from hpsearch.config import Config
-from hpsearch.configfile import apply_overrides, load_config
+from hpsearch.config import Config, apply_overrides, load_config
 from hpsearch.errors import UserError
 from hpsearch.space import Float, Int
 
@@ -25,9 +24,13 @@ def test_a_good_config_resolves_with_defaults(write):
     config = load_config(write("demo.yaml", GOOD))
     assert config.name == "demo" and config.seed == 3
     assert config.space["learning_rate"] == Float(1e-4, 1.0, "log")  # "1e-4" read as a number
-    assert config.space["hidden_units"] == Int(8, 32)  # an integer hyperparameter: type int implied
+    assert config.space["hidden_units"] == Int(
+        8, 32
+    )  # an integer hyperparameter: type int implied
     assert config.params["optimizer"] == "adam" and "learning_rate" not in config.params
-    assert config.search["goal"] == "maximize" and config.search["keep"] is None  # chosen by the search
+    assert (
+        config.search["goal"] == "maximize" and config.search["keep"] is None
+    )  # chosen by the search
     assert config.data["split"] == {"train": 0.8, "dev": 0.1, "test": 0.1}
 
 
@@ -38,54 +41,104 @@ def test_name_defaults_to_the_file_stem_and_cost_metrics_minimise(write):
 
 def test_overrides_reach_every_section(write):
     path = write("demo.yaml", GOOD)
-    config = load_config(path, ["search.trials=50", "params.l2=0.01", "space.learning_rate.high=0.1",
-                                "learning_rate=0.003", "seed=9"])
+    config = load_config(
+        path,
+        [
+            "search.trials=50",
+            "params.l2=0.01",
+            "space.learning_rate.high=0.1",
+            "learning_rate=0.003",
+            "seed=9",
+        ],
+    )
     assert config.search["trials"] == 50 and config.params["l2"] == 0.01 and config.seed == 9
     assert config.params["learning_rate"] == 0.003 and "learning_rate" not in config.space
 
 
 def test_space_override_of_a_bound():
-    raw = apply_overrides({"space": {"learning_rate": {"low": 1e-4, "high": 1}}}, ["space.learning_rate.high=0.1"])
+    raw = apply_overrides(
+        {"space": {"learning_rate": {"low": 1e-4, "high": 1}}}, ["space.learning_rate.high=0.1"]
+    )
     assert raw["space"]["learning_rate"]["high"] == 0.1
 
 
 def test_custom_objective_allows_any_hyperparameter_names():
-    config = Config.from_dict({"objective": "mypkg.mod:fn", "params": {"depth": 3},
-                               "space": {"temperature": {"low": 0.1, "high": 2}}, "search": {"metric": "score"}})
+    config = Config.from_dict(
+        {
+            "objective": "mypkg.mod:fn",
+            "params": {"depth": 3},
+            "space": {"temperature": {"low": 0.1, "high": 2}},
+            "search": {"metric": "score"},
+        }
+    )
     assert config.params == {"depth": 3} and "temperature" in config.space
-    assert Config.from_dict({"objective": "m:f", "space": {"x": [1, 2]}}).search["metric"] == "value"
+    assert (
+        Config.from_dict({"objective": "m:f", "space": {"x": [1, 2]}}).search["metric"] == "value"
+    )
 
 
 def test_a_config_from_a_dict_as_a_notebook_user_writes_it():
-    config = Config.from_dict({"data": {"dataset": "moons"}, "space": {"learning_rate": {"low": 1e-3, "high": 1,
-                                                                                       "scale": "log"}}})
+    config = Config.from_dict(
+        {
+            "data": {"dataset": "moons"},
+            "space": {"learning_rate": {"low": 1e-3, "high": 1, "scale": "log"}},
+        }
+    )
     assert config.name == "search" and config.plan.total == 60 and config.data["n_samples"] == 1000
-    assert config.to_dict()["search"]["budget"] == 60 and "n_samples" not in Config.from_dict({}).data
+    assert (
+        config.to_dict()["search"]["budget"] == 60 and "n_samples" not in Config.from_dict({}).data
+    )
 
 
 def test_budget_or_trials_and_rounds_size_the_search():
     assert Config.from_dict({"search": {"budget": 45}}).plan.total == 45
     assert Config.from_dict({"search": {"trials": 7}}).plan.sizes == (7, 7, 7)
     assert Config.from_dict({"search": {"rounds": 2}}).plan.sizes == (30, 30)
-    assert Config.from_dict({"search": {"checkpoint_every": "5m"}}).search["checkpoint_every"] == 300.0
+    assert (
+        Config.from_dict({"search": {"checkpoint_every": "5m"}}).search["checkpoint_every"]
+        == 300.0
+    )
 
 
 BAD = [
     # (yaml text, --set overrides, expected fragment)
-    ("params: {learning_rat: 0.1}\n", [], "params.learning_rat: unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'"),
+    (
+        "params: {learning_rat: 0.1}\n",
+        [],
+        "params.learning_rat: unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'",
+    ),
     ("spcae: {}\n", [], "spcae: unknown top-level key 'spcae'; did you mean 'space'"),
     ("space: {learning_rat: {low: 0.1, high: 1}}\n", [], "did you mean 'learning_rate'"),
     ("space: {learning_rate: {low: 0.1, high: 1, scale: logg}}\n", [], "unknown scale 'logg'"),
     ("space: {learning_rate: {low: 0.1, high: 1, type: double}}\n", [], "unknown type 'double'"),
-    ("space: {learning_rate: {low: 1, high: 0.1}}\n", [], "space.learning_rate: `low < high` must hold, got low=1, high=0.1"),
-    ("space: {learning_rate: {low: 0, high: 1, scale: log}}\n", [], "`low > 0` must hold for scale log"),
-    ("space: {beta1: {low: 0.9, high: 1.0, scale: one_minus_log}}\n", [], "`0 < low < high < 1` must hold"),
+    (
+        "space: {learning_rate: {low: 1, high: 0.1}}\n",
+        [],
+        "space.learning_rate: `low < high` must hold, got low=1, high=0.1",
+    ),
+    (
+        "space: {learning_rate: {low: 0, high: 1, scale: log}}\n",
+        [],
+        "`low > 0` must hold for scale log",
+    ),
+    (
+        "space: {beta1: {low: 0.9, high: 1.0, scale: one_minus_log}}\n",
+        [],
+        "`0 < low < high < 1` must hold",
+    ),
     ("space: {hidden_units: {low: 10.5, high: 20}}\n", [], "bounds of type int must be integers"),
     ("space: {batch_size: {values: []}}\n", [], "`values` is empty"),
-    ("space: {learning_rate: {low: abc, high: 1}}\n", [], "space.learning_rate.low: expected a number, got 'abc'"),
+    (
+        "space: {learning_rate: {low: abc, high: 1}}\n",
+        [],
+        "space.learning_rate.low: expected a number, got 'abc'",
+    ),
     ("params: {learning_rate: fast}\n", [], "params.learning_rate: expected a number, got 'fast'"),
-    ("params: {learning_rate: 0.1}\nspace: {learning_rate: {low: 0.01, high: 1}}\n", [],
-     "'learning_rate' is both fixed in params and searched in space"),
+    (
+        "params: {learning_rate: 0.1}\nspace: {learning_rate: {low: 0.01, high: 1}}\n",
+        [],
+        "'learning_rate' is both fixed in params and searched in space",
+    ),
     ("search: {trials: 0}\n", [], "search.trials: 0 is not a whole number >= 1"),
     ("search: {rounds: -1}\n", [], "search.rounds: -1 is not a whole number >= 1"),
     ("search: {keep: 1.5}\n", [], "search.keep: keep 1.5 is outside (0, 1]"),
@@ -98,15 +151,39 @@ BAD = [
     ("params: {activation: relu6}\n", [], "unknown activation 'relu6'"),
     ("params: {optimizer: sgd}\n", [], "unknown optimizer 'sgd'"),
     ("params: {init: glorot}\n", [], "unknown init 'glorot'"),
-    ("params: {batch_size: 0}\n", [], "params.batch_size: 0 is out of range; use 1 <= an integer or \"full\""),
+    (
+        "params: {batch_size: 0}\n",
+        [],
+        'params.batch_size: 0 is out of range; use 1 <= an integer or "full"',
+    ),
     ("params: {keep_prob: 0}\n", [], "params.keep_prob: 0 is out of range"),
     ("params: {beta2: 1.0}\n", [], "params.beta2: 1.0 is out of range"),
     ("params: {layers: 2.5}\n", [], "params.layers: 2.5 is not an integer"),
-    ("params: {batch_norm: maybe}\n", [], "params.batch_norm: 'maybe' is out of range; use true or false"),
-    ("params: {lr_decay: step, decay_rate: 0.5}\n", [], "lr_decay step halves every decay_rate epochs"),
-    ("space: {activation: {low: 0, high: 1}}\n", [], "activation takes one of relu, leaky_relu, tanh, sigmoid, not a range"),
-    ("space: {hidden_units: {low: 8, high: 32, type: float}}\n", [], "hidden_units is a whole number but type is float"),
-    ("space: {activation: {values: [relu, swish]}}\n", [], "space.activation.values[1]: unknown activation 'swish'"),
+    (
+        "params: {batch_norm: maybe}\n",
+        [],
+        "params.batch_norm: 'maybe' is out of range; use true or false",
+    ),
+    (
+        "params: {lr_decay: step, decay_rate: 0.5}\n",
+        [],
+        "lr_decay step halves every decay_rate epochs",
+    ),
+    (
+        "space: {activation: {low: 0, high: 1}}\n",
+        [],
+        "activation takes one of relu, leaky_relu, tanh, sigmoid, not a range",
+    ),
+    (
+        "space: {hidden_units: {low: 8, high: 32, type: float}}\n",
+        [],
+        "hidden_units is a whole number but type is float",
+    ),
+    (
+        "space: {activation: {values: [relu, swish]}}\n",
+        [],
+        "space.activation.values[1]: unknown activation 'swish'",
+    ),
     ("name: ../escape\n", [], "run name '../escape' is not a plain name"),
     ("name: a/b\n", [], "run name 'a/b' is not a plain name"),
     ("seed: -1\n", [], "seed -1 is not a whole number >= 0"),

@@ -25,7 +25,9 @@ def test_every_builtin_is_seeded(name):
 
 def test_split_is_stratified_and_in_proportion():
     y = np.repeat([0, 1, 2], [500, 300, 200])
-    train, dev, test = stratified_split(y, {"train": 0.6, "dev": 0.2, "test": 0.2}, np.random.default_rng(0))
+    train, dev, test = stratified_split(
+        y, {"train": 0.6, "dev": 0.2, "test": 0.2}, np.random.default_rng(0)
+    )
     assert (len(train), len(dev), len(test)) == (600, 200, 200)
     for part in (train, dev, test):
         np.testing.assert_allclose(np.bincount(y[part]) / len(part), [0.5, 0.3, 0.2])
@@ -51,7 +53,11 @@ def test_csv_with_string_labels(tmp_path):
 
 
 def test_npz_and_relative_paths_from_the_config_folder(tmp_path):
-    np.savez(tmp_path / "d.npz", X=np.random.default_rng(0).standard_normal((50, 4)), y=np.arange(50) % 2)
+    np.savez(
+        tmp_path / "d.npz",
+        X=np.random.default_rng(0).standard_normal((50, 4)),
+        y=np.arange(50) % 2,
+    )
     d = load_data({"path": "d.npz"}, base_dir=tmp_path)
     assert d.n_features == 4 and d.n_classes == 2
 
@@ -68,24 +74,35 @@ def _csv(tmp_path, frame):
     return str(path)
 
 
-@pytest.mark.parametrize("make,data,message", [
-    (None, {"dataset": "cifar10"}, "unknown dataset 'cifar10'; valid: digits, moons"),
-    (None, {"path": "nowhere.csv", "target": "y"}, "data file 'nowhere.csv' does not exist"),
-    (None, {"path": "data.txt"}, "cannot read 'data.txt'; give a .csv, .parquet, .npz file"),
-    ("ok", {"target": "labl"}, "unknown target column 'labl'; did you mean 'label'"),
-    ("ok", {}, "no target column given; name the label column, one of: a, b, label"),
-    ("text", {"target": "label"}, "feature column 'b' is not numeric"),
-    ("nan", {"target": "label"}, "feature column 'a' has 2 missing, NaN or infinite value(s)"),
-    ("one", {"target": "label"}, "the labels have 1 class (1 only)"),
-    (None, {"split": {"train": 0.8, "dev": 0.3}}, "sum to 1.1; make train + dev + test = 1"),
-    (None, {"split": {"train": 1.0}}, "train and dev must be > 0"),
-    (None, {"dataset": "moons", "n_samples": 1}, "data.n_samples: 1 is not a whole number >= 2"),
-    (None, {"colour": "red"}, "unknown data key 'colour'"),
-])
+@pytest.mark.parametrize(
+    "make,data,message",
+    [
+        (None, {"dataset": "cifar10"}, "unknown dataset 'cifar10'; valid: digits, moons"),
+        (None, {"path": "nowhere.csv", "target": "y"}, "data file 'nowhere.csv' does not exist"),
+        (None, {"path": "data.txt"}, "cannot read 'data.txt'; give a .csv, .parquet, .npz file"),
+        ("ok", {"target": "labl"}, "unknown target column 'labl'; did you mean 'label'"),
+        ("ok", {}, "no target column given; name the label column, one of: a, b, label"),
+        ("text", {"target": "label"}, "feature column 'b' is not numeric"),
+        ("nan", {"target": "label"}, "feature column 'a' has 2 missing, NaN or infinite value(s)"),
+        ("one", {"target": "label"}, "the labels have 1 class (1 only)"),
+        (None, {"split": {"train": 0.8, "dev": 0.3}}, "sum to 1.1; make train + dev + test = 1"),
+        (None, {"split": {"train": 1.0}}, "train and dev must be > 0"),
+        (
+            None,
+            {"dataset": "moons", "n_samples": 1},
+            "data.n_samples: 1 is not a whole number >= 2",
+        ),
+        (None, {"colour": "red"}, "unknown data key 'colour'"),
+    ],
+)
 def test_bad_data_is_one_clear_error(tmp_path, make, data, message):
     frames = {
-        "ok": pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3, "label": np.arange(40) % 2}),
-        "text": pd.DataFrame({"a": [1.0, 2, 3, 4], "b": ["x", "y", "x", "y"], "label": [0, 1, 0, 1]}),
+        "ok": pd.DataFrame(
+            {"a": np.arange(40.0), "b": np.arange(40.0) % 3, "label": np.arange(40) % 2}
+        ),
+        "text": pd.DataFrame(
+            {"a": [1.0, 2, 3, 4], "b": ["x", "y", "x", "y"], "label": [0, 1, 0, 1]}
+        ),
         "nan": pd.DataFrame({"a": [1.0, np.nan, np.inf, 4], "label": [0, 1, 0, 1]}),
         "one": pd.DataFrame({"a": [1.0, 2, 3, 4], "label": [1, 1, 1, 1]}),
     }

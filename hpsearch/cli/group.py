@@ -30,9 +30,17 @@ class Refused(click.ClickException):
 
 
 COMMANDS = {  # command -> the module of hpsearch.cli that defines it, imported when it runs
-    "run": "search", "resume": "search", "validate": "search", "sample": "search",
-    "results": "inspect", "compare": "inspect", "plot": "inspect",
-    "train": "model", "gradcheck": "model", "nudge": "steer", "rollback": "steer",
+    "run": "search",
+    "resume": "search",
+    "validate": "search",
+    "sample": "search",
+    "results": "inspect",
+    "compare": "inspect",
+    "plot": "inspect",
+    "train": "model",
+    "gradcheck": "model",
+    "nudge": "steer",
+    "rollback": "steer",
 }
 
 

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import click
 
+from ..compare import better
+from ..compare import compare as compare_runs
 from ..errors import UserError
 from ..plots import plot_run
-from ..results import better, compare as compare_runs, open_run, region_table
+from ..results import open_run, region_table
 from . import options
-from .output import emit, fmt as show, say
+from .output import emit, say
+from .output import fmt as show
 
 HIDDEN = ("seed", "metrics", "train_cost", "train_accuracy", "seconds")  # in --format csv/json
 
@@ -19,8 +22,12 @@ HIDDEN = ("seed", "metrics", "train_cost", "train_accuracy", "seconds")  # in --
 @click.argument("run_path", type=click.Path())
 @click.option("--top", type=click.IntRange(min=1), help="Show only the best K trials.")
 @click.option("--sort", help="Order by this column instead of the search metric.")
-@click.option("--asc/--desc", "ascending", default=None,
-              help="Direction of --sort (default: best first for metrics, ascending otherwise).")
+@click.option(
+    "--asc/--desc",
+    "ascending",
+    default=None,
+    help="Direction of --sort (default: best first for metrics, ascending otherwise).",
+)
 @click.option("--round", "rnd", type=click.IntRange(min=1), help="Only this round's trials.")
 @options.output_format
 def results(run_path, top, sort, ascending, rnd, fmt):
@@ -36,28 +43,44 @@ def results(run_path, top, sort, ascending, rnd, fmt):
     say(f"{run.name}: {len(run.results)} trials ({words}); {run.metric}, {run.goal.direction}d")
     if run.regions:
         regions = region_table(run)
-        emit(regions.to_dict(orient="records"), "table", "\nsampling region of each round",
-             ["round", "boxes", *[p for p in run.params if p in regions.columns], "note"])
+        emit(
+            regions.to_dict(orient="records"),
+            "table",
+            "\nsampling region of each round",
+            ["round", "boxes", *[p for p in run.params if p in regions.columns], "note"],
+        )
     columns = ["trial", "round", "status", run.metric, *run.params]
-    columns += [c for c in frame.columns if c not in columns and c not in HIDDEN and frame[c].astype(bool).any()]
+    columns += [
+        c
+        for c in frame.columns
+        if c not in columns and c not in HIDDEN and frame[c].astype(bool).any()
+    ]
     emit(rows, "table", "\ntrials, best first" if sort is None else f"\ntrials by {sort}", columns)
     best = run.best_result()
     if best is not None:
         test = (run.best or {}).get("test") or {}
         extra = "".join(f", {k} {v:.4f}" for k, v in test.items())
-        say(f"\nbest: trial {best.trial} (round {best.round}), {run.metric} {show(best.value)}{extra}")
+        value = show(best.value)
+        say(f"\nbest: trial {best.trial} (round {best.round}), {run.metric} {value}{extra}")
 
 
 @click.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path())
 @click.option("--metric", help="Compare on this metric (default: each run's search metric).")
-@click.option("--top", default=5, show_default=True, type=click.IntRange(min=1),
-              help="How many best trials define the top-K mean and ranges.")
+@click.option(
+    "--top",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many best trials define the top-K mean and ranges.",
+)
 @options.output_format
 def compare(runs, metric, top, fmt):
     """Runs (or trials.csv files) side by side, even with different spaces."""
     if len(runs) < 2:
-        raise UserError("compare needs at least two runs", fix="give two or more run directories or CSV files")
+        raise UserError(
+            "compare needs at least two runs", fix="give two or more run directories or CSV files"
+        )
     opened = [open_run(r) for r in runs]
     frame = compare_runs(opened, metric, top)
     marks = better(frame, opened, top)
@@ -73,7 +96,11 @@ def compare(runs, metric, top, fmt):
 
 @click.command()
 @click.argument("run_path", type=click.Path())
-@click.option("--out", type=click.Path(file_okay=False), help="Folder for the PNG files (default: RUN/plots).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for the PNG files (default: RUN/plots).",
+)
 def plot(run_path, out):
     """PNG plots: metric against each hyperparameter, the coarse-to-fine picture, learning
     curves, best so far."""

@@ -7,7 +7,7 @@ import sys
 import click
 import numpy as np
 
-from ..configfile import load_config
+from ..config import load_config
 from ..data import load_data
 from ..errors import UserError
 from ..nn.gradcheck import gradient_check
@@ -19,31 +19,49 @@ from .view import sparkline
 def _builtin(config_file, overrides, command):
     config = load_config(config_file, overrides)
     if not config.builtin:
-        raise UserError(f"{command} trains the built-in network, and this config has objective: {config.objective}",
-                        file=config_file, key="objective",
-                        fix=f"use {command} on a config of the built-in network; run your objective with `hpsearch run`")
-    data = load_data(config.data, config.seed, file=config.file, base_dir=config.file.parent if config.file else None)
+        raise UserError(
+            f"{command} trains the built-in network, not objective: {config.objective}",
+            file=config_file,
+            key="objective",
+            fix=f"use {command} on a config of the built-in network; run yours with hpsearch run",
+        )
+    data = load_data(
+        config.data,
+        config.seed,
+        file=config.file,
+        base_dir=config.file.parent if config.file else None,
+    )
     return config, config.centre(), data
 
 
 @click.command()
 @options.config_file
 @options.overrides
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Training seed (default: the config's).")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Training seed (default: the config's).",
+)
 def train(config_file, overrides, seed):
     """Train one model with the fixed params (searched ones at the centre of their range) and
     show its learning curve."""
     config, hp, data = _builtin(config_file, overrides, "train")
     seed = config.seed if seed is None else seed
     sizes = [data.n_features] + [hp["hidden_units"]] * hp["layers"] + [data.n_classes]
-    click.echo(f"{data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / {len(data.y_test)} test, "
-               f"network {' -> '.join(map(str, sizes))}, {hp['activation']}, "
-               f"{'batch norm, ' if hp['batch_norm'] else ''}{hp['optimizer']} lr {hp['learning_rate']:g}")
+    click.echo(
+        f"{data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / "
+        f"{len(data.y_test)} test, "
+        f"network {' -> '.join(map(str, sizes))}, {hp['activation']}, "
+        f"{'batch norm, ' if hp['batch_norm'] else ''}{hp['optimizer']} lr {hp['learning_rate']:g}"
+    )
     click.echo(f"{'epoch':>5}  {'lr':>9}  {'train_cost':>10}  {'dev_cost':>9}  {'dev_acc':>7}")
 
     def show(model, r):
-        click.echo(f"{r['epoch']:>5}  {r['learning_rate']:>9.3g}  {r['train_cost']:>10.4f}  "
-                   f"{r['dev_cost']:>9.4f}  {r['dev_accuracy']:>7.4f}")
+        click.echo(
+            f"{r['epoch']:>5}  {r['learning_rate']:>9.3g}  {r['train_cost']:>10.4f}  "
+            f"{r['dev_cost']:>9.4f}  {r['dev_accuracy']:>7.4f}"
+        )
 
     model = MLP(**hp, seed=seed).build(data.n_features, data.n_classes)
     model.train(data.X_train, data.y_train, (data.X_dev, data.y_dev), callback=show)
@@ -51,29 +69,59 @@ def train(config_file, overrides, seed):
     click.echo(f"train cost  {sparkline(costs)}")
     click.echo(f"dev acc     {sparkline([r['dev_accuracy'] for r in model.history])}")
     if model.status != "ok":
-        click.echo(f"diverged at epoch {model.epoch}: the cost became {costs[-1]}; lower the learning rate")
+        click.echo(
+            f"diverged at epoch {model.epoch}: the cost became {costs[-1]}; "
+            "lower the learning rate"
+        )
         return
-    (_, train_acc), (dev_cost, dev_acc) = model.evaluate(data.X_train, data.y_train), model.evaluate(data.X_dev, data.y_dev)
+    (_, train_acc), (dev_cost, dev_acc) = (
+        model.evaluate(data.X_train, data.y_train),
+        model.evaluate(data.X_dev, data.y_dev),
+    )
     stop = " (early stopping: best epoch's weights restored)" if model.stopped_early else ""
-    click.echo(f"after {model.epoch} epochs{stop}: train accuracy {train_acc:.4f}, "
-               f"dev accuracy {dev_acc:.4f}, dev cost {dev_cost:.4f}")
+    click.echo(
+        f"after {model.epoch} epochs{stop}: train accuracy {train_acc:.4f}, "
+        f"dev accuracy {dev_acc:.4f}, dev cost {dev_cost:.4f}"
+    )
 
 
 @click.command()
 @options.config_file
 @options.overrides
-@click.option("--examples", default=16, show_default=True, type=click.IntRange(min=2), help="Training examples used.")
-@click.option("--max-params", default=20000, show_default=True, type=click.IntRange(min=1),
-              help="Check a random subset of this many parameters when the network has more.")
+@click.option(
+    "--examples",
+    default=16,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Training examples used.",
+)
+@click.option(
+    "--max-params",
+    default=20000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Check a random subset of this many parameters when the network has more.",
+)
 def gradcheck(config_file, overrides, examples, max_params):
     """Gradient checking of the configured network: centred differences in float64, dropout
     off, L2 included. Exit code 1 when the difference says there is a bug."""
     config, hp, data = _builtin(config_file, overrides, "gradcheck")
-    rows = np.random.default_rng(config.seed).choice(len(data.y_train), min(examples, len(data.y_train)), replace=False)
-    result = gradient_check(hp, data.X_train[rows], data.y_train[rows], n_classes=data.n_classes,
-                            seed=config.seed, max_params=max_params)
-    click.echo(f"relative difference {result.difference:.3e} over {result.n_params} parameters: {result.verdict} "
-               f"(< 1e-7 correct, ~1e-5 look closer, > 1e-3 a bug)")
+    rows = np.random.default_rng(config.seed).choice(
+        len(data.y_train), min(examples, len(data.y_train)), replace=False
+    )
+    result = gradient_check(
+        hp,
+        data.X_train[rows],
+        data.y_train[rows],
+        n_classes=data.n_classes,
+        seed=config.seed,
+        max_params=max_params,
+    )
+    click.echo(
+        f"relative difference {result.difference:.3e} over {result.n_params} parameters: "
+        f"{result.verdict} "
+        f"(< 1e-7 correct, ~1e-5 look closer, > 1e-3 a bug)"
+    )
     if not result.passed:
         click.echo("largest differences (parameter, index, backprop, numerical):")
         for name, index, a, n in result.worst:

@@ -6,17 +6,28 @@ import click
 
 from .output import FORMATS
 
-SET_HELP = ("Override a config value, as KEY=VALUE (YAML): search.budget=50, space.learning_rate.high=0.1, "
-            "or a bare hyperparameter such as learning_rate=0.01 to fix it. Repeatable.")
+SET_HELP = (
+    "Override a config value, as KEY=VALUE (YAML): search.budget=50, "
+    "space.learning_rate.high=0.1, or a bare hyperparameter such as learning_rate=0.01 "
+    "to fix it. Repeatable."
+)
 
 
 def overrides(function):
-    return click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)(function)
+    return click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)(
+        function
+    )
 
 
 def output_format(function):
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                        help="Output format: an aligned table, or csv, json, markdown with every digit.")(function)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format: an aligned table, or csv, json, markdown with every digit.",
+    )(function)
 
 
 def config_file(function):
@@ -29,6 +40,11 @@ def run_dir(function):
 
 def where(function):
     """--jobs and --scheduler: where trials run (never what they compute)."""
-    function = click.option("--scheduler", metavar="tcp://HOST:PORT",
-                            help="Dask scheduler: run the trials on that cluster.")(function)
-    return click.option("--jobs", type=int, help="Parallel workers (caviar); -1: one per core.")(function)
+    function = click.option(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="Dask scheduler: run the trials on that cluster.",
+    )(function)
+    return click.option("--jobs", type=int, help="Parallel workers (caviar); -1: one per core.")(
+        function
+    )

@@ -30,7 +30,9 @@ def width() -> int:
 
 def say(text: str, err: bool = False):
     """A line of prose, wrapped to the terminal's width (words are never cut)."""
-    wrapped = textwrap.fill(text, width(), subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+    wrapped = textwrap.fill(
+        text, width(), subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    )
     click.echo(wrapped, err=err)
 
 
@@ -50,7 +52,11 @@ def fmt(value) -> str:
 
 def _plain(value):
     """A value for json: Python numbers, NaN and inf as None."""
-    value = jsonable(value) if not isinstance(value, (str, int, float, bool, type(None), dict, list)) else value
+    value = (
+        jsonable(value)
+        if not isinstance(value, (str, int, float, bool, type(None), dict, list))
+        else value
+    )
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -68,21 +74,29 @@ def emit(rows: list[dict], fmt_name: str, title: str = "", columns: list | None 
             writer.writerow([cell(_plain(row.get(c))) for c in columns])
         click.echo(out.getvalue(), nl=False)
     elif fmt_name == "json":
-        click.echo(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], indent=2, default=str))
+        click.echo(
+            json.dumps(
+                [{c: _plain(r.get(c)) for c in columns} for r in rows], indent=2, default=str
+            )
+        )
     elif fmt_name == "markdown":
         if title:
             click.echo(f"**{title}**\n")
         click.echo("| " + " | ".join(columns) + " |")
         click.echo("|" + "|".join("---:" if _numeric(rows, c) else "---" for c in columns) + "|")
         for row in rows:
-            click.echo("| " + " | ".join(fmt(row.get(c)).replace("|", "\\|") for c in columns) + " |")
+            click.echo(
+                "| " + " | ".join(fmt(row.get(c)).replace("|", "\\|") for c in columns) + " |"
+            )
     else:
         table(rows, columns, title)
 
 
 def _numeric(rows, column) -> bool:
     values = [r.get(column) for r in rows if r.get(column) is not None]
-    return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    return bool(values) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+    )
 
 
 def table(rows: list[dict], columns: list, title: str = ""):
@@ -103,13 +117,17 @@ def table(rows: list[dict], columns: list, title: str = ""):
     if title:
         click.echo(title)
     line = lambda values: "  ".join(  # noqa: E731
-        (v.rjust(widths[c]) if numeric[c] else _cut(v, widths[c]).ljust(widths[c])) for c, v in zip(shown, values))
+        (v.rjust(widths[c]) if numeric[c] else _cut(v, widths[c]).ljust(widths[c]))
+        for c, v in zip(shown, values)
+    )
     click.echo(line([str(c) for c in shown]).rstrip())
     click.echo("  ".join("-" * widths[c] for c in shown))
     for i in range(len(rows)):
         click.echo(line([cells[c][i] for c in shown]).rstrip())
     if hidden:
-        say(f"({len(hidden)} more column(s) not shown: {', '.join(hidden)}; widen the terminal or use --format csv)")
+        names = ", ".join(hidden)
+        fix = "widen the terminal or use --format csv"
+        say(f"({len(hidden)} more column(s) not shown: {names}; {fix})")
 
 
 def _cut(text: str, n: int) -> str:

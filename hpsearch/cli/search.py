@@ -8,7 +8,7 @@ import click
 import yaml
 from rich.console import Console
 
-from ..configfile import load_config
+from ..config import load_config
 from ..errors import UserError
 from ..runs import prepare, resume_search, run_search
 from ..space import sample_config, whole_space
@@ -20,41 +20,104 @@ from .view import PandaView, SearchProgress
 
 @click.command()
 @options.config_file
-@click.option("--mode", type=click.Choice(["caviar", "panda"]),
-              help="caviar: many models in parallel; panda: one at a time, babysat.")
+@click.option(
+    "--mode",
+    type=click.Choice(["caviar", "panda"]),
+    help="caviar: many models in parallel; panda: one at a time, babysat.",
+)
 @options.where
-@click.option("--budget", type=click.IntRange(min=1), help="Total trials; hpsearch sizes the rounds.")
-@click.option("--trials", type=click.IntRange(min=1), help="Trials per round (instead of --budget).")
-@click.option("--rounds", type=click.IntRange(min=1), help="Coarse-to-fine rounds (instead of --budget).")
+@click.option(
+    "--budget", type=click.IntRange(min=1), help="Total trials; hpsearch sizes the rounds."
+)
+@click.option(
+    "--trials", type=click.IntRange(min=1), help="Trials per round (instead of --budget)."
+)
+@click.option(
+    "--rounds", type=click.IntRange(min=1), help="Coarse-to-fine rounds (instead of --budget)."
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the whole search.")
-@click.option("--runs-dir", default="runs", show_default=True, type=click.Path(file_okay=False),
-              help="Where run directories go.")
+@click.option(
+    "--runs-dir",
+    default="runs",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where run directories go.",
+)
 @click.option("--name", help="Run name (default: the config's name).")
 @click.option("--force", is_flag=True, help="Replace an existing run directory of the same name.")
 @options.overrides
-def run(config_file, mode, jobs, scheduler, budget, trials, rounds, seed, runs_dir, name, force, overrides):
+def run(
+    config_file,
+    mode,
+    jobs,
+    scheduler,
+    budget,
+    trials,
+    rounds,
+    seed,
+    runs_dir,
+    name,
+    force,
+    overrides,
+):
     """Run a search: write runs/NAME/ with trials.csv, curves.csv, rounds.json, best.json."""
     sizes = {"search.budget": budget} if budget else {}
     if trials or rounds:
         sizes = {"search.budget": "null", "search.trials": trials, "search.rounds": rounds}
-    given = {"search.mode": mode, "search.jobs": jobs, "seed": seed, "name": name, "search.scheduler": scheduler,
-             "search.backend": "dask" if scheduler else None, **sizes}
-    config = load_config(config_file, [*overrides, *(f"{k}={v}" for k, v in given.items() if v is not None)])
+    given = {
+        "search.mode": mode,
+        "search.jobs": jobs,
+        "seed": seed,
+        "name": name,
+        "search.scheduler": scheduler,
+        "search.backend": "dask" if scheduler else None,
+        **sizes,
+    }
+    config = load_config(
+        config_file, [*overrides, *(f"{k}={v}" for k, v in given.items() if v is not None)]
+    )
     path = Path(runs_dir) / config.name
-    _watch(lambda listener: run_search(config, runs_dir=runs_dir, force=force, listener=listener), path, config)
+    _watch(
+        lambda listener: run_search(config, runs_dir=runs_dir, force=force, listener=listener),
+        path,
+        config,
+    )
 
 
 @click.command()
 @options.run_dir
 @options.where
-@click.option("--budget", type=click.IntRange(min=1), help="Extend a finished search to this many trials in all.")
-@click.option("--rounds", type=click.IntRange(min=1), help="Extend a search sized by trials x rounds to this many rounds.")
-@click.option("--retry", type=click.Choice(["failed"]), help="Run failed trials again, with their sampled values.")
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    help="Extend a finished search to this many trials in all.",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(min=1),
+    help="Extend a search sized by trials x rounds to this many rounds.",
+)
+@click.option(
+    "--retry",
+    type=click.Choice(["failed"]),
+    help="Run failed trials again, with their sampled values.",
+)
 def resume(run_dir, jobs, scheduler, budget, rounds, retry):
     """Continue an interrupted search exactly where it stopped, or extend a finished one."""
     config = RunDir.open(run_dir).read_config()
-    _watch(lambda listener: resume_search(run_dir, jobs=jobs, scheduler=scheduler, budget=budget, rounds=rounds,
-                                          retry_failed=retry == "failed", listener=listener), Path(run_dir), config)
+    _watch(
+        lambda listener: resume_search(
+            run_dir,
+            jobs=jobs,
+            scheduler=scheduler,
+            budget=budget,
+            rounds=rounds,
+            retry_failed=retry == "failed",
+            listener=listener,
+        ),
+        Path(run_dir),
+        config,
+    )
 
 
 def _watch(start, path: Path, config):
@@ -72,18 +135,26 @@ def _watch(start, path: Path, config):
 
 def _summary(outcome):
     results, path = outcome.study.trials, outcome.run.path
-    counts = {s: sum(r.status == s for r in results) for s in ("ok", "pruned", "diverged", "failed")}
+    counts = {
+        s: sum(r.status == s for r in results) for s in ("ok", "pruned", "diverged", "failed")
+    }
     words = ", ".join(f"{n} {s}" for s, n in counts.items() if n or s == "ok")
     curves = any(r.curve for r in results) or len(outcome.run.read_curves()) > 0
-    say(f"{len(results)} trials ({words}) in {path}/trials.csv" + (f"; learning curves in {path}/curves.csv" if curves else ""))
+    say(
+        f"{len(results)} trials ({words}) in {path}/trials.csv"
+        + (f"; learning curves in {path}/curves.csv" if curves else "")
+    )
     best = outcome.best
     if best is None:
         say("no trial finished: see the error column of trials.csv")
         return
     params = ", ".join(f"{k}={fmt(v)}" for k, v in best["sampled"].items())
     test = f", test accuracy {best['test']['test_accuracy']:.4f}" if best.get("test") else ""
-    say(f"best: trial {best['trial']} (round {best['round']}), {best['metric']} {fmt(best['value'])}"
-        f"{test}{': ' + params if params else ''}")
+    say(
+        f"best: trial {best['trial']} (round {best['round']}), {best['metric']} "
+        f"{fmt(best['value'])}"
+        f"{test}{': ' + params if params else ''}"
+    )
     say(f"next: hpsearch results {path}")
 
 
@@ -100,24 +171,45 @@ def validate(config_file, overrides):
     click.echo(yaml.safe_dump(config.to_dict(), sort_keys=False), nl=False)
     about = f"{len(config.space)} searched, {len(config.params)} fixed; {config.plan.describe()}"
     if data is not None:
-        about += (f"; {data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / {len(data.y_test)} test rows, "
-                  f"{data.n_classes} classes")
+        about += (
+            f"; {data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / "
+            f"{len(data.y_test)} test rows, "
+            f"{data.n_classes} classes"
+        )
     click.echo(f"# {config_file}: valid ({about})", err=True)
 
 
 @click.command()
 @options.config_file
-@click.option("-n", "n", default=10, show_default=True, type=click.IntRange(min=1), help="How many configurations.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: the config's).")
+@click.option(
+    "-n",
+    "n",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many configurations.",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help="Seed (default: the config's)."
+)
 @options.output_format
 @options.overrides
 def sample(config_file, n, seed, fmt, overrides):
     """Print N configurations sampled from the whole space (as round 1 does), training nothing."""
     config = load_config(config_file, overrides)
     if not config.space:
-        raise UserError("the space is empty: nothing to sample", file=config_file, key="space",
-                        fix="add hyperparameters under space:")
+        raise UserError(
+            "the space is empty: nothing to sample",
+            file=config_file,
+            key="space",
+            fix="add hyperparameters under space:",
+        )
     seed = config.seed if seed is None else seed
     region = whole_space(config.space)
     rows = [{"trial": t, **sample_config(config.space, region, seed, 1, t)} for t in range(n)]
-    emit(rows, fmt, title=f"{n} configurations from {config_file} (seed {seed})", columns=["trial", *config.space])
+    emit(
+        rows,
+        fmt,
+        title=f"{n} configurations from {config_file} (seed {seed})",
+        columns=["trial", *config.space],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..configfile import parse_override
+from ..config import parse_override
 from ..modes.steer import request_nudge, request_rollback
 from ..nn.hyper import LIVE
 from . import options
@@ -17,8 +17,13 @@ def _pairs(overrides) -> dict:
 @click.command()
 @options.run_dir
 @click.option("--lr-factor", type=float, help="Multiply the learning rate by this factor (> 0).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help=f"Change a hyperparameter that may change mid-training ({', '.join(LIVE)}). Repeatable.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help=f"Change a hyperparameter that may change mid-training ({', '.join(LIVE)}). Repeatable.",
+)
 def nudge(run_dir, lr_factor, overrides):
     """Panda: change a hyperparameter of the trial being trained, from its next epoch on (or,
     when the search is stopped, from when it resumes)."""
@@ -28,9 +33,15 @@ def nudge(run_dir, lr_factor, overrides):
 @click.command()
 @options.run_dir
 @click.option("--trial", required=True, type=click.IntRange(min=0), help="The trial to take back.")
-@click.option("--epoch", required=True, type=click.IntRange(min=0),
-              help="The epoch to go back to (0: the trial's start); any epoch it reached.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="New values from there on.")
+@click.option(
+    "--epoch",
+    required=True,
+    type=click.IntRange(min=0),
+    help="The epoch to go back to (0: the trial's start); any epoch it reached.",
+)
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="New values from there on."
+)
 def rollback(run_dir, trial, epoch, overrides):
     """Panda: take trial T back to the end of epoch E, optionally with new values, at the next
     resume. The abandoned epochs stay in curves.csv, marked."""

@@ -8,7 +8,14 @@ import math
 
 from rich.console import Console
 from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from ..modes.panda import Listener
@@ -22,7 +29,9 @@ def sparkline(values, width: int = 50) -> str:
     values = list(values)
     finite_all = [v for v in values if math.isfinite(v)]
     if len(values) > width:
-        chunks = [values[i * len(values) // width : (i + 1) * len(values) // width] for i in range(width)]
+        chunks = [
+            values[i * len(values) // width : (i + 1) * len(values) // width] for i in range(width)
+        ]
         values = [sum(c) / len(c) for c in chunks]
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
@@ -33,7 +42,11 @@ def sparkline(values, width: int = 50) -> str:
 
 
 def _value(result) -> str:
-    return f"{result.value:.4g}" if result.value is not None and result.status in ("ok", "pruned") else result.status
+    return (
+        f"{result.value:.4g}"
+        if result.value is not None and result.status in ("ok", "pruned")
+        else result.status
+    )
 
 
 class SearchProgress(Listener):
@@ -41,9 +54,17 @@ class SearchProgress(Listener):
 
     def __init__(self, console: Console, name: str):
         self.console, self.name, self.task = console, name, None
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
-                            TextColumn("best {task.fields[best]}"), TimeElapsedColumn(), TextColumn("left"),
-                            TimeRemainingColumn(), console=console, transient=False)
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TextColumn("best {task.fields[best]}"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
 
     def __enter__(self):
         return self  # the bar starts with the first trial: nothing shows for a refused run
@@ -70,8 +91,16 @@ class PandaView(Listener):
     def __init__(self, console: Console, run_path, total: int):
         self.console, self.run_path, self.total = console, run_path, total
         self.recorded, self.best, self.notes, self.started = 0, None, [], False
-        self.live = Live(Text(f"{run_path.name}: starting"), console=console, refresh_per_second=4,
-                         transient=False) if console.is_terminal else None
+        self.live = (
+            Live(
+                Text(f"{run_path.name}: starting"),
+                console=console,
+                refresh_per_second=4,
+                transient=False,
+            )
+            if console.is_terminal
+            else None
+        )
 
     def __enter__(self):
         return self  # the live view starts with the first epoch: nothing shows for a refused run
@@ -84,7 +113,9 @@ class PandaView(Listener):
     def trial_done(self, result, best, recorded, total):
         self.recorded, self.best = recorded, best
         if self.live is None:
-            self.console.print(f"trial {result.trial} {result.status} ({recorded}/{total}): {_value(result)}")
+            self.console.print(
+                f"trial {result.trial} {result.status} ({recorded}/{total}): {_value(result)}"
+            )
 
     def note(self, text):
         self.notes = (self.notes + [text])[-3:]
@@ -92,8 +123,10 @@ class PandaView(Listener):
             self.console.print(text)
 
     def epoch_done(self, task, model, record):
-        line = (f"epoch {record['epoch']:>3}/{model.hp['epochs']}  lr {record['learning_rate']:.3g}  "
-                f"train cost {record['train_cost']:.4f}  dev acc {record['dev_accuracy']:.4f}")
+        line = (
+            f"epoch {record['epoch']:>3}/{model.hp['epochs']}  lr {record['learning_rate']:.3g}  "
+            f"train cost {record['train_cost']:.4f}  dev acc {record['dev_accuracy']:.4f}"
+        )
         if self.live is None:
             self.console.print(f"trial {task.trial}: {line}")
             return
@@ -103,8 +136,11 @@ class PandaView(Listener):
         best = f"{self.best.value:.4g} (trial {self.best.trial})" if self.best else "-"
         history = model.history
         text = Text()
-        text.append(f"{self.run_path.name}  trial {task.trial} (round {task.round})  "
-                    f"{self.recorded}/{self.total} done  best {best}\n", style="bold")
+        text.append(
+            f"{self.run_path.name}  trial {task.trial} (round {task.round})  "
+            f"{self.recorded}/{self.total} done  best {best}\n",
+            style="bold",
+        )
         text.append(line + "\n")
         text.append(f"train cost {sparkline([r['train_cost'] for r in history])}\n")
         text.append(f"dev acc    {sparkline([r['dev_accuracy'] for r in history])}\n")

@@ -28,7 +28,14 @@ KEYS = {  # the keys each kind of data takes, with their defaults
     "circles": {"dataset": "circles", "n_samples": 1000, "noise": None, **COMMON},
     "flower": {"dataset": "flower", "n_samples": 1000, "noise": None, **COMMON},
     "spirals": {"dataset": "spirals", "n_samples": 1000, "noise": None, "classes": 3, **COMMON},
-    "blobs": {"dataset": "blobs", "n_samples": 1000, "noise": None, "classes": 3, "features": 2, **COMMON},
+    "blobs": {
+        "dataset": "blobs",
+        "n_samples": 1000,
+        "noise": None,
+        "classes": 3,
+        "features": 2,
+        **COMMON,
+    },
 }
 ALL_KEYS = sorted({k for keys in KEYS.values() for k in keys})
 
@@ -58,59 +65,113 @@ class Dataset:
 def check_data_config(data: dict, file=None) -> dict:
     """The data section with the defaults of its kind filled in, checked; raises UserError."""
     if not isinstance(data, dict):
-        raise UserError(f"{data!r} is not a mapping", file=file, key="data", fix="write data: {dataset: digits}")
+        raise UserError(
+            f"{data!r} is not a mapping",
+            file=file,
+            key="data",
+            fix="write data: {dataset: digits}",
+        )
     for key in data:
         if key not in ALL_KEYS:
             raise unknown("data key", key, ALL_KEYS, file=file, key=f"data.{key}")
     if data.get("path") is not None and "dataset" in data:
-        raise UserError("dataset and path are both given", file=file, key="data.dataset",
-                        fix="keep path: for your file, or dataset: for a built-in one")
+        raise UserError(
+            "dataset and path are both given",
+            file=file,
+            key="data.dataset",
+            fix="keep path: for your file, or dataset: for a built-in one",
+        )
     kind = "file" if data.get("path") is not None else data.get("dataset", "digits")
     if kind not in KEYS:
         raise unknown("dataset", kind, BUILTIN, file=file, key="data.dataset")
     for key in data:
         if key not in KEYS[kind] and not (key == "path" and data[key] is None):
             takes = ", ".join(k for k in KEYS[kind] if k not in ("dataset", "path"))
-            raise UserError(f"{key} does not apply to {'a data file' if kind == 'file' else kind}", file=file,
-                            key=f"data.{key}", fix=f"remove it ({'a data file' if kind == 'file' else kind} takes {takes})")
+            raise UserError(
+                f"{key} does not apply to {'a data file' if kind == 'file' else kind}",
+                file=file,
+                key=f"data.{key}",
+                fix=f"remove it ({'a data file' if kind == 'file' else kind} takes {takes})",
+            )
     out = {**KEYS[kind], **{k: v for k, v in data.items() if k in KEYS[kind]}}
     if kind == "file":
         if not isinstance(out["path"], str) or Path(out["path"]).suffix.lower() not in SUFFIXES:
-            raise UserError(f"cannot read {out['path']!r}", file=file, key="data.path",
-                            fix="give a " + ", ".join(SUFFIXES) + " file")
+            raise UserError(
+                f"cannot read {out['path']!r}",
+                file=file,
+                key="data.path",
+                fix="give a " + ", ".join(SUFFIXES) + " file",
+            )
         if out["target"] is not None and not isinstance(out["target"], (str, int)):
-            raise UserError(f"{out['target']!r} is not a column name", file=file, key="data.target",
-                            fix="name the label column")
+            raise UserError(
+                f"{out['target']!r} is not a column name",
+                file=file,
+                key="data.target",
+                fix="name the label column",
+            )
     out["split"] = _split(out["split"], file)
     for key in ("n_samples", "classes", "features"):
         low = 1 if key == "features" else 2
-        if key in out and (isinstance(out[key], bool) or not isinstance(out[key], int) or out[key] < low):
-            raise UserError(f"{out[key]!r} is not a whole number >= {low}", file=file, key=f"data.{key}",
-                            fix=f"use a whole number >= {low}")
+        if key in out and (
+            isinstance(out[key], bool) or not isinstance(out[key], int) or out[key] < low
+        ):
+            raise UserError(
+                f"{out[key]!r} is not a whole number >= {low}",
+                file=file,
+                key=f"data.{key}",
+                fix=f"use a whole number >= {low}",
+            )
     noise = out.get("noise")
-    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1e6):
-        raise UserError(f"{noise!r} is not a valid noise level", file=file, key="data.noise", fix="use a number >= 0")
+    if noise is not None and (
+        isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1e6
+    ):
+        raise UserError(
+            f"{noise!r} is not a valid noise level",
+            file=file,
+            key="data.noise",
+            fix="use a number >= 0",
+        )
     if not isinstance(out["normalize"], bool):
-        raise UserError(f"{out['normalize']!r} is not true or false", file=file, key="data.normalize",
-                        fix="write true or false")
+        raise UserError(
+            f"{out['normalize']!r} is not true or false",
+            file=file,
+            key="data.normalize",
+            fix="write true or false",
+        )
     return out
 
 
 def _split(split, file) -> dict:
     if not isinstance(split, dict) or set(split) - set(SPLIT):
-        raise UserError(f"{split!r} is not a split", file=file, key="data.split",
-                        fix="write {train: 0.8, dev: 0.1, test: 0.1}")
+        raise UserError(
+            f"{split!r} is not a split",
+            file=file,
+            key="data.split",
+            fix="write {train: 0.8, dev: 0.1, test: 0.1}",
+        )
     try:
         split = {k: float(split.get(k, 0.0)) for k in SPLIT}
     except (TypeError, ValueError):
-        raise UserError(f"{split!r} has a fraction that is not a number", file=file, key="data.split",
-                        fix="write fractions such as 0.8") from None
+        raise UserError(
+            f"{split!r} has a fraction that is not a number",
+            file=file,
+            key="data.split",
+            fix="write fractions such as 0.8",
+        ) from None
     if min(split.values()) < 0 or abs(sum(split.values()) - 1) > 1e-6:
-        raise UserError(f"fractions {split} sum to {sum(split.values()):g}", file=file, key="data.split",
-                        fix="make train + dev + test = 1, each >= 0")
+        raise UserError(
+            f"fractions {split} sum to {sum(split.values()):g}",
+            file=file,
+            key="data.split",
+            fix="make train + dev + test = 1, each >= 0",
+        )
     if split["train"] <= 0 or split["dev"] <= 0:
-        raise UserError(f"train and dev must be > 0, got {split}", file=file, key="data.split",
-                        fix="give both a share, such as train 0.8, dev 0.1, test 0.1")
+        raise UserError(
+            f"train and dev must be > 0, got {split}",
+            file=file,
+            key="data.split",
+            fix="give both a share, such as train 0.8, dev 0.1, test 0.1",
+        )
     return split
 
 
@@ -133,13 +194,22 @@ def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
     else:
         kind = data["dataset"]
         noise = NOISE[kind] if data["noise"] is None else float(data["noise"])
-        X, labels = GENERATORS[kind](data["n_samples"], noise, rng, classes=data.get("classes", 3),
-                                     features=data.get("features", 2))
+        X, labels = GENERATORS[kind](
+            data["n_samples"],
+            noise,
+            rng,
+            classes=data.get("classes", 3),
+            features=data.get("features", 2),
+        )
         features, name, where = [f"x{i}" for i in range(X.shape[1])], kind, file
     classes, y = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
-        raise UserError(f"the labels have {len(classes)} class ({classes.tolist()[0]!r} only)", file=where,
-                        key=data.get("target") or "y", fix="a classifier needs at least 2 classes")
+        raise UserError(
+            f"the labels have {len(classes)} class ({classes.tolist()[0]!r} only)",
+            file=where,
+            key=data.get("target") or "y",
+            fix="a classifier needs at least 2 classes",
+        )
     parts = stratified_split(y, data["split"], rng)
     _check_parts(y, parts, classes.tolist(), data["split"], where, data.get("target") or "y")
     X_train, X_dev, X_test = (X[i] for i in parts)
@@ -150,8 +220,18 @@ def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
         scaler = (mean, std)
         X_train, X_dev, X_test = ((x - mean) / std for x in (X_train, X_dev, X_test))
     as32 = lambda x: np.ascontiguousarray(x, dtype=np.float32)  # noqa: E731
-    return Dataset(as32(X_train), y[parts[0]], as32(X_dev), y[parts[1]], as32(X_test), y[parts[2]],
-                   classes=classes.tolist(), features=list(features), name=name, scaler=scaler)
+    return Dataset(
+        as32(X_train),
+        y[parts[0]],
+        as32(X_dev),
+        y[parts[1]],
+        as32(X_test),
+        y[parts[2]],
+        classes=classes.tolist(),
+        features=list(features),
+        name=name,
+        scaler=scaler,
+    )
 
 
 def stratified_split(y: np.ndarray, split: dict, rng) -> list[np.ndarray]:
@@ -177,9 +257,13 @@ def _check_parts(y, parts, classes, split, where, column):
             index = int(np.argmax(present == 0))
             count = int((y == index).sum())
             need = next(n for n in range(1, 10_000) if _fits(n, split))
-            raise UserError(f"class {classes[index]!r} has {count} row(s): the {name} part of the split gets none "
-                            f"of them", file=where, key=column,
-                            fix=f"give each class at least {need} rows, or change data.split")
+            raise UserError(
+                f"class {classes[index]!r} has {count} row(s): the {name} part of the split "
+                "gets none of them",
+                file=where,
+                key=column,
+                fix=f"give each class at least {need} rows, or change data.split",
+            )
 
 
 def _fits(n: int, split: dict) -> bool:

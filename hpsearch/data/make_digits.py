@@ -20,15 +20,19 @@ OUT = Path(__file__).with_name("digits.npz")
 
 
 def main() -> None:
-    import sklearn
+    import sklearn  # noqa: PLC0415  (only to rebuild the shipped file, never installed)
 
     source = Path(sklearn.__file__).parent / "datasets" / "data" / "digits.csv.gz"
     table = np.loadtxt(source, delimiter=",", dtype=np.uint8)
     X, y = table[:, :-1], table[:, -1]
     assert X.shape == (1797, 64) and set(np.unique(y)) == set(range(10))
-    np.savez_compressed(OUT, X=X, y=y,
-                        provenance=np.array(__doc__.split("Provenance: ")[1].strip()),
-                        sklearn_version=np.array(sklearn.__version__))
+    np.savez_compressed(
+        OUT,
+        X=X,
+        y=y,
+        provenance=np.array(__doc__.split("Provenance: ")[1].strip()),
+        sklearn_version=np.array(sklearn.__version__),
+    )
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes) from {source}")
 
 

@@ -47,5 +47,11 @@ def blobs(n, noise, rng, classes=3, features=2, **_):
     return centers[y] + rng.normal(0, noise, (n, features)), y
 
 
-GENERATORS = {"moons": moons, "circles": circles, "spirals": spirals, "flower": flower, "blobs": blobs}
+GENERATORS = {
+    "moons": moons,
+    "circles": circles,
+    "spirals": spirals,
+    "flower": flower,
+    "blobs": blobs,
+}
 NOISE = {"moons": 0.2, "circles": 0.1, "spirals": 0.2, "flower": 0.2, "blobs": 1.0}

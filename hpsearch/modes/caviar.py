@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
+import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -23,10 +26,11 @@ from joblib.externals.loky import BrokenProcessPool, ProcessPoolExecutor
 
 from ..errors import UserError
 from ..objective import TrialSpec, run_task
-from ..store.rundir import pid_alive
+from ..store import pid_alive
 from ..study import failure
 
 MAX_CRASHES_WITHOUT_CULPRIT = 3
+QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 WATCH_EVERY = 0.5  # seconds between a worker's looks at whether its parent is alive
 
 
@@ -54,10 +58,12 @@ class InProcess:
         pass
 
 
-def _worker_start(parent: int):
+def _worker_start(parent: int, markers: str):
     """In each worker: Ctrl-C is the main process's to handle, and the worker ends when its
-    parent does (a worker of a killed search must not train on for nobody)."""
+    parent does (a worker of a killed search must not train on for nobody). A file names the
+    worker, so the main process can stop it at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    Path(markers, f"worker-{os.getpid()}").touch()
 
     def watch():
         while os.getppid() == parent:
@@ -82,13 +88,23 @@ class LokyPool:
     def __init__(self, spec: TrialSpec, workers: int, markers: Path):
         self.spec, self.workers, self.markers = spec, workers, Path(markers)
         threads = str(max(1, cores() // workers))
-        self.env = {name: threads for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        self.env = dict.fromkeys(
+            ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), threads
+        )
         self.executor = None
 
     def _start(self):
         self.markers.mkdir(parents=True, exist_ok=True)
-        self.executor = ProcessPoolExecutor(self.workers, initializer=_worker_start, initargs=(os.getpid(),),
-                                            env=self.env)
+        # loky's resource tracker (a process of its own) inherits our -W options. Workers we
+        # kill on purpose (Ctrl-C) leave semaphores it then cleans up: no need to warn of them.
+        if QUIET_TRACKER not in sys.warnoptions:
+            sys.warnoptions.append(QUIET_TRACKER)
+        self.executor = ProcessPoolExecutor(
+            self.workers,
+            initializer=_worker_start,
+            initargs=(os.getpid(), str(self.markers)),
+            env=self.env,
+        )
 
     def __call__(self, tasks):
         pending = {t.trial: t for t in tasks}
@@ -107,8 +123,11 @@ class LokyPool:
                 if not dead and crashes >= MAX_CRASHES_WITHOUT_CULPRIT:
                     dead = list(pending)
                 for trial in dead:
-                    yield failure(pending.pop(trial), "the worker process died while running this trial "
-                                  f"(killed, or out of memory): {type(e).__name__}")
+                    yield failure(
+                        pending.pop(trial),
+                        "the worker process died while running this trial "
+                        f"(killed, or out of memory): {type(e).__name__}",
+                    )
 
     def _run(self, queue: list, pending: dict):
         """Keep every worker busy with the next task in order, and no more: with nothing queued
@@ -116,9 +135,13 @@ class LokyPool:
         running = set()
         while queue or running:
             while queue and len(running) < self.workers:
-                running.add(self.executor.submit(_run_marked, self.spec, queue.pop(0), str(self.markers)))
+                running.add(
+                    self.executor.submit(_run_marked, self.spec, queue.pop(0), str(self.markers))
+                )
             done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: f.result().trial if not f.exception() else -1):
+            for future in sorted(
+                done, key=lambda f: f.result().trial if not f.exception() else -1
+            ):
                 result = future.result()
                 pending.pop(result.trial, None)
                 yield result
@@ -136,23 +159,45 @@ class LokyPool:
         return sorted(dead)
 
     def close(self, kill: bool = False):
-        if self.executor is not None:
-            self.executor.shutdown(wait=not kill, kill_workers=kill)
-            self.executor = None
+        """Stop the workers: after their trials, or (kill) at once. Killing them ourselves and
+        letting loky find them gone stops quietly; loky's own kill_workers can race with a
+        task being handed over and print a traceback from its manager thread."""
+        if self.executor is None:
+            return
+        for marker in self.markers.glob("worker-*"):
+            if kill:
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(marker.name.split("-")[1]), signal.SIGKILL)
+            marker.unlink(missing_ok=True)
+        self.executor.shutdown(wait=True)
+        self.executor = None
 
 
 def connect_dask(address: str, timeout: float = 5.0):
-    """A Dask client for `address`, or a UserError within `timeout` seconds."""
+    """A Dask client for `address`, or a UserError: at once when nothing listens there, within
+    `timeout` seconds when something does that is not a scheduler."""
     try:
         from dask.distributed import Client  # noqa: PLC0415  (an optional dependency)
     except ImportError:
-        raise UserError("backend dask needs dask.distributed", key="search.backend",
-                        fix="pip install 'hpsearch[dask]'") from None
+        raise UserError(
+            "backend dask needs dask.distributed",
+            key="search.backend",
+            fix="pip install 'hpsearch[dask]'",
+        ) from None
+    refused = UserError(
+        f"no Dask scheduler answers at {address}",
+        key="search.scheduler",
+        fix="start one with `dask scheduler` and `dask worker ADDRESS`, or check the address",
+    )
+    host, _, port = address.split("://")[-1].rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except (OSError, ValueError):
+        raise refused from None
     try:
         return Client(address, timeout=f"{timeout}s")
-    except (OSError, TimeoutError) as e:
-        raise UserError(f"no Dask scheduler answers at {address} ({type(e).__name__})", key="search.scheduler",
-                        fix="start one with `dask scheduler` and `dask worker ADDRESS`, or check the address") from None
+    except (OSError, TimeoutError):
+        raise refused from None
 
 
 class DaskPool:
@@ -168,7 +213,9 @@ class DaskPool:
             try:
                 yield future.result()
             except Exception as e:  # noqa: BLE001  the workers running it died (Dask gave up)
-                yield failure(task, f"the worker process died while running this trial: {type(e).__name__}")
+                yield failure(
+                    task, f"the worker process died while running this trial: {type(e).__name__}"
+                )
 
     def close(self, kill: bool = False):
         if self.futures:

@@ -39,8 +39,11 @@ def check_changes(changes: dict) -> dict:
         if key not in PARAMS:
             raise unknown("hyperparameter", key, LIVE, key="--set")
         if key not in LIVE:
-            raise UserError(f"{key} cannot change mid-training (it shapes the network or its data flow)",
-                            key="--set", fix="change one of: " + ", ".join(LIVE))
+            raise UserError(
+                f"{key} cannot change mid-training (it shapes the network or its data flow)",
+                key="--set",
+                fix="change one of: " + ", ".join(LIVE),
+            )
         out[key] = check_value(key, value, key=f"--set {key}")
     return out
 
@@ -99,7 +102,11 @@ class PandaRunner:
             raise
         except Exception as e:  # noqa: BLE001  a trial's failure is recorded, never fatal
             return failure(task, e, time.perf_counter() - self.start)
-        live = [e for e in steering.read_interventions(self.run) if e["trial"] == task.trial and not e["abandoned"]]
+        live = [
+            e
+            for e in steering.read_interventions(self.run)
+            if e["trial"] == task.trial and not e["abandoned"]
+        ]
         return self.objective.result(task, model, self.trial, self._seconds(), live)
 
     # -- where a trial starts ----------------------------------------------------------------
@@ -116,23 +123,33 @@ class PandaRunner:
         if self.rollback:
             self.run.mark_abandoned(task.trial, target)
             self.store.delete_after(target)
-            if self.rollback.get("seconds") is not None:  # the time the trial had when it was finished
+            if (
+                self.rollback.get("seconds") is not None
+            ):  # the time the trial had when it was finished
                 seconds = float(self.rollback["seconds"])
         else:  # a trial resumed after it was pruned is still pruned
             for record in model.history:
                 if self.objective.report(self.trial, record):
                     break
         self.run.drop_epochs_after(task.trial, model.epoch)  # they run again, identically
-        self.replay = [e for e in log if e["trial"] == task.trial and not e["abandoned"] and e["epoch"] >= model.epoch
-                       and (target is None or e["epoch"] < target)]
+        self.replay = [
+            e
+            for e in log
+            if e["trial"] == task.trial
+            and not e["abandoned"]
+            and e["epoch"] >= model.epoch
+            and (target is None or e["epoch"] < target)
+        ]
         return seconds
 
     # -- every epoch -------------------------------------------------------------------------
     def _after_epoch(self, model, task, record) -> bool:
-        self.run.append_curve(task.trial, [record])
+        self.run.append_curve(task.trial, [record], sync=False)
         self.events.epoch_done(task, model, record)
         if record["epoch"] > self.quiet_until and self.objective.report(self.trial, record):
-            self.events.note(f"trial {task.trial} pruned after epoch {record['epoch']}: {self.trial.reason}")
+            self.events.note(
+                f"trial {task.trial} pruned after epoch {record['epoch']}: {self.trial.reason}"
+            )
             return True
         if self.stop_requested:
             self._save(model)
@@ -152,7 +169,14 @@ class PandaRunner:
             if self.saved_at != epoch:
                 self._save(model)
             changes = check_changes(self.rollback.get("set", {}))
-            self._apply(model, task, "rollback", changes, self.rollback.get("id", ""), f"rollback to epoch {epoch}")
+            self._apply(
+                model,
+                task,
+                "rollback",
+                changes,
+                self.rollback.get("id", ""),
+                f"rollback to epoch {epoch}",
+            )
             model.status, model.stopped_early = "ok", False
             steering.clear_rollback(self.run)
             self.rollback = None
@@ -160,7 +184,9 @@ class PandaRunner:
             target = body.get("trial")
             if request in self.applied or not isinstance(target, int) or target < task.trial:
                 if request not in self.applied:
-                    self.events.note(f"a nudge for trial {target} came after it ended: not applied")
+                    self.events.note(
+                        f"a nudge for trial {target} came after it ended: not applied"
+                    )
                 steering.done_with(self.run, request)
                 continue
             if target != task.trial:
@@ -178,8 +204,18 @@ class PandaRunner:
         words = "; ".join(f"{k} {_fmt(model.hp[k])} -> {_fmt(v)}" for k, v in changes.items())
         change = "; ".join(part for part in (prefix, words) if part)
         stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        steering.log_intervention(self.run, {"time": stamp, "trial": task.trial, "epoch": model.epoch, "kind": kind,
-                                             "change": change, "values": changes, "request": request})
+        steering.log_intervention(
+            self.run,
+            {
+                "time": stamp,
+                "trial": task.trial,
+                "epoch": model.epoch,
+                "kind": kind,
+                "change": change,
+                "values": changes,
+                "request": request,
+            },
+        )
         self.applied.add(request)
         model.hp.update(changes)
         self.events.note(f"trial {task.trial}, after epoch {model.epoch}: {change}")

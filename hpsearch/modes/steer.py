@@ -21,11 +21,17 @@ def open_panda_run(path):
     run = RunDir.open(path)
     config = run.read_config()
     if config.search["mode"] != "panda":
-        raise UserError(f"run '{run.path}' is a {config.search['mode']} run", key="search.mode",
-                        fix="nudge and rollback work on panda runs (search.mode: panda)")
+        raise UserError(
+            f"run '{run.path}' is a {config.search['mode']} run",
+            key="search.mode",
+            fix="nudge and rollback work on panda runs (search.mode: panda)",
+        )
     if not config.builtin:
-        raise UserError(f"run '{run.path}' trains a custom objective", key="objective",
-                        fix="nudge and rollback need the built-in network, which trains epoch by epoch")
+        raise UserError(
+            f"run '{run.path}' trains a custom objective",
+            key="objective",
+            fix="nudge and rollback need the built-in network, which trains epoch by epoch",
+        )
     return run, config
 
 
@@ -53,29 +59,47 @@ def request_nudge(path, lr_factor=None, changes: dict | None = None) -> str:
     """Leave a nudge for the panda run at `path`; returns what will happen, in words."""
     run, config = open_panda_run(path)
     if (lr_factor is None) == (not changes):
-        raise UserError("give either --lr-factor or --set", fix="e.g. --lr-factor 0.5, or --set keep_prob=0.8")
+        raise UserError(
+            "give either --lr-factor or --set", fix="e.g. --lr-factor 0.5, or --set keep_prob=0.8"
+        )
     if lr_factor is not None:
         factor = as_number(lr_factor, "--lr-factor")
         if not (math.isfinite(factor) and factor > 0):
-            raise UserError(f"--lr-factor {lr_factor} is not a positive number", key="--lr-factor",
-                            fix="use a factor > 0, such as 0.5 to halve the learning rate")
+            raise UserError(
+                f"--lr-factor {lr_factor} is not a positive number",
+                key="--lr-factor",
+                fix="use a factor > 0, such as 0.5 to halve the learning rate",
+            )
         body = {"lr_factor": float(factor)}
     else:
         body = {"set": check_changes(changes)}
     state = status(run, config)
     trial = next_trial(run, config)
     if state == "finished" or trial is None:
-        raise UserError(f"run '{run.path}' is finished: no trial is left to nudge", fix=(
-            f"train a trial on with new values: hpsearch rollback {run.path} --trial T --epoch E --set KEY=VALUE"))
+        raise UserError(
+            f"run '{run.path}' is finished: no trial is left to nudge",
+            fix=(
+                f"train a trial on with new values: hpsearch rollback {run.path} "
+                "--trial T --epoch E --set KEY=VALUE"
+            ),
+        )
     steering.write_request(run, trial, body)
     if state == "running":
-        return f"trial {trial} applies it after its current epoch (the search runs as process {run.holder()})"
-    return f"the search is stopped; trial {trial} applies it when it resumes: hpsearch resume {run.path}"
+        pid = run.holder()
+        return (
+            f"trial {trial} applies it after its current epoch (the search runs as process {pid})"
+        )
+    resume = f"hpsearch resume {run.path}"
+    return f"the search is stopped; trial {trial} applies it when it resumes: {resume}"
 
 
 def reached(run: RunDir, trial: int) -> int | None:
     """The last epoch trial `trial` trained (live epochs of curves.csv), None if it never ran."""
-    epochs = [int(r["epoch"]) for r in run.read_curves() if int(r["trial"]) == trial and r["abandoned"] == "0"]
+    epochs = [
+        int(r["epoch"])
+        for r in run.read_curves()
+        if int(r["trial"]) == trial and r["abandoned"] == "0"
+    ]
     return max(epochs) if epochs else None
 
 
@@ -86,19 +110,37 @@ def request_rollback(path, trial: int, epoch: int, changes: dict | None = None) 
     last = reached(run, trial)
     if last is None:
         trials = sorted({int(r["trial"]) for r in run.read_curves()})
-        raise UserError(f"trial {trial} has not trained yet", key="--trial",
-                        fix=f"trials that have: {', '.join(map(str, trials)) or 'none yet'}")
+        raise UserError(
+            f"trial {trial} has not trained yet",
+            key="--trial",
+            fix=f"trials that have: {', '.join(map(str, trials)) or 'none yet'}",
+        )
     if not 0 <= epoch <= last:
-        raise UserError(f"trial {trial} trained epochs 1 to {last}, not {epoch}", key="--epoch",
-                        fix=f"give an epoch from 0 (its start) to {last}")
+        raise UserError(
+            f"trial {trial} trained epochs 1 to {last}, not {epoch}",
+            key="--epoch",
+            fix=f"give an epoch from 0 (its start) to {last}",
+        )
     pending = steering.pending_rollback(run)
     if pending is not None and pending["trial"] != trial:
-        raise UserError(f"a rollback of trial {pending['trial']} is waiting for the next resume", key="--trial",
-                        fix=f"resume first (hpsearch resume {run.path}), then roll back trial {trial}")
+        raise UserError(
+            f"a rollback of trial {pending['trial']} is waiting for the next resume",
+            key="--trial",
+            fix=f"resume first (hpsearch resume {run.path}), then roll back trial {trial}",
+        )
     changes = check_changes(changes or {})
     rows = {int(r["trial"]): r for r in run.read_rows()}
     seconds = float(rows[trial]["seconds"] or 0) if trial in rows else None
-    steering.set_rollback(run, {"trial": trial, "epoch": epoch, "set": changes, "id": f"rollback-{time.time_ns()}",
-                                "seconds": seconds})
+    steering.set_rollback(
+        run,
+        {
+            "trial": trial,
+            "epoch": epoch,
+            "set": changes,
+            "id": f"rollback-{time.time_ns()}",
+            "seconds": seconds,
+        },
+    )
     when = "stop the running search first (Ctrl-C), then: " if run.holder() is not None else ""
-    return f"trial {trial} goes back to epoch {epoch} at the next resume ({when}hpsearch resume {run.path})"
+    resume = f"hpsearch resume {run.path}"
+    return f"trial {trial} goes back to epoch {epoch} at the next resume ({when}{resume})"

@@ -8,8 +8,8 @@ relu' = [a > 0], leaky_relu' = 1 or SLOPE, tanh' = 1 - a^2, sigmoid' = a (1 - a)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

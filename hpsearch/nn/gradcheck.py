@@ -40,8 +40,17 @@ def _locate(shapes, flat_index):
     raise IndexError(flat_index)
 
 
-def gradient_check(hp: dict, X, y, *, n_classes: int | None = None, seed: int = 0,
-                   h: float = 1e-6, n_worst: int = 5, max_params: int | None = None) -> GradCheck:
+def gradient_check(
+    hp: dict,
+    X,
+    y,
+    *,
+    n_classes: int | None = None,
+    seed: int = 0,
+    h: float = 1e-6,
+    n_worst: int = 5,
+    max_params: int | None = None,
+) -> GradCheck:
     """Check the backward pass of the network `hp` describes on (X, y).
 
     Runs in float64 with dropout off; L2 and batch norm (training mode, batch statistics)
@@ -60,7 +69,9 @@ def gradient_check(hp: dict, X, y, *, n_classes: int | None = None, seed: int = 
     theta = net.flat
     checked = np.arange(theta.size)
     if max_params is not None and theta.size > max_params:
-        checked = np.sort(np.random.default_rng(seed).choice(theta.size, max_params, replace=False))
+        checked = np.sort(
+            np.random.default_rng(seed).choice(theta.size, max_params, replace=False)
+        )
     analytic = net.grad_flat[checked].copy()
     numeric = np.empty_like(analytic)
     for k, i in enumerate(checked):
@@ -74,5 +85,8 @@ def gradient_check(hp: dict, X, y, *, n_classes: int | None = None, seed: int = 
     denominator = np.linalg.norm(numeric) + np.linalg.norm(analytic)
     difference = float(np.linalg.norm(numeric - analytic) / denominator) if denominator else 0.0
     order = np.argsort(-np.abs(numeric - analytic))[:n_worst]
-    worst = [(*_locate(net.shapes, int(checked[k])), float(analytic[k]), float(numeric[k])) for k in order]
+    worst = [
+        (*_locate(net.shapes, int(checked[k])), float(analytic[k]), float(numeric[k]))
+        for k in order
+    ]
     return GradCheck(difference, int(checked.size), worst)

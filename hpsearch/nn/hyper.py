@@ -41,7 +41,9 @@ class Param:
             return "true or false"
         lo = "" if self.low is None else f"{self.low} {'<' if self.low_open else '<='} "
         hi = "" if self.high is None else f" {'<' if self.high_open else '<='} {self.high}"
-        text = f"{lo}{'an integer' if self.kind in ('int', 'batch', 'patience') else 'a number'}{hi}"
+        text = (
+            f"{lo}{'an integer' if self.kind in ('int', 'batch', 'patience') else 'a number'}{hi}"
+        )
         if self.kind == "batch":
             text += ' or "full"'
         if self.kind == "patience":
@@ -51,9 +53,7 @@ class Param:
     def in_range(self, x: float) -> bool:
         if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
             return False
-        if self.high is not None and (x > self.high or (self.high_open and x == self.high)):
-            return False
-        return True
+        return not (self.high is not None and (x > self.high or self.high_open and x == self.high))
 
 
 PARAMS: dict[str, Param] = {

@@ -1,4 +1,4 @@
-"""`MLP`: a network plus its optimiser, schedule and training loop, with scikit-learn's conventions.
+"""`MLP`: a network, its optimiser, schedule and training loop, with scikit-learn's conventions.
 
 `MLP(learning_rate=3e-3, layers=2, ...)` takes the hyperparameters of `hyper.PARAMS` as keyword
 arguments; `fit(X, y)` trains from scratch on any labels (strings too), `predict` returns those
@@ -46,7 +46,9 @@ class MLP:
     run's best model, whose data was standardised before training).
     """
 
-    def __init__(self, *, seed: int = 0, dtype="float32", normalize: bool = False, **hyperparameters):
+    def __init__(
+        self, *, seed: int = 0, dtype="float32", normalize: bool = False, **hyperparameters
+    ):
         self.hp = resolve(hyperparameters, key_prefix="MLP")
         self.seed, self.dtype, self.normalize = seed, np.dtype(dtype), normalize
         self.net: Network | None = None
@@ -55,7 +57,12 @@ class MLP:
 
     # -- scikit-learn conventions ----------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
-        return {**self.hp, "seed": self.seed, "dtype": self.dtype.name, "normalize": self.normalize}
+        return {
+            **self.hp,
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+            "normalize": self.normalize,
+        }
 
     def set_params(self, **params) -> MLP:
         settings = {**self.get_params(), **params}
@@ -104,7 +111,9 @@ class MLP:
         codes = np.minimum(codes, len(self.classes_) - 1)
         if not np.array_equal(self.classes_[codes], y):
             unseen = y[self.classes_[codes] != y][0].item()
-            raise ValueError(f"label {unseen!r} is not one of the classes {self.classes_.tolist()}")
+            raise ValueError(
+                f"label {unseen!r} is not one of the classes {self.classes_.tolist()}"
+            )
         return codes.astype(np.intp)
 
     # -- training, on encoded labels ------------------------------------------------------
@@ -112,7 +121,9 @@ class MLP:
         """A fresh network, optimiser state and random streams; labels are 0..C-1 unless
         `classes` (sorted) names them."""
         init_seq, train_seq = np.random.SeedSequence(self.seed).spawn(2)
-        self.net = Network(n_features, n_classes, self.hp, np.random.default_rng(init_seq), self.dtype)
+        self.net = Network(
+            n_features, n_classes, self.hp, np.random.default_rng(init_seq), self.dtype
+        )
         self.rng = np.random.default_rng(train_seq)
         self.opt_state = OPTIMIZERS[self.hp["optimizer"]].init(self.net.flat)
         self.classes_ = np.arange(n_classes) if classes is None else np.asarray(classes)
@@ -136,7 +147,9 @@ class MLP:
         warm_blas()
         # Overflow on the way to divergence is expected: it is caught as a non-finite cost.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            while self.epoch < self.hp["epochs"] and self.status == "ok" and not self.stopped_early:
+            while (
+                self.epoch < self.hp["epochs"] and self.status == "ok" and not self.stopped_early
+            ):
                 record = self.train_epoch(X, y, dev)
                 if callback is not None and callback(self, record):
                     break
@@ -166,8 +179,13 @@ class MLP:
             total += cost * xb.shape[0]
             step(net.flat, net.grad_flat, self.opt_state, lr, hp)
         self.epoch += 1
-        record = {"epoch": self.epoch, "learning_rate": lr, "dev_cost": math.nan, "dev_accuracy": math.nan,
-                  "train_cost": total / m if self.status == "ok" else total}
+        record = {
+            "epoch": self.epoch,
+            "learning_rate": lr,
+            "dev_cost": math.nan,
+            "dev_accuracy": math.nan,
+            "train_cost": total / m if self.status == "ok" else total,
+        }
         if dev is not None and self.status == "ok":
             record["dev_cost"], record["dev_accuracy"] = net.evaluate(*dev, l2=hp["l2"])
             if not math.isfinite(record["dev_cost"]):
@@ -196,7 +214,9 @@ class MLP:
         gradients, a dict keyed like `params`. Dropout is off unless keep_prob < 1; running
         statistics are left alone unless `update_buffers`."""
         X, y = self._inputs(X), np.asarray(y, dtype=np.intp)
-        cost, grads = self.net.cost_and_grads(X, y, self.hp["l2"], keep_prob, self.rng, update_buffers)
+        cost, grads = self.net.cost_and_grads(
+            X, y, self.hp["l2"], keep_prob, self.rng, update_buffers
+        )
         return cost, {k: v.copy() for k, v in grads.items()}
 
     # -- state -----------------------------------------------------------------------------
@@ -209,9 +229,17 @@ class MLP:
         state.update({f"opt.{k}": np.array(v) for k, v in self.opt_state.items()})
         rows = [[r[k] for k in HISTORY] for r in self.history]
         state["history"] = np.array(rows, dtype=np.float64).reshape(-1, len(HISTORY))
-        meta = {"epoch": self.epoch, "status": self.status, "stopped_early": self.stopped_early,
-                "rng": self.rng.bit_generator.state, "hp": self.hp, "seed": self.seed,
-                "dtype": self.dtype.name, "classes": self.classes_.tolist(), "sizes": self.net.sizes}
+        meta = {
+            "epoch": self.epoch,
+            "status": self.status,
+            "stopped_early": self.stopped_early,
+            "rng": self.rng.bit_generator.state,
+            "hp": self.hp,
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+            "classes": self.classes_.tolist(),
+            "sizes": self.net.sizes,
+        }
         state["meta"] = np.array(json.dumps(meta))
         if self._best is not None:
             accuracy, epoch, flat, buffers = self._best
@@ -236,7 +264,11 @@ class MLP:
             if f"opt.{k}" in state:
                 self.opt_state[k][...] = state[f"opt.{k}"]
         self.rng.bit_generator.state = meta["rng"]
-        self.epoch, self.status, self.stopped_early = meta["epoch"], meta["status"], meta["stopped_early"]
+        self.epoch, self.status, self.stopped_early = (
+            meta["epoch"],
+            meta["status"],
+            meta["stopped_early"],
+        )
         self.classes_ = np.asarray(meta["classes"])
         rows = state["history"].tolist() if "history" in state else []
         self.history = [dict(zip(HISTORY, row), epoch=int(row[0])) for row in rows]
@@ -245,7 +277,9 @@ class MLP:
             accuracy, epoch = state["best.score"].tolist()
             buffers = {k: np.array(state[f"best.buffer.{k}"]) for k in self.net.buffers}
             self._best = (accuracy, int(epoch), np.array(state["best.flat"]), buffers)
-        self.scaler_ = (state["scaler.mean"], state["scaler.std"]) if "scaler.mean" in state else None
+        self.scaler_ = (
+            (state["scaler.mean"], state["scaler.std"]) if "scaler.mean" in state else None
+        )
         return self
 
     def __repr__(self) -> str:

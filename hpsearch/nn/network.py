@@ -103,7 +103,9 @@ class Network:
                 running = self.buffers[f"running{i}"] if update_buffers else None
                 z, bn = layers.batchnorm_forward(z, p[f"gamma{i}"], p[f"beta{i}"], running)
             elif self.bn:
-                z = layers.batchnorm_infer(z, p[f"gamma{i}"], p[f"beta{i}"], self.buffers[f"running{i}"])
+                z = layers.batchnorm_infer(
+                    z, p[f"gamma{i}"], p[f"beta{i}"], self.buffers[f"running{i}"]
+                )
             a, act = self.act.forward(z)
             mask = None
             if train and keep_prob < 1.0:
@@ -126,7 +128,9 @@ class Network:
                 da = layers.dropout_backward(da, cache.dropout)
             dz = self.act.backward(da, cache.activation)
             if self.bn:
-                dz, _, _ = layers.batchnorm_backward(dz, cache.batchnorm, g[f"gamma{i}"], g[f"beta{i}"])
+                dz, _, _ = layers.batchnorm_backward(
+                    dz, cache.batchnorm, g[f"gamma{i}"], g[f"beta{i}"]
+                )
             da, _, _ = layers.affine_backward(dz, cache.affine, g[f"W{i}"], g.get(f"b{i}"), i > 1)
 
     def data_loss(self, logits, y):

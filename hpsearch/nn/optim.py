@@ -11,8 +11,8 @@ averages as they are, so a beta changed mid-training simply applies from the nex
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -96,7 +96,9 @@ def _adam(w, dw, state, lr, hp):
     t, b1, b2 = int(state["t"]), hp["beta1"], hp["beta2"]
     root_c2 = math.sqrt(1.0 - b2**t)
     step, eps = lr * root_c2 / (1.0 - b1**t), hp["epsilon"] * root_c2
-    _adam_kernel(w, dw, state["m"], state["v"], np.array([b1, 1 - b1, b2, 1 - b2, step, eps], w.dtype))
+    _adam_kernel(
+        w, dw, state["m"], state["v"], np.array([b1, 1 - b1, b2, 1 - b2, step, eps], w.dtype)
+    )
 
 
 OPTIMIZERS: dict[str, Optimizer] = {

@@ -25,7 +25,14 @@ from ..study import SearchFailed, Study, run_study
 from .best import BestKeeper
 from .interrupts import SearchInterrupted, ctrl_c
 
-__all__ = ["Outcome", "SearchFailed", "SearchInterrupted", "prepare", "resume_search", "run_search"]
+__all__ = [
+    "Outcome",
+    "SearchFailed",
+    "SearchInterrupted",
+    "prepare",
+    "resume_search",
+    "run_search",
+]
 
 
 @dataclass
@@ -39,8 +46,13 @@ def prepare(config: Config, connect: bool = True):
     """Everything a run checks before writing anything; returns (data, Dask client or None).
     Raises UserError for a config that cannot run."""
     if not config.space:
-        raise UserError("the space is empty: there is nothing to search", file=config.file, key="space",
-                        fix="add hyperparameters under space:, such as learning_rate: {low: 1e-4, high: 1, scale: log}")
+        raise UserError(
+            "the space is empty: there is nothing to search",
+            file=config.file,
+            key="space",
+            fix="add hyperparameters under space:, such as "
+            "learning_rate: {low: 1e-4, high: 1, scale: log}",
+        )
     base = str(config.file.parent) if config.file else None
     data = None
     try:
@@ -72,8 +84,16 @@ def run_search(config: Config, *, runs_dir="runs", force: bool = False, listener
             client.close()
 
 
-def resume_search(path, *, jobs: int | None = None, scheduler: str | None = None, budget: int | None = None,
-                  rounds: int | None = None, retry_failed: bool = False, listener=None) -> Outcome:
+def resume_search(
+    path,
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    budget: int | None = None,
+    rounds: int | None = None,
+    retry_failed: bool = False,
+    listener=None,
+) -> Outcome:
     """Continue the search in run directory `path`: only the trials missing from trials.csv
     run (in panda mode the unfinished one goes on from its last checkpoint), so the tables end
     as an uninterrupted run's. `budget` or `rounds` extend a finished search with more
@@ -83,8 +103,11 @@ def resume_search(path, *, jobs: int | None = None, scheduler: str | None = None
     run = RunDir.open(path)
     changed = run.config_changes()
     if changed:
-        raise UserError(f"config.yaml was edited since the run started ({', '.join(changed)} changed)",
-                        file=run.config_yaml, fix="put the values back, or start a new run with `hpsearch run`")
+        raise UserError(
+            f"config.yaml was edited since the run started ({', '.join(changed)} changed)",
+            file=run.config_yaml,
+            fix="put the values back, or start a new run with `hpsearch run`",
+        )
     config = _where(run.read_config(), jobs, scheduler)
     extension = _extension(config, budget, rounds)
     data, client = prepare(config)
@@ -128,13 +151,19 @@ def _extension(config: Config, budget, rounds) -> dict:
     sized_by = "budget" if config.search["budget"] is not None else "rounds"
     given = "budget" if budget is not None else "rounds"
     if given != sized_by:
-        raise UserError(f"this run is sized by {'budget' if sized_by == 'budget' else 'trials x rounds'}",
-                        key=f"--{given}", fix=f"extend it with --{sized_by}")
+        raise UserError(
+            f"this run is sized by {'budget' if sized_by == 'budget' else 'trials x rounds'}",
+            key=f"--{given}",
+            fix=f"extend it with --{sized_by}",
+        )
     now = config.search[sized_by]
     new = budget if budget is not None else rounds
     if new < now:
-        raise UserError(f"--{given} {new} is less than the run's {now}", key=f"--{given}",
-                        fix=f"give more than {now} (finished trials are never taken back)")
+        raise UserError(
+            f"--{given} {new} is less than the run's {now}",
+            key=f"--{given}",
+            fix=f"give more than {now} (finished trials are never taken back)",
+        )
     return {sized_by: new}
 
 
@@ -152,7 +181,9 @@ def _runner(config: Config, run: RunDir, data, client, listener):
     return LokyPool(spec, workers_for(s["jobs"]), run.markers)
 
 
-def _execute(config: Config, run: RunDir, done: list, data, client, listener, retry=None) -> Outcome:
+def _execute(
+    config: Config, run: RunDir, done: list, data, client, listener, retry=None
+) -> Outcome:
     shutil.rmtree(run.markers, ignore_errors=True)
     runner = _runner(config, run, data, client, listener)
     run.start_tables(config)
@@ -170,8 +201,16 @@ def _execute(config: Config, run: RunDir, done: list, data, client, listener, re
     known = {r["round"]: r for r in read_json(run.rounds_json) or []}
     try:
         with ctrl_c(runner, listener):
-            study = run_study(config.space, runner, config.settings(), done=done, on_result=on_result,
-                              on_round=run.write_rounds, known=known, retry=retry or {})
+            study = run_study(
+                config.space,
+                runner,
+                config.settings(),
+                done=done,
+                on_result=on_result,
+                on_round=run.write_rounds,
+                known=known,
+                retry=retry or {},
+            )
     except BaseException as e:
         runner.close(kill=True)
         if isinstance(e, KeyboardInterrupt):

@@ -16,12 +16,25 @@ from ..study import Task, TrialResult
 def summary(result: TrialResult, config, test: dict | None = None) -> dict:
     """best.json: the trial, its metric, the values it was sampled with and those it ended with
     (after nudges and rollbacks, which are listed), its metrics, and the test set's."""
-    interventions = [{"epoch": i["epoch"], "kind": i["kind"], "change": i["change"]} for i in result.interventions]
-    return {"trial": result.trial, "round": result.round, "metric": config.goal.metric,
-            "goal": config.goal.direction, "value": result.value, "sampled": result.params,
-            "params": {**config.params, **result.final_params}, "interventions": interventions,
-            "metrics": result.metrics, "epochs": result.epochs, "seconds": round(result.seconds, 3),
-            "seed": result.seed, "test": test}
+    interventions = [
+        {"epoch": i["epoch"], "kind": i["kind"], "change": i["change"]}
+        for i in result.interventions
+    ]
+    return {
+        "trial": result.trial,
+        "round": result.round,
+        "metric": config.goal.metric,
+        "goal": config.goal.direction,
+        "value": result.value,
+        "sampled": result.params,
+        "params": {**config.params, **result.final_params},
+        "interventions": interventions,
+        "metrics": result.metrics,
+        "epochs": result.epochs,
+        "seconds": round(result.seconds, 3),
+        "seed": result.seed,
+        "test": test,
+    }
 
 
 class BestKeeper:
@@ -32,10 +45,16 @@ class BestKeeper:
         self.best = self.goal.best(done)
 
     def consider(self, result: TrialResult):
-        if result.status != "ok" or not self.goal.better(result.value, self.best.value if self.best else None):
+        if result.status != "ok" or not self.goal.better(
+            result.value, self.best.value if self.best else None
+        ):
             return
         self.best = result
-        weights = self._weights(result.model) if result.model is not None and self.data is not None else None
+        weights = (
+            self._weights(result.model)
+            if result.model is not None and self.data is not None
+            else None
+        )
         self.run.write_best(summary(result, self.config), weights)
 
     def _weights(self, state: dict) -> dict:
@@ -71,5 +90,7 @@ class BestKeeper:
                 model.classes_, model.scaler_ = np.arange(self.data.n_classes), None
                 return model
         objective = MLPObjective(self.data, self.config.params, self.goal)
-        model = objective.model(Task(self.best.trial, self.best.round, self.best.params, self.best.seed))
+        model = objective.model(
+            Task(self.best.trial, self.best.round, self.best.params, self.best.seed)
+        )
         return objective.train(model, lambda m, record: False)

@@ -17,7 +17,10 @@ from contextlib import contextmanager
 class SearchInterrupted(KeyboardInterrupt):
     def __init__(self, path, recorded: int, total: int):
         self.path, self.recorded, self.total = path, recorded, total
-        super().__init__(f"interrupted: {recorded} of {total} trials recorded; continue with: hpsearch resume {path}")
+        resume = f"hpsearch resume {path}"
+        super().__init__(
+            f"interrupted: {recorded} of {total} trials recorded; continue with: {resume}"
+        )
 
 
 @contextmanager
@@ -33,7 +36,9 @@ def ctrl_c(runner, listener):
         presses += 1
         if presses == 1 and hasattr(runner, "stop_requested"):
             runner.stop_requested = True
-            listener.note("stopping after this epoch, with a checkpoint (Ctrl-C again to stop at once)")
+            listener.note(
+                "stopping after this epoch, with a checkpoint (Ctrl-C again to stop at once)"
+            )
             return
         raise KeyboardInterrupt
 

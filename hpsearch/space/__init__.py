@@ -7,6 +7,16 @@ from .refine import Point, refine
 from .sampler import Region, sample_config, whole_space
 
 __all__ = [
-    "Categorical", "Float", "Int", "Point", "Region", "active_names", "check_conditions",
-    "drop_inactive", "parse_distribution", "refine", "sample_config", "whole_space",
+    "Categorical",
+    "Float",
+    "Int",
+    "Point",
+    "Region",
+    "active_names",
+    "check_conditions",
+    "drop_inactive",
+    "parse_distribution",
+    "refine",
+    "sample_config",
+    "whole_space",
 ]

@@ -24,7 +24,9 @@ def check_conditions(space: dict, fixed: dict, prefix: str = "space") -> dict:
         for parent, values in dist.when:
             key = f"{prefix}.{name}.when.{parent}"
             if parent == name:
-                raise UserError(f"{name} depends on itself", key=key, fix="name another hyperparameter")
+                raise UserError(
+                    f"{name} depends on itself", key=key, fix="name another hyperparameter"
+                )
             if parent in space:
                 choices = _choices(space[parent], key)
                 for value in values:
@@ -34,8 +36,11 @@ def check_conditions(space: dict, fixed: dict, prefix: str = "space") -> dict:
             elif parent in fixed:
                 if fixed[parent] not in values:
                     raise UserError(
-                        f"never holds: {parent} is fixed at {fixed[parent]!r}, not {_words(values)}",
-                        key=key, fix=f"search {parent} in space, or drop {name} from space")
+                        f"never holds: {parent} is fixed at {fixed[parent]!r}, "
+                        f"not {_words(values)}",
+                        key=key,
+                        fix=f"search {parent} in space, or drop {name} from space",
+                    )
             else:
                 raise unknown("hyperparameter in condition", parent, sorted(space), key=key)
         out[name] = dataclasses.replace(dist, when=tuple(when))
@@ -45,8 +50,11 @@ def check_conditions(space: dict, fixed: dict, prefix: str = "space") -> dict:
 
 def _choices(dist, key) -> tuple:
     if not isinstance(dist, Categorical):
-        raise UserError("a condition can only name a hyperparameter sampled from values:",
-                        key=key, fix="make it categorical (values: [...]) or drop the condition")
+        raise UserError(
+            "a condition can only name a hyperparameter sampled from values:",
+            key=key,
+            fix="make it categorical (values: [...]) or drop the condition",
+        )
     return dist.values
 
 
@@ -63,8 +71,11 @@ def order(space: dict, prefix: str = "space") -> list[str]:
         ready = [n for n in pending if all(p in done for p, _ in space[n].when)]
         if not ready:
             names = ", ".join(pending)
-            raise UserError(f"the conditions of {names} depend on each other in a circle",
-                            key=prefix, fix="make one of them unconditional")
+            raise UserError(
+                f"the conditions of {names} depend on each other in a circle",
+                key=prefix,
+                fix="make one of them unconditional",
+            )
         out += ready
         done.update(ready)
         pending = [n for n in pending if n not in done]

@@ -38,16 +38,26 @@ class Float:
         if self.scale not in SCALES:
             raise unknown("scale", self.scale, list(SCALES))
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
-            raise UserError(f"bounds must be finite, got low={self.low}, high={self.high}", fix="give finite numbers")
+            raise UserError(
+                f"bounds must be finite, got low={self.low}, high={self.high}",
+                fix="give finite numbers",
+            )
         if not self.low < self.high:
-            raise UserError(f"`low < high` must hold, got low={self.low}, high={self.high}",
-                            fix="swap them or widen the range (a fixed value belongs in params)")
+            raise UserError(
+                f"`low < high` must hold, got low={self.low}, high={self.high}",
+                fix="swap them or widen the range (a fixed value belongs in params)",
+            )
         if self.scale == "log" and self.low <= 0:
-            raise UserError(f"`low > 0` must hold for scale log, got low={self.low}",
-                            fix="use a positive low such as 1e-4")
+            raise UserError(
+                f"`low > 0` must hold for scale log, got low={self.low}",
+                fix="use a positive low such as 1e-4",
+            )
         if self.scale == "one_minus_log" and not 0 < self.low < self.high < 1:
-            raise UserError(f"`0 < low < high < 1` must hold for scale one_minus_log, got low={self.low}, "
-                            f"high={self.high}", fix="use bounds such as low: 0.9, high: 0.999")
+            raise UserError(
+                f"`0 < low < high < 1` must hold for scale one_minus_log, got low={self.low}, "
+                f"high={self.high}",
+                fix="use bounds such as low: 0.9, high: 0.999",
+            )
 
     def _bounds(self):
         return self.low, self.high
@@ -77,7 +87,13 @@ class Float:
         return float(text)
 
     def to_dict(self) -> dict:
-        return {"low": self.low, "high": self.high, "scale": self.scale, "type": "float", **_when(self)}
+        return {
+            "low": self.low,
+            "high": self.high,
+            "scale": self.scale,
+            "type": "float",
+            **_when(self),
+        }
 
 
 @dataclass(frozen=True)
@@ -89,14 +105,20 @@ class Int(Float):
     def __post_init__(self):
         super().__post_init__()
         if not (float(self.low).is_integer() and float(self.high).is_integer()):
-            raise UserError(f"bounds of type int must be integers, got low={self.low}, high={self.high}",
-                            fix="use whole numbers, or type: float")
+            raise UserError(
+                f"bounds of type int must be integers, got low={self.low}, high={self.high}",
+                fix="use whole numbers, or type: float",
+            )
         if self.scale == "one_minus_log":
-            raise UserError("scale one_minus_log is for numbers in (0, 1), not for type int",
-                            fix="use type: float, or scale linear or log")
+            raise UserError(
+                "scale one_minus_log is for numbers in (0, 1), not for type int",
+                fix="use type: float, or scale linear or log",
+            )
         if self.scale == "log" and self.low < 1:
-            raise UserError(f"`low >= 1` must hold for an int on scale log, got low={self.low}",
-                            fix="use low: 1 or more")
+            raise UserError(
+                f"`low >= 1` must hold for an int on scale log, got low={self.low}",
+                fix="use low: 1 or more",
+            )
 
     def _bounds(self):
         return self.low - 0.5, self.high + 0.5
@@ -110,7 +132,13 @@ class Int(Float):
         return int(float(text))
 
     def to_dict(self) -> dict:
-        return {"low": int(self.low), "high": int(self.high), "scale": self.scale, "type": "int", **_when(self)}
+        return {
+            "low": int(self.low),
+            "high": int(self.high),
+            "scale": self.scale,
+            "type": "int",
+            **_when(self),
+        }
 
 
 @dataclass(frozen=True)
@@ -124,7 +152,9 @@ class Categorical:
         if len(self.values) == 0:
             raise UserError("`values` is empty", fix="list at least one value")
         if len(set(map(repr, self.values))) != len(self.values):
-            raise UserError(f"`values` has duplicates: {list(self.values)}", fix="list each value once")
+            raise UserError(
+                f"`values` has duplicates: {list(self.values)}", fix="list each value once"
+            )
 
     scale = "categorical"
 
@@ -155,8 +185,11 @@ def _when(dist) -> dict:
 def parse_when(when, key: str) -> tuple:
     """A `when:` mapping (NAME: value or NAME: [values]) as a hashable tuple, sorted by name."""
     if not isinstance(when, dict) or not when:
-        raise UserError(f"{when!r} is not a condition", key=key,
-                        fix="write when: {optimizer: adam} or when: {optimizer: [momentum, rmsprop]}")
+        raise UserError(
+            f"{when!r} is not a condition",
+            key=key,
+            fix="write when: {optimizer: adam} or when: {optimizer: [momentum, rmsprop]}",
+        )
     out = []
     for name, values in sorted(when.items(), key=lambda kv: str(kv[0])):
         values = tuple(values) if isinstance(values, list) else (values,)
@@ -175,8 +208,10 @@ def parse_distribution(entry, key: str, int_hint: bool = False):
         if isinstance(entry, list):
             return Categorical(tuple(entry))
         if not isinstance(entry, dict):
-            raise UserError(f"{entry!r} is not a distribution",
-                            fix="write {low: ..., high: ...} or {values: [...]}, or fix it in params")
+            raise UserError(
+                f"{entry!r} is not a distribution",
+                fix="write {low: ..., high: ...} or {values: [...]}, or fix it in params",
+            )
         for k in entry:
             if k not in ENTRY_KEYS:
                 raise unknown("space key", k, ENTRY_KEYS, key=f"{key}.{k}")
@@ -184,13 +219,21 @@ def parse_distribution(entry, key: str, int_hint: bool = False):
         if "values" in entry:
             extra = sorted(set(entry) - {"values", "when"})
             if extra:
-                raise UserError(f"`values` cannot go with {', '.join(extra)}", fix="give either values or low/high")
+                raise UserError(
+                    f"`values` cannot go with {', '.join(extra)}",
+                    fix="give either values or low/high",
+                )
             if not isinstance(entry["values"], list):
-                raise UserError(f"`values` must be a list, got {entry['values']!r}", fix="write values: [a, b, c]")
+                raise UserError(
+                    f"`values` must be a list, got {entry['values']!r}",
+                    fix="write values: [a, b, c]",
+                )
             return Categorical(tuple(entry["values"]), when=when)
         missing = [k for k in ("low", "high") if k not in entry]
         if missing:
-            raise UserError(f"missing `{missing[0]}`", fix="give both low and high, or values: [...]")
+            raise UserError(
+                f"missing `{missing[0]}`", fix="give both low and high, or values: [...]"
+            )
         kind = entry.get("type", "int" if int_hint else "float")
         if kind not in TYPES:
             raise unknown("type", kind, TYPES, key=f"{key}.type")

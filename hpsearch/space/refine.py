@@ -58,13 +58,17 @@ class Point:
     id: int = 0  # the trial number, recorded with the region
 
 
-def refine(space: dict, points: list, *, keep: float, method: str = "boxes", stalled: int = 0) -> Region:
+def refine(
+    space: dict, points: list, *, keep: float, method: str = "boxes", stalled: int = 0
+) -> Region:
     """The next round's region from `points` ranked best first (trials that diverged or failed
     left out), or the whole space (with a note saying why) when fewer than MIN_TOP points are
     among the best."""
     top = points[: math.ceil(keep * len(points))]
     if len(top) < MIN_TOP:
-        return whole_space(space, note=f"only {len(points)} trial(s) to learn from: the whole space again")
+        return whole_space(
+            space, note=f"only {len(points)} trial(s) to learn from: the whole space again"
+        )
     numeric = [n for n in sorted(space) if not isinstance(space[n], Categorical)]
     categorical = [n for n in sorted(space) if isinstance(space[n], Categorical)]
     units = _units(space, numeric, top)
@@ -72,7 +76,10 @@ def refine(space: dict, points: list, *, keep: float, method: str = "boxes", sta
     if method == "box":
         lo, hi = _span(units)
         half = np.maximum((hi - lo) * (0.5 + MARGIN), MIN_HALF_WIDTH)
-        seen = {n: tuple(v for v in space[n].values if any(p.params.get(n) == v for p in top)) for n in categorical}
+        seen = {
+            n: tuple(v for v in space[n].values if any(p.params.get(n) == v for p in top))
+            for n in categorical
+        }
         box = {**_intervals(numeric, (hi + lo) / 2, half), **{n: v for n, v in seen.items() if v}}
         return Region([box], note=f"one box around the best {len(top)} trials", top=ids)
     reach = NEIGHBOUR_SCALE * WIDEN**stalled
@@ -82,20 +89,40 @@ def refine(space: dict, points: list, *, keep: float, method: str = "boxes", sta
         order = np.argsort(np.nansum(diff**2, axis=1))[1 : NEIGHBOURS + 1]
         far = np.nanmax(diff[order], axis=0, initial=0.0) if len(order) else np.zeros(len(numeric))
         half = np.maximum(reach * np.nan_to_num(far), MIN_HALF_WIDTH)
-        boxes.append({**_intervals(numeric, u, half), **{n: (p.params[n],) for n in categorical if n in p.params}})
+        boxes.append(
+            {
+                **_intervals(numeric, u, half),
+                **{n: (p.params[n],) for n in categorical if n in p.params},
+            }
+        )
         centres.append({n: (None if math.isnan(c) else float(c)) for n, c in zip(numeric, u)})
     weights = [1.0 / rank**2 for rank in range(1, len(top) + 1)]
-    notes = [f"a box around each of the best {len(top)} trials" + (f", reaching {WIDEN**stalled:.3g}x as far" if stalled else "")]
+    notes = [
+        f"a box around each of the best {len(top)} trials"
+        + (f", reaching {WIDEN**stalled:.3g}x as far" if stalled else "")
+    ]
     best_values = {n: top[0].params[n] for n in categorical if n in top[0].params}
-    alike = [p for p in points if p.finished and all(p.params.get(n) == v for n, v in best_values.items())]
+    alike = [
+        p
+        for p in points
+        if p.finished and all(p.params.get(n) == v for n, v in best_values.items())
+    ]
     peak, dims = _model_peak(space, numeric, alike, units)
     if peak is not None:
         half = np.maximum(np.abs(peak - units[0][dims]), MIN_HALF_WIDTH)
-        boxes.append({**_intervals([numeric[i] for i in dims], peak, half), **{n: (v,) for n, v in best_values.items()}})
+        boxes.append(
+            {
+                **_intervals([numeric[i] for i in dims], peak, half),
+                **{n: (v,) for n, v in best_values.items()},
+            }
+        )
         centres.append({numeric[i]: float(c) for i, c in zip(dims, peak)})
         weights.append(MODEL_SHARE / (1 - MODEL_SHARE) * sum(weights))
         notes.append("one where a quadratic fitted to the trials peaks")
-    unseen = {n: tuple(v for v in space[n].values if all(p.params.get(n) != v for p in top)) for n in categorical}
+    unseen = {
+        n: tuple(v for v in space[n].values if all(p.params.get(n) != v for p in top))
+        for n in categorical
+    }
     if any(unseen.values()):
         boxes.append({n: values or space[n].values for n, values in unseen.items()})
         centres.append({})
@@ -107,7 +134,10 @@ def refine(space: dict, points: list, *, keep: float, method: str = "boxes", sta
 
 def _units(space, names, points) -> np.ndarray:
     """(len(points), len(names)) unit coordinates; NaN where a point lacks the hyperparameter."""
-    rows = [[space[n].to_unit(p.params[n]) if n in p.params else math.nan for n in names] for p in points]
+    rows = [
+        [space[n].to_unit(p.params[n]) if n in p.params else math.nan for n in names]
+        for p in points
+    ]
     return np.array(rows, dtype=float).reshape(len(points), len(names))
 
 
@@ -163,5 +193,7 @@ def _intervals(names, centre, half) -> dict:
     """Intervals centre +- half within [0, 1]; the whole interval where the centre is missing."""
     out = {}
     for name, c, h in zip(names, centre, half):
-        out[name] = (0.0, 1.0) if math.isnan(c) else (float(max(c - h, 0.0)), float(min(c + h, 1.0)))
+        out[name] = (
+            (0.0, 1.0) if math.isnan(c) else (float(max(c - h, 0.0)), float(min(c + h, 1.0)))
+        )
     return out

@@ -23,10 +23,13 @@ class Region:
     note: str = ""
     top: list = field(default_factory=list)  # the trials that defined it
     weights: list | None = None  # relative sampling probability of each box; None: equal
-    centres: list | None = None  # per box, the unit coordinates samples concentrate around; None: uniform
+    centres: list | None = (
+        None  # per box, the unit coordinates samples concentrate around; None: uniform
+    )
 
     def record(self, space: dict) -> dict:
         """A JSON-able description, bounds both in values and in unit coordinates."""
+
         def values(box):
             out = {}
             for name, bound in box.items():
@@ -36,13 +39,21 @@ class Region:
                     out[name] = [space[name].from_unit(bound[0]), space[name].from_unit(bound[1])]
             return out
 
-        return {"note": self.note, "top_trials": list(self.top), "weights": self.weights, "centres": self.centres,
-                "boxes": [values(b) for b in self.boxes],
-                "unit_boxes": [{k: list(v) for k, v in b.items()} for b in self.boxes]}
+        return {
+            "note": self.note,
+            "top_trials": list(self.top),
+            "weights": self.weights,
+            "centres": self.centres,
+            "boxes": [values(b) for b in self.boxes],
+            "unit_boxes": [{k: list(v) for k, v in b.items()} for b in self.boxes],
+        }
 
 
 def whole_space(space: dict, note: str = "the whole space") -> Region:
-    box = {name: tuple(d.values) if isinstance(d, Categorical) else (0.0, 1.0) for name, d in space.items()}
+    box = {
+        name: tuple(d.values) if isinstance(d, Categorical) else (0.0, 1.0)
+        for name, d in space.items()
+    }
     return Region([box], note)
 
 
@@ -53,7 +64,9 @@ def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) 
     (sigma half the box's reach) truncated to the box. Hyperparameters whose condition does
     not hold are left out."""
     rng = np.random.default_rng([seed, rnd, trial])
-    weights = np.ones(len(region.boxes)) if region.weights is None else np.asarray(region.weights, float)
+    weights = (
+        np.ones(len(region.boxes)) if region.weights is None else np.asarray(region.weights, float)
+    )
     cumulative = np.cumsum(weights / weights.sum())
     index = min(int(np.searchsorted(cumulative, rng.random(), side="right")), len(weights) - 1)
     box, centre = region.boxes[index], (region.centres[index] if region.centres else None)
@@ -74,7 +87,8 @@ def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) 
 
 def _truncated_normal(rng, centre: float, lo: float, hi: float, tries: int = 20) -> float:
     """A draw from N(centre, (reach / 2)^2) inside [lo, hi], reach the larger distance from the
-    centre to a bound; uniform in [lo, hi] if every try falls outside (a box squeezed at an edge)."""
+    centre to a bound; uniform in [lo, hi] if every try falls outside (a box squeezed at an
+    edge)."""
     sigma = max(centre - lo, hi - centre) / 2
     for _ in range(tries):
         x = centre + sigma * rng.standard_normal()

@@ -3,6 +3,7 @@ and checkpoints. Files are replaced atomically or appended and fsynced: nothing 
 
 from . import steering
 from .checkpoints import CheckpointStore
-from .rundir import RunDir, pid_alive
+from .lock import pid_alive
+from .rundir import RunDir
 
 __all__ = ["CheckpointStore", "RunDir", "pid_alive", "steering"]

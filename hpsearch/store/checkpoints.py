@@ -57,8 +57,11 @@ class CheckpointStore:
             try:
                 return epoch, self.load(epoch)
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
-                warnings.warn(f"checkpoint {self.path(epoch)} is unreadable ({type(e).__name__}); "
-                              "using the one before", stacklevel=2)
+                warnings.warn(
+                    f"checkpoint {self.path(epoch)} is unreadable ({type(e).__name__}); "
+                    "using the one before",
+                    stacklevel=2,
+                )
                 self.path(epoch).unlink(missing_ok=True)
         return None
 

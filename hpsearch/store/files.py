@@ -24,7 +24,9 @@ def atomic_write(path: Path, data):
     path = Path(path)
     mode = "w" if isinstance(data, str) else "wb"
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for any file
+    fd = os.open(
+        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666
+    )  # the umask applies, as for any file
     try:
         with os.fdopen(fd, mode) as f:
             data(f) if callable(data) else f.write(data)
@@ -37,12 +39,14 @@ def atomic_write(path: Path, data):
         raise
 
 
-def append(path: Path, text: str):
-    """Append `text` and make sure it is on disk before returning."""
+def append(path: Path, text: str, sync: bool = True):
+    """Append `text`; with `sync`, make sure it is on disk before returning (without, readers
+    see it at once, and a power cut may lose it)."""
     with open(path, "a") as f:
         f.write(text)
         f.flush()
-        os.fsync(f.fileno())
+        if sync:
+            os.fsync(f.fileno())
 
 
 def jsonable(x):
@@ -70,7 +74,11 @@ def cell(value) -> str:
         return ""
     if isinstance(value, (float, np.floating)):
         value = float(value)
-        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+        return (
+            repr(value)
+            if math.isfinite(value)
+            else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+        )
     if isinstance(value, (dict, list)):
         return json.dumps(value, default=jsonable)
     return str(value)

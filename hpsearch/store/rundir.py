@@ -1,17 +1,15 @@
 """The run directory `runs/NAME/`: what a search writes, and how it is read back.
 
 Nothing a user has is ever lost: rows are appended to the CSV tables and fsynced as each trial
-finishes; whole files (rounds, best, config) are replaced atomically (see `files`). A lock file
-keeps two processes from writing the same run; the lock of a process that died is taken over.
+finishes; whole files (rounds, best, config) are replaced atomically (see `files`). A lock
+(`lock`) keeps two processes from writing the same run.
 Every change to a table is a named operation here (`append_result`, `mark_abandoned`, ...), so
 no other module knows the CSV layout.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ from ..config import BUILTIN_METRICS, Config
 from ..errors import UserError
 from ..study import TrialResult
 from .files import append, atomic_write, csv_line, read_json, read_table, write_json, write_table
+from .lock import Lock
 from .steering import read_interventions
 
 BUILTIN_CURVE = ("learning_rate", "train_cost", "dev_cost", "dev_accuracy")
@@ -36,29 +35,26 @@ def curve_metrics(config: Config) -> list[str]:
     return list(BUILTIN_CURVE) if config.builtin else [config.search["metric"]]
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class RunDir:
     """One run directory. `create` makes a new one, `open` an existing one."""
 
     def __init__(self, path):
         self.path = Path(path)
-        for name in ("trials.csv", "curves.csv", "rounds.json", "best.json", "best.npz", "config.yaml",
-                     "interventions.csv"):
+        for name in (
+            "trials.csv",
+            "curves.csv",
+            "rounds.json",
+            "best.json",
+            "best.npz",
+            "config.yaml",
+            "interventions.csv",
+        ):
             setattr(self, name.replace(".", "_"), self.path / name)
         self.resolved_json = self.path / ".resolved.json"  # the config as the run started
         self.checkpoints, self.requests = self.path / "checkpoints", self.path / "requests"
         self.rollback_json, self.lock_file = self.path / "rollback.json", self.path / ".lock"
         self.markers = self.path / ".running"  # which worker process runs which trial
-        self._locked = False
+        self._lock = Lock(self.lock_file, f"run '{self.path}'")
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -67,8 +63,13 @@ class RunDir:
         run = cls(path)
         if run.path.exists() and (not run.path.is_dir() or any(run.path.iterdir())):
             if not force or not run.path.is_dir():
-                raise UserError(f"run directory '{run.path}' already exists", fix=(
-                    f"resume it with `hpsearch resume {run.path}`, pick another --name, or pass --force to replace it"))
+                raise UserError(
+                    f"run directory '{run.path}' already exists",
+                    fix=(
+                        f"resume it with `hpsearch resume {run.path}`, pick another --name, "
+                        "or pass --force to replace it"
+                    ),
+                )
             run.lock()  # never replace a directory another process is writing
             shutil.rmtree(run.path)
         run.path.mkdir(parents=True, exist_ok=True)
@@ -79,44 +80,23 @@ class RunDir:
     def open(cls, path) -> RunDir:
         run = cls(path)
         if not run.config_yaml.is_file():
-            raise UserError(f"'{run.path}' is not a run directory (it has no config.yaml)",
-                            fix="give the folder that `hpsearch run` wrote, such as runs/NAME")
+            raise UserError(
+                f"'{run.path}' is not a run directory (it has no config.yaml)",
+                fix="give the folder that `hpsearch run` wrote, such as runs/NAME",
+            )
         return run
 
     def holder(self) -> int | None:
-        """The process that holds the lock, if it is alive on this machine."""
-        holder = read_json(self.lock_file) if self.lock_file.exists() else None
-        if not isinstance(holder, dict) or holder.get("host") != socket.gethostname():
-            return None
-        pid = holder.get("pid")
-        return pid if isinstance(pid, int) and pid != os.getpid() and pid_alive(pid) else None
+        """The live process that holds the run, if any (see `lock`)."""
+        return self._lock.holder()
 
     def lock(self):
         """Take the run's lock, or refuse when a live process holds it."""
         self.path.mkdir(parents=True, exist_ok=True)
-        for _ in range(2):
-            try:
-                fd = os.open(self.lock_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-            except FileExistsError:
-                try:
-                    pid = self.holder()
-                except ValueError:  # a lock file cut short by a kill
-                    pid = None
-                if pid is not None:
-                    raise UserError(f"run '{self.path}' is in use by process {pid}", fix=(
-                        "wait for it to finish, or stop it (Ctrl-C) before starting another")) from None
-                self.lock_file.unlink(missing_ok=True)  # the holder died: take the lock over
-                continue
-            with os.fdopen(fd, "w") as f:
-                f.write(f'{{"pid": {os.getpid()}, "host": "{socket.gethostname()}"}}')
-            self._locked = True
-            return
-        raise UserError(f"could not lock '{self.path}'", fix="try again")
+        self._lock.acquire()
 
     def unlock(self):
-        if self._locked:
-            self.lock_file.unlink(missing_ok=True)
-            self._locked = False
+        self._lock.release()
 
     # -- the config --------------------------------------------------------------------------
     def write_config(self, config: Config):
@@ -134,10 +114,17 @@ class RunDir:
         try:
             raw = yaml.safe_load(self.config_yaml.read_text()) or {}
         except (yaml.YAMLError, OSError, UnicodeDecodeError) as e:
-            raise UserError(f"cannot read: {type(e).__name__}", file=self.config_yaml,
-                            fix="restore the config.yaml the run wrote") from None
+            raise UserError(
+                f"cannot read: {type(e).__name__}",
+                file=self.config_yaml,
+                fix="restore the config.yaml the run wrote",
+            ) from None
         if not isinstance(raw, dict):
-            raise UserError("is not a mapping", file=self.config_yaml, fix="restore the config.yaml the run wrote")
+            raise UserError(
+                "is not a mapping",
+                file=self.config_yaml,
+                fix="restore the config.yaml the run wrote",
+            )
         base = raw.get("config_dir")
         config = Config.from_dict(_without_meta(raw), file=self.config_yaml)
         config.file = Path(base, "config.yaml") if base else None
@@ -161,7 +148,17 @@ class RunDir:
     def start_tables(self, config: Config):
         """Create trials.csv, curves.csv with their headers unless they exist."""
         self.space_names, self.metrics = list(config.space), metric_columns(config)
-        columns = ["trial", "round", "status", *self.space_names, *self.metrics, "epochs", "seconds", "seed", "error"]
+        columns = [
+            "trial",
+            "round",
+            "status",
+            *self.space_names,
+            *self.metrics,
+            "epochs",
+            "seconds",
+            "seed",
+            "error",
+        ]
         self.curve_columns = ["trial", "epoch", *curve_metrics(config), "abandoned"]
         for path, header in ((self.trials_csv, columns), (self.curves_csv, self.curve_columns)):
             if not path.exists():
@@ -175,10 +172,14 @@ class RunDir:
         row = result.to_row(self.space_names, self.metrics)
         append(self.trials_csv, csv_line(row.values()))
 
-    def append_curve(self, trial: int, records: list[dict]):
-        """Epochs of a trial to curves.csv (panda writes each as it ends)."""
+    def append_curve(self, trial: int, records: list[dict], sync: bool = True):
+        """Epochs of a trial to curves.csv. Panda writes each as it ends, unsynced: epochs past
+        the last checkpoint are trained again at resume anyway, and give the same rows."""
         names = self.curve_columns[2:-1]
-        append(self.curves_csv, "".join(csv_line([trial, r["epoch"], *(r.get(c) for c in names), 0]) for r in records))
+        lines = "".join(
+            csv_line([trial, r["epoch"], *(r.get(c) for c in names), 0]) for r in records
+        )
+        append(self.curves_csv, lines, sync)
 
     def read_rows(self) -> list[dict]:
         """trials.csv as dicts of strings (a half-written last line cut off first)."""
@@ -195,8 +196,14 @@ class RunDir:
         curves, interventions = {}, {}
         for row in self.read_curves():
             if row.get("abandoned") != "1":
-                record = {k: float(v) if v else None for k, v in row.items() if k not in ("trial", "abandoned")}
-                curves.setdefault(int(row["trial"]), []).append({**record, "epoch": int(row["epoch"])})
+                record = {
+                    k: float(v) if v else None
+                    for k, v in row.items()
+                    if k not in ("trial", "abandoned")
+                }
+                curves.setdefault(int(row["trial"]), []).append(
+                    {**record, "epoch": int(row["epoch"])}
+                )
         for entry in read_interventions(self):
             interventions.setdefault(entry["trial"], []).append(entry)
         results = []
@@ -204,10 +211,15 @@ class RunDir:
             try:
                 result = TrialResult.from_row(row, config.space, config.search["metric"])
             except (ValueError, KeyError) as e:
-                raise UserError(f"line {number}: {e}", file=self.trials_csv,
-                                fix="restore the rows hpsearch wrote (or remove that line to run the trial again)") from None
+                raise UserError(
+                    f"line {number}: {e}",
+                    file=self.trials_csv,
+                    fix="restore the rows hpsearch wrote (or drop the line to run it again)",
+                ) from None
             result.curve = curves.get(result.trial, [])
-            result.interventions = [i for i in interventions.get(result.trial, []) if not i["abandoned"]]
+            result.interventions = [
+                i for i in interventions.get(result.trial, []) if not i["abandoned"]
+            ]
             results.append(result)
         return results
 
@@ -229,7 +241,9 @@ class RunDir:
 
     def drop_epochs_after(self, trial: int, epoch: int):
         """Forget the trial's live epochs after `epoch`: they will run again, identically."""
-        self._rewrite_curves(lambda r: None if int(r[0]) == trial and int(r[1]) > epoch and r[-1] == "0" else r)
+        self._rewrite_curves(
+            lambda r: None if int(r[0]) == trial and int(r[1]) > epoch and r[-1] == "0" else r
+        )
 
     def keep_curves_of(self, trials: set):
         """Drop curve rows of trials that have no row in trials.csv (they will run again)."""
@@ -238,7 +252,10 @@ class RunDir:
     def sort_tables(self):
         """Both tables ordered by trial (then epoch), once a search is complete, so the same
         config gives the same files whatever the order trials finished in."""
-        for path, key in ((self.trials_csv, lambda r: int(r[0])), (self.curves_csv, lambda r: (int(r[0]), int(r[1])))):
+        for path, key in (
+            (self.trials_csv, lambda r: int(r[0])),
+            (self.curves_csv, lambda r: (int(r[0]), int(r[1]))),
+        ):
             header, rows = read_table(path)
             if header:
                 write_table(path, header, sorted(rows, key=key))

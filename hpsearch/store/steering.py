@@ -30,7 +30,12 @@ def read_interventions(run) -> list[dict]:
     header, rows = read_table(run.interventions_csv)
     entries = [dict(zip(header, r)) for r in rows]
     for e in entries:
-        e.update(trial=int(e["trial"]), epoch=int(e["epoch"]), values=json.loads(e["values"] or "{}"), abandoned=False)
+        e.update(
+            trial=int(e["trial"]),
+            epoch=int(e["epoch"]),
+            values=json.loads(e["values"] or "{}"),
+            abandoned=False,
+        )
     for i, e in enumerate(entries):
         if e["kind"] == "rollback":
             for earlier in entries[:i]:
@@ -51,7 +56,9 @@ def pending_nudges(run) -> list[tuple[str, dict]]:
     """(request id, request) of every nudge waiting, oldest first."""
     if not run.requests.is_dir():
         return []
-    paths = sorted(run.requests.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else 0)
+    paths = sorted(
+        run.requests.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else 0
+    )
     out = []
     for path in paths:
         try:

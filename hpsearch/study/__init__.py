@@ -3,12 +3,26 @@ round loop. Knows the search space, and nothing of the network, the data or the 
 
 from .loop import SearchFailed, Settings, run_study, search
 from .plan import Plan
-from .prune import Pruning, PruneRule
+from .prune import PruneRule, Pruning
 from .record import STATUSES, Goal, TrialResult
 from .study import Study
 from .trial import FunctionObjective, Task, Trial, failure, trial_seed
 
 __all__ = [
-    "STATUSES", "FunctionObjective", "Goal", "Plan", "PruneRule", "Pruning", "SearchFailed", "Settings",
-    "Study", "Task", "Trial", "TrialResult", "failure", "run_study", "search", "trial_seed",
+    "STATUSES",
+    "FunctionObjective",
+    "Goal",
+    "Plan",
+    "PruneRule",
+    "Pruning",
+    "SearchFailed",
+    "Settings",
+    "Study",
+    "Task",
+    "Trial",
+    "TrialResult",
+    "failure",
+    "run_study",
+    "search",
+    "trial_seed",
 ]

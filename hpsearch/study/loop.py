@@ -27,7 +27,9 @@ class SearchFailed(Exception):
         errors = Counter(r.error for r in results)
         self.first = results[0].error if results else ""
         self.count, self.total = errors[self.first], len(results)
-        super().__init__(f"every trial of round 1 failed; {self.count} of {self.total} with: {self.first}")
+        super().__init__(
+            f"every trial of round 1 failed; {self.count} of {self.total} with: {self.first}"
+        )
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,16 @@ def region_for(space: dict, settings: Settings, previous: list, rnd: int):
     if rnd == 1:
         return whole_space(space)
     goal = settings.goal
-    ranked = [r for r in goal.best_first(previous) if r.status in ("ok", "pruned") and goal.score(r.value) > -math.inf]
+    ranked = [
+        r
+        for r in goal.best_first(previous)
+        if r.status in ("ok", "pruned") and goal.score(r.value) > -math.inf
+    ]
     points = [Point(r.params, goal.score(r.value), r.status == "ok", r.trial) for r in ranked]
     keep = settings.keep if settings.keep is not None else keep_for(len(points))
-    return refine(space, points, keep=keep, method=settings.method, stalled=stalled_rounds(previous, goal))
+    return refine(
+        space, points, keep=keep, method=settings.method, stalled=stalled_rounds(previous, goal)
+    )
 
 
 def stalled_rounds(results: list, goal: Goal) -> int:
@@ -66,8 +74,17 @@ def stalled_rounds(results: list, goal: Goal) -> int:
     return stalled
 
 
-def run_study(space: dict, evaluate, settings: Settings, *, done=(), on_result=None, on_round=None,
-              known=None, retry=None) -> Study:
+def run_study(
+    space: dict,
+    evaluate,
+    settings: Settings,
+    *,
+    done=(),
+    on_result=None,
+    on_round=None,
+    known=None,
+    retry=None,
+) -> Study:
     """Coarse-to-fine random search of `space` (name -> distribution).
 
     `done` holds records of an earlier, interrupted search: their trials do not run again.
@@ -83,14 +100,18 @@ def run_study(space: dict, evaluate, settings: Settings, *, done=(), on_result=N
         previous = [r for r in study.trials if r.round < rnd]
         complete = all(t in finished or t in retry for t in trials)
         region = None if complete and rnd in known else region_for(space, settings, previous, rnd)
-        study.regions.append(known[rnd] if region is None else {"round": rnd, **region.record(space)})
+        study.regions.append(
+            known[rnd] if region is None else {"round": rnd, **region.record(space)}
+        )
         if on_round is not None:
             on_round(study.regions)
         rule = settings.pruning.rule_for(previous, settings.goal)
         todo = []
         for t in trials:
             if t in retry:
-                todo.append(Task(t, rnd, dict(retry[t].params), trial_seed(settings.seed, t), rule))
+                todo.append(
+                    Task(t, rnd, dict(retry[t].params), trial_seed(settings.seed, t), rule)
+                )
             elif t not in finished:
                 params = sample_config(space, region, settings.seed, rnd, t)
                 todo.append(Task(t, rnd, params, trial_seed(settings.seed, t), rule))
@@ -105,9 +126,18 @@ def run_study(space: dict, evaluate, settings: Settings, *, done=(), on_result=N
     return study
 
 
-def search(space: dict, objective, *, budget: int | None = None, trials: int | None = None,
-           rounds: int | None = None, seed: int = 0, goal: str | None = None, metric: str = "value",
-           prune="none") -> Study:
+def search(
+    space: dict,
+    objective,
+    *,
+    budget: int | None = None,
+    trials: int | None = None,
+    rounds: int | None = None,
+    seed: int = 0,
+    goal: str | None = None,
+    metric: str = "value",
+    prune="none",
+) -> Study:
     """Search `space` for the best `objective(config)` (or `objective(config, trial)`, which
     may call `trial.report(epoch, value)` to be pruned), in this process.
 
@@ -118,7 +148,8 @@ def search(space: dict, objective, *, budget: int | None = None, trials: int | N
         plan = Plan.for_budget(budget, space)
     else:
         plan = Plan.fixed(trials or 30, rounds or 3)
-    settings = Settings(plan, Goal.of(metric, goal), seed, pruning=Pruning.parse(prune, key="prune"))
+    settings = Settings(
+        plan, Goal.of(metric, goal), seed, pruning=Pruning.parse(prune, key="prune")
+    )
     run = FunctionObjective(objective, settings.goal)
     return run_study(space, lambda tasks: (run(t) for t in tasks), settings)
-

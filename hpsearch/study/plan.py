@@ -55,7 +55,7 @@ class Plan:
 
     def describe(self) -> str:
         if len(set(self.sizes)) == 1:
-            return f"{self.rounds} round(s) of {self.sizes[0]}"
+            return f"{self.rounds} round{'s' if self.rounds > 1 else ''} of {self.sizes[0]}"
         return f"{self.rounds} rounds: " + " + ".join(map(str, self.sizes))
 
 

@@ -25,7 +25,10 @@ from ..errors import UserError, unknown
 from .record import Goal
 
 METHODS = ("none", "median", "halving")
-SETTINGS = {"median": ("warmup", "min_trials"), "halving": ("min_epochs", "reduction", "min_trials")}
+SETTINGS = {
+    "median": ("warmup", "min_trials"),
+    "halving": ("min_epochs", "reduction", "min_trials"),
+}
 LOWEST = {"warmup": 0, "min_trials": 1, "min_epochs": 1, "reduction": 2}
 
 
@@ -47,11 +50,16 @@ class Pruning:
         if isinstance(value, str):
             value = {"method": value}
         if not isinstance(value, dict):
-            raise UserError(f"{value!r} is not a pruning method", key=key,
-                            fix="write none, median, halving, or {method: halving, min_epochs: 3, reduction: 3}")
+            raise UserError(
+                f"{value!r} is not a pruning method",
+                key=key,
+                fix="write none, median, halving or {method: halving, min_epochs: 3}",
+            )
         method = value.get("method", "none")
         if method not in METHODS:
-            raise unknown("pruning method", method, METHODS, key=f"{key}.method" if len(value) > 1 else key)
+            raise unknown(
+                "pruning method", method, METHODS, key=f"{key}.method" if len(value) > 1 else key
+            )
         allowed = SETTINGS.get(method, ())
         settings = {}
         for name, setting in value.items():
@@ -59,13 +67,21 @@ class Pruning:
                 continue
             if name not in allowed:
                 if any(name in names for names in SETTINGS.values()):
-                    raise UserError(f"{name} does not apply to {method}", key=f"{key}.{name}",
-                                    fix=f"{method} takes: {', '.join(allowed) or 'no settings'}")
-                raise unknown(f"{method} setting", name, allowed or ["method"], key=f"{key}.{name}")
+                    raise UserError(
+                        f"{name} does not apply to {method}",
+                        key=f"{key}.{name}",
+                        fix=f"{method} takes: {', '.join(allowed) or 'no settings'}",
+                    )
+                raise unknown(
+                    f"{method} setting", name, allowed or ["method"], key=f"{key}.{name}"
+                )
             low = LOWEST[name]
             if isinstance(setting, bool) or not isinstance(setting, int) or setting < low:
-                raise UserError(f"{setting!r} is not a whole number >= {low}", key=f"{key}.{name}",
-                                fix=f"use {low} or more")
+                raise UserError(
+                    f"{setting!r} is not a whole number >= {low}",
+                    key=f"{key}.{name}",
+                    fix=f"use {low} or more",
+                )
             settings[name] = setting
         return cls(method, **settings)
 
@@ -120,7 +136,12 @@ class PruneRule:
             return None
         metric = self.goal.metric
         if self.pruning.method == "median":
-            return f"{metric} {value:.4g} at epoch {epoch} is worse than {threshold:.4g}, the median of {n} earlier trials"
+            return (
+                f"{metric} {value:.4g} at epoch {epoch} is worse than {threshold:.4g}, "
+                f"the median of {n} earlier trials"
+            )
         share = f"1/{self.pruning.reduction}"
-        return (f"{metric} {value:.4g} at epoch {epoch} is not among the best {share} of {n} earlier "
-                f"trials (needs {threshold:.4g})")
+        return (
+            f"{metric} {value:.4g} at epoch {epoch} is not among the best {share} of {n} earlier "
+            f"trials (needs {threshold:.4g})"
+        )

@@ -41,7 +41,7 @@ class TrialResult:
         """The values the trial ended with: the sampled ones, changed by its interventions."""
         out = dict(self.params)
         for intervention in self.interventions:
-            out.update({k: v for k, v in intervention.get("values", {}).items()})
+            out.update(dict(intervention.get("values", {}).items()))
         return out
 
     def intermediate(self, metric: str) -> dict:
@@ -64,8 +64,12 @@ class TrialResult:
                 rest = {k: v for k, v in self.metrics.items() if k not in metric_columns}
                 row[column] = json.dumps(rest) if rest else None
             else:
-                row[column] = self.metrics.get(column, math.nan if self.status != "failed" else None)
-        row.update(epochs=self.epochs, seconds=round(self.seconds, 3), seed=self.seed, error=self.error)
+                row[column] = self.metrics.get(
+                    column, math.nan if self.status != "failed" else None
+                )
+        row.update(
+            epochs=self.epochs, seconds=round(self.seconds, 3), seed=self.seed, error=self.error
+        )
         return row
 
     @classmethod
@@ -74,17 +78,30 @@ class TrialResult:
         params = {n: d.parse(row[n]) for n, d in space.items() if row.get(n) not in (None, "")}
         metrics = json.loads(row["metrics"]) if row.get("metrics") else {}
         for column, text in row.items():
-            if column not in space and column not in ("trial", "round", "status", "metrics", *TAIL_COLUMNS):
+            if column not in space and column not in (
+                "trial",
+                "round",
+                "status",
+                "metrics",
+                *TAIL_COLUMNS,
+            ):
                 metrics[column] = _number(text)
         value = metrics.get(metric)
         status = row["status"]
         if status not in STATUSES:
             raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-        return cls(trial=int(row["trial"]), round=int(row["round"]), status=status, params=params,
-                   value=value if status in ("ok", "pruned") else None, metrics=metrics,
-                   epochs=int(row["epochs"]) if row.get("epochs") else None,
-                   seconds=_number(row.get("seconds")) or 0.0,
-                   seed=int(row["seed"]) if row.get("seed") else None, error=row.get("error") or "")
+        return cls(
+            trial=int(row["trial"]),
+            round=int(row["round"]),
+            status=status,
+            params=params,
+            value=value if status in ("ok", "pruned") else None,
+            metrics=metrics,
+            epochs=int(row["epochs"]) if row.get("epochs") else None,
+            seconds=_number(row.get("seconds")) or 0.0,
+            seed=int(row["seed"]) if row.get("seed") else None,
+            error=row.get("error") or "",
+        )
 
 
 def _number(text):

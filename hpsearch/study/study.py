@@ -37,7 +37,12 @@ class Study:
         it did not apply), the value, each metric, epochs, seconds, seed, error."""
         rows = []
         for r in self.goal.best_first(self.trials):
-            row = {"trial": r.trial, "round": r.round, "status": r.status, **{n: r.params.get(n) for n in self.space}}
+            row = {
+                "trial": r.trial,
+                "round": r.round,
+                "status": r.status,
+                **{n: r.params.get(n) for n in self.space},
+            }
             row[self.goal.metric] = r.value
             row.update({k: v for k, v in r.metrics.items() if k != self.goal.metric})
             row.update(epochs=r.epochs, seconds=r.seconds, seed=r.seed, error=r.error)

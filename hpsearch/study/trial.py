@@ -40,7 +40,12 @@ class Trial:
     """The second argument of `evaluate(config, trial)`."""
 
     def __init__(self, task: Task):
-        self.number, self.seed, self.round, self.params = task.trial, task.seed, task.round, dict(task.params)
+        self.number, self.seed, self.round, self.params = (
+            task.trial,
+            task.seed,
+            task.round,
+            dict(task.params),
+        )
         self._rule = task.prune
         self.reported: list[tuple[int, float]] = []
         self.pruned_at: int | None = None
@@ -63,10 +68,20 @@ class Trial:
 def failure(task: Task, error: BaseException | str, seconds: float = 0.0) -> TrialResult:
     """The record of a trial that raised (or whose worker died)."""
     if isinstance(error, BaseException):
-        error = f"{type(error).__name__}: {error}" if str(error) else "".join(
-            traceback.format_exception_only(error)).strip()
-    return TrialResult(task.trial, task.round, "failed", dict(task.params), seconds=seconds, seed=task.seed,
-                       error=error)
+        error = (
+            f"{type(error).__name__}: {error}"
+            if str(error)
+            else "".join(traceback.format_exception_only(error)).strip()
+        )
+    return TrialResult(
+        task.trial,
+        task.round,
+        "failed",
+        dict(task.params),
+        seconds=seconds,
+        seed=task.seed,
+        error=error,
+    )
 
 
 class FunctionObjective:
@@ -88,18 +103,36 @@ class FunctionObjective:
         config = {**self.fixed, **task.params}
         try:
             out = self.func(config, trial) if self.takes_trial else self.func(config)
-            metrics = {k: float(v) for k, v in out.items()} if isinstance(out, dict) else {self.goal.metric: float(out)}
+            metrics = (
+                {k: float(v) for k, v in out.items()}
+                if isinstance(out, dict)
+                else {self.goal.metric: float(out)}
+            )
         except Exception as e:  # a trial's failure is recorded, never fatal to the search
             return failure(task, e, time.perf_counter() - start)
         if self.goal.metric not in metrics:
             returned = ", ".join(map(str, metrics)) or "nothing"
-            return failure(task, f"KeyError: the objective returned no '{self.goal.metric}' (it returned {returned})",
-                           time.perf_counter() - start)
+            return failure(
+                task,
+                f"KeyError: the objective returned no '{self.goal.metric}' "
+                f"(it returned {returned})",
+                time.perf_counter() - start,
+            )
         value = metrics[self.goal.metric]
         status = "pruned" if trial.should_prune else "ok"
         if not math.isfinite(value):
             status = "diverged"
         curve = [{"epoch": e, self.goal.metric: v} for e, v in trial.reported]
         epochs = trial.pruned_at or (trial.reported[-1][0] if trial.reported else None)
-        return TrialResult(task.trial, task.round, status, dict(task.params), value=value, metrics=metrics,
-                           epochs=epochs, seconds=time.perf_counter() - start, seed=task.seed, curve=curve)
+        return TrialResult(
+            task.trial,
+            task.round,
+            status,
+            dict(task.params),
+            value=value,
+            metrics=metrics,
+            epochs=epochs,
+            seconds=time.perf_counter() - start,
+            seed=task.seed,
+            curve=curve,
+        )

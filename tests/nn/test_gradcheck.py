@@ -10,11 +10,23 @@ from hpsearch.nn.gradcheck import gradient_check
 X = np.random.default_rng(0).standard_normal((12, 5))
 
 
-@pytest.mark.parametrize("batch_norm,activation,n_classes,l2", list(itertools.product(
-    [True, False], ["relu", "leaky_relu", "tanh", "sigmoid"], [2, 4], [0.0, 0.7])))
+@pytest.mark.parametrize(
+    "batch_norm,activation,n_classes,l2",
+    list(
+        itertools.product(
+            [True, False], ["relu", "leaky_relu", "tanh", "sigmoid"], [2, 4], [0.0, 0.7]
+        )
+    ),
+)
 def test_whole_network_gradient(batch_norm, activation, n_classes, l2):
     y = np.arange(len(X)) % n_classes
-    hp = dict(layers=2, hidden_units=6, batch_norm=batch_norm, activation=activation, l2=l2)
+    hp = {
+        "layers": 2,
+        "hidden_units": 6,
+        "batch_norm": batch_norm,
+        "activation": activation,
+        "l2": l2,
+    }
     result = gradient_check(hp, X, y, n_classes=n_classes)
     assert result.difference < 1e-7, result.worst
     assert result.passed and result.verdict == "correct"
@@ -23,7 +35,7 @@ def test_whole_network_gradient(batch_norm, activation, n_classes, l2):
 @pytest.mark.parametrize("layers", [0, 1, 3])
 def test_depths_including_plain_softmax_regression(layers):
     y = np.arange(len(X)) % 3
-    assert gradient_check(dict(layers=layers, hidden_units=4), X, y).difference < 1e-7
+    assert gradient_check({"layers": layers, "hidden_units": 4}, X, y).difference < 1e-7
 
 
 def test_a_wrong_gradient_is_reported_as_a_bug_with_the_parameter_named(monkeypatch):
@@ -37,21 +49,24 @@ def test_a_wrong_gradient_is_reported_as_a_bug_with_the_parameter_named(monkeypa
         return dz, dgamma, dbeta
 
     monkeypatch.setattr(layers, "batchnorm_backward", broken)
-    result = gradient_check(dict(layers=1, hidden_units=4), X, np.arange(12) % 3)
+    result = gradient_check({"layers": 1, "hidden_units": 4}, X, np.arange(12) % 3)
     assert result.verdict == "a bug"
     assert result.worst[0][0] == "gamma1"
 
 
 def test_subset_of_parameters_is_checked_when_asked():
-    result = gradient_check(dict(layers=1, hidden_units=8), X, np.arange(12) % 3, max_params=10)
+    result = gradient_check({"layers": 1, "hidden_units": 8}, X, np.arange(12) % 3, max_params=10)
     assert result.n_params == 10 and result.passed
 
 
 def test_gradcheck_command_prints_the_verdict(cli, write):
-    config = write("c.yaml", """
+    config = write(
+        "c.yaml",
+        """
         data: {dataset: blobs, n_samples: 60}
         params: {layers: 1, hidden_units: 5}
-    """)
+    """,
+    )
     result = cli("gradcheck", config)
     assert result.exit_code == 0, result.output
     assert "correct" in result.output and "relative difference" in result.output
@@ -79,7 +94,10 @@ def _reference_grads(params, X, y, l2, eps=1e-5):
     dscores = p.copy()
     dscores[np.arange(m), y] -= 1
     dscores /= m
-    grads = {f"W{last}": a.T @ dscores + l2 / m * params[f"W{last}"], f"b{last}": dscores.sum(axis=0)}
+    grads = {
+        f"W{last}": a.T @ dscores + l2 / m * params[f"W{last}"],
+        f"b{last}": dscores.sum(axis=0),
+    }
     da = dscores @ params[f"W{last}"].T
     for i in range(n_hidden, 0, -1):
         a_prev, z_hat, var, out = caches[i - 1]
@@ -87,7 +105,9 @@ def _reference_grads(params, X, y, l2, eps=1e-5):
         grads[f"beta{i}"] = dout.sum(axis=0)
         grads[f"gamma{i}"] = (dout * z_hat).sum(axis=0)
         dz_hat = dout * params[f"gamma{i}"]
-        dz = (m * dz_hat - dz_hat.sum(axis=0) - z_hat * (dz_hat * z_hat).sum(axis=0)) / (m * np.sqrt(var + eps))
+        dz = (m * dz_hat - dz_hat.sum(axis=0) - z_hat * (dz_hat * z_hat).sum(axis=0)) / (
+            m * np.sqrt(var + eps)
+        )
         grads[f"W{i}"] = a_prev.T @ dz + l2 / m * params[f"W{i}"]
         da = dz @ params[f"W{i}"].T
     return cost, grads
@@ -102,7 +122,9 @@ def test_gradients_match_an_independent_reference_implementation():
     for p in model.params.values():  # move batch norm's parameters away from 1 and 0
         p += rng.standard_normal(p.shape) * 0.1
     cost, grads = model.cost_and_grads(X, y)
-    ref_cost, ref_grads = _reference_grads({k: v.copy() for k, v in model.params.items()}, X, y, 0.3)
+    ref_cost, ref_grads = _reference_grads(
+        {k: v.copy() for k, v in model.params.items()}, X, y, 0.3
+    )
     assert cost == pytest.approx(ref_cost, rel=1e-12)
     assert set(grads) == set(ref_grads)
     for name, g in grads.items():

@@ -10,8 +10,12 @@ from hpsearch.nn.model import MLP
 
 def test_activation_values():
     z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
-    expected = {"relu": np.maximum(z, 0), "leaky_relu": np.where(z > 0, z, 0.01 * z),
-                "tanh": np.tanh(z), "sigmoid": 1 / (1 + np.exp(-z))}
+    expected = {
+        "relu": np.maximum(z, 0),
+        "leaky_relu": np.where(z > 0, z, 0.01 * z),
+        "tanh": np.tanh(z),
+        "sigmoid": 1 / (1 + np.exp(-z)),
+    }
     for name, act in ACTIVATIONS.items():
         a, cache = act.forward(z.copy())
         np.testing.assert_allclose(a, expected[name], rtol=1e-12, atol=1e-15)
@@ -75,14 +79,17 @@ def test_inverted_dropout_keeps_the_expected_activation():
 def test_dropout_is_off_at_predict():
     model, X = _trained(keep_prob=0.5, batch_norm=False)
     proba = model.predict_proba(X)
-    # What inference must compute: every unit kept, no rescaling (inverted dropout scaled at training).
+    # What inference must compute: every unit kept, no rescaling (inverted dropout scaled
+    # at training).
     a = X.astype(np.float32)
     p = model.params
     for i in (1, 2):
         a = np.maximum(a @ p[f"W{i}"] + p[f"b{i}"], 0)
     logits = a @ p["W3"] + p["b3"]
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
-    np.testing.assert_allclose(proba, expected / expected.sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        proba, expected / expected.sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-6
+    )
     # while a training-mode pass with the same weights does drop units
     dropped, _ = model.net.forward(X.astype(np.float32), True, np.random.default_rng(0), 0.5)
     assert not np.allclose(dropped, logits, rtol=1e-3)
@@ -105,8 +112,12 @@ def test_softmax_loss_matches_the_textbook_formula_on_large_logits(dtype):
     p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
     expected = np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(257), y])
     loss, d = layers.softmax_loss(logits.copy(), y)
-    assert d.dtype == dtype and loss == pytest.approx(expected, rel=1e-6 if dtype == np.float32 else 1e-12)
-    np.testing.assert_allclose(d, (p - np.eye(10)[y]) / 257, atol=1e-8 if dtype == np.float32 else 1e-15)
+    assert d.dtype == dtype and loss == pytest.approx(
+        expected, rel=1e-6 if dtype == np.float32 else 1e-12
+    )
+    np.testing.assert_allclose(
+        d, (p - np.eye(10)[y]) / 257, atol=1e-8 if dtype == np.float32 else 1e-15
+    )
 
 
 def test_softmax_loss_of_non_finite_logits_is_not_finite():
@@ -118,7 +129,9 @@ def test_softmax_loss_of_non_finite_logits_is_not_finite():
 
 
 def test_sigmoid_loss_is_finite_for_huge_logits():
-    loss, d = layers.sigmoid_loss(np.array([[500.0], [-500.0]], dtype=np.float32), np.array([0, 1]))
+    loss, d = layers.sigmoid_loss(
+        np.array([[500.0], [-500.0]], dtype=np.float32), np.array([0, 1])
+    )
     assert loss == pytest.approx(500.0) and np.isfinite(d).all()
 
 

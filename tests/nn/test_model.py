@@ -32,7 +32,13 @@ def test_training_lowers_the_cost_and_records_each_epoch(moons):
     model = fit(moons)
     costs = [r["train_cost"] for r in model.history]
     assert len(model.history) == 8 and costs[-1] < costs[0] / 2
-    assert set(model.history[0]) == {"epoch", "learning_rate", "train_cost", "dev_cost", "dev_accuracy"}
+    assert set(model.history[0]) == {
+        "epoch",
+        "learning_rate",
+        "train_cost",
+        "dev_cost",
+        "dev_accuracy",
+    }
 
 
 def test_float32_training():
@@ -104,7 +110,9 @@ def test_scikit_learn_conventions_with_string_labels():
     assert set(model.predict(X)) <= {"cat", "dog", "emu"} and model.score(X, y) > 0.9
     assert model.predict_proba(X).shape == (300, 3)
     params = model.get_params()
-    assert params["learning_rate"] == 0.01 and params["epochs"] == 30 and params["normalize"] is True
+    assert (
+        params["learning_rate"] == 0.01 and params["epochs"] == 30 and params["normalize"] is True
+    )
     clone = MLP(**params)  # what sklearn.base.clone does
     assert clone.get_params() == params and clone.net is None
     assert model.set_params(epochs=3) is model and model.hp["epochs"] == 3 and model.net is None
@@ -130,14 +138,20 @@ def test_a_label_unseen_in_training_is_refused():
 def test_cost_and_grads_api_is_keyed_like_params(moons):
     model = MLP(layers=2, hidden_units=5).build(2, 2)
     cost, grads = model.cost_and_grads(moons.X_train[:20], moons.y_train[:20])
-    assert set(grads) == set(model.params) == {"W1", "gamma1", "beta1", "W2", "gamma2", "beta2", "W3", "b3"}
+    assert (
+        set(grads)
+        == set(model.params)
+        == {"W1", "gamma1", "beta1", "W2", "gamma2", "beta2", "W3", "b3"}
+    )
     assert all(grads[k].shape == model.params[k].shape for k in grads) and cost > 0
 
 
 def test_bad_hyperparameters_are_user_errors():
     with pytest.raises(UserError, match="unknown activation 'relu6'.*relu"):
         MLP(activation="relu6")
-    with pytest.raises(UserError, match="unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'"):
+    with pytest.raises(
+        UserError, match="unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'"
+    ):
         MLP(learning_rat=0.1)
     with pytest.raises(UserError, match="batch_size"):
         MLP(batch_size=0)
@@ -145,7 +159,9 @@ def test_bad_hyperparameters_are_user_errors():
         MLP(optimizer="adma")
 
 
-@pytest.mark.parametrize("config,floor", [("configs/digits.yaml", 0.95), ("configs/moons.yaml", 0.95)])
+@pytest.mark.parametrize(
+    "config,floor", [("configs/digits.yaml", 0.95), ("configs/moons.yaml", 0.95)]
+)
 def test_train_command_reaches_the_accuracy_floor(cli, config, floor):
     result = cli("train", config)
     assert result.exit_code == 0, result.output

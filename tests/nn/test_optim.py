@@ -51,7 +51,9 @@ def test_steps_match_the_formula(name):
     assert int(state["t"]) == 7
 
 
-@pytest.mark.parametrize("name,key", [("momentum", "beta"), ("rmsprop", "beta"), ("adam", "beta1"), ("adam", "beta2")])
+@pytest.mark.parametrize(
+    "name,key", [("momentum", "beta"), ("rmsprop", "beta"), ("adam", "beta1"), ("adam", "beta2")]
+)
 def test_a_beta_changed_mid_training_continues_the_course_average(name, key):
     rng = np.random.default_rng(3)
     w0 = rng.standard_normal(20)
@@ -75,13 +77,16 @@ def test_float32_parameters_stay_float32():
     assert w.dtype == np.float32 and state["m"].dtype == np.float32
 
 
-@pytest.mark.parametrize("decay,expected", [
-    ("none", [0.1, 0.1, 0.1, 0.1]),
-    ("inverse_time", [0.1, 0.1 / 1.5, 0.1 / 2.0, 0.1 / 2.5]),
-    ("exponential", [0.1, 0.05, 0.025, 0.0125]),
-    ("sqrt", [0.1, 0.1 / math.sqrt(2), 0.1 / math.sqrt(3), 0.05]),
-    ("step", [0.1, 0.1, 0.05, 0.05]),
-])
+@pytest.mark.parametrize(
+    "decay,expected",
+    [
+        ("none", [0.1, 0.1, 0.1, 0.1]),
+        ("inverse_time", [0.1, 0.1 / 1.5, 0.1 / 2.0, 0.1 / 2.5]),
+        ("exponential", [0.1, 0.05, 0.025, 0.0125]),
+        ("sqrt", [0.1, 0.1 / math.sqrt(2), 0.1 / math.sqrt(3), 0.05]),
+        ("step", [0.1, 0.1, 0.05, 0.05]),
+    ],
+)
 def test_learning_rate_schedules(decay, expected):
     rate = {"inverse_time": 0.5, "exponential": 0.5, "step": 2}.get(decay, 1.0)
     hp = {"learning_rate": 0.1, "lr_decay": decay, "decay_rate": rate}

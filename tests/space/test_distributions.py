@@ -4,12 +4,26 @@ import numpy as np
 import pytest
 
 from hpsearch.errors import UserError
-from hpsearch.space import Categorical, Float, Int, Region, parse_distribution, sample_config, whole_space
+from hpsearch.space import (
+    Categorical,
+    Float,
+    Int,
+    Region,
+    parse_distribution,
+    sample_config,
+    whole_space,
+)
 
 EVERY = [
-    Float(-3.0, 5.0), Float(1e-4, 1.0, "log"), Float(0.9, 0.999, "one_minus_log"),
-    Int(2, 4), Int(16, 1024, "log"), Int(-5, 5),
-    Categorical((64, 128, 256)), Categorical(("relu", "tanh")), Categorical((True, False)),
+    Float(-3.0, 5.0),
+    Float(1e-4, 1.0, "log"),
+    Float(0.9, 0.999, "one_minus_log"),
+    Int(2, 4),
+    Int(16, 1024, "log"),
+    Int(-5, 5),
+    Categorical((64, 128, 256)),
+    Categorical(("relu", "tanh")),
+    Categorical((True, False)),
 ]
 
 
@@ -91,31 +105,43 @@ def test_samples_stay_inside_a_narrow_region():
 def test_a_box_with_a_centre_concentrates_its_samples_there():
     space = {"lr": Float(1e-4, 1, "log"), "b": Float(0.0, 1.0)}
     region = Region([{"lr": (0.2, 0.6), "b": (0.0, 0.3)}], centres=[{"lr": 0.4, "b": 0.05}])
-    units = np.array([[space["lr"].to_unit(c["lr"]), c["b"]] for c in
-                      (sample_config(space, region, 0, 2, t) for t in range(4000))])
+    units = np.array(
+        [
+            [space["lr"].to_unit(c["lr"]), c["b"]]
+            for c in (sample_config(space, region, 0, 2, t) for t in range(4000))
+        ]
+    )
     assert units[:, 0].min() >= 0.2 - 1e-9 and units[:, 0].max() <= 0.6 + 1e-9
     assert units[:, 1].min() >= 0.0 and units[:, 1].max() <= 0.3
-    assert abs(np.median(units[:, 0]) - 0.4) < 0.01 and np.mean(np.abs(units[:, 0] - 0.4) < 0.1) > 0.6
+    assert (
+        abs(np.median(units[:, 0]) - 0.4) < 0.01 and np.mean(np.abs(units[:, 0] - 0.4) < 0.1) > 0.6
+    )
     # N(0.05, 0.125) truncated to [0, 0.3] puts 49% below 0.1; a uniform draw would put 33%
     assert abs(np.mean(units[:, 1] < 0.1) - 0.491) < 0.025
 
 
-@pytest.mark.parametrize("entry,message", [
-    ({"low": 1, "high": 1}, "`low < high` must hold, got low=1, high=1"),
-    ({"low": 0, "high": 1, "scale": "log"}, "`low > 0` must hold for scale log, got low=0"),
-    ({"low": 0.9, "high": 1.0, "scale": "one_minus_log"}, "`0 < low < high < 1` must hold"),
-    ({"low": 1.5, "high": 4, "type": "int"}, "bounds of type int must be integers"),
-    ({"low": 0.1, "high": 0.9, "type": "int", "scale": "one_minus_log"}, "bounds of type int must be integers"),
-    ({"low": 1, "high": 4, "scale": "lgo"}, "unknown scale 'lgo'; did you mean 'log'"),
-    ({"low": 1, "high": 4, "type": "integer"}, "unknown type 'integer'"),
-    ({"values": []}, "`values` is empty"),
-    ({"values": [1, 1]}, "`values` has duplicates"),
-    ({"low": "ten", "high": 4}, "expected a number, got 'ten'"),
-    ({"low": 1}, "missing `high`"),
-    ({"values": [1], "low": 0}, "`values` cannot go with low"),
-    ({"lo": 1, "high": 2}, "unknown space key 'lo'; did you mean 'low'"),
-    (0.5, "0.5 is not a distribution"),
-])
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        ({"low": 1, "high": 1}, "`low < high` must hold, got low=1, high=1"),
+        ({"low": 0, "high": 1, "scale": "log"}, "`low > 0` must hold for scale log, got low=0"),
+        ({"low": 0.9, "high": 1.0, "scale": "one_minus_log"}, "`0 < low < high < 1` must hold"),
+        ({"low": 1.5, "high": 4, "type": "int"}, "bounds of type int must be integers"),
+        (
+            {"low": 0.1, "high": 0.9, "type": "int", "scale": "one_minus_log"},
+            "bounds of type int must be integers",
+        ),
+        ({"low": 1, "high": 4, "scale": "lgo"}, "unknown scale 'lgo'; did you mean 'log'"),
+        ({"low": 1, "high": 4, "type": "integer"}, "unknown type 'integer'"),
+        ({"values": []}, "`values` is empty"),
+        ({"values": [1, 1]}, "`values` has duplicates"),
+        ({"low": "ten", "high": 4}, "expected a number, got 'ten'"),
+        ({"low": 1}, "missing `high`"),
+        ({"values": [1], "low": 0}, "`values` cannot go with low"),
+        ({"lo": 1, "high": 2}, "unknown space key 'lo'; did you mean 'low'"),
+        (0.5, "0.5 is not a distribution"),
+    ],
+)
 def test_invalid_distributions_state_the_broken_invariant(entry, message):
     with pytest.raises(UserError) as e:
         parse_distribution(entry, "space.x")

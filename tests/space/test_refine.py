@@ -32,7 +32,7 @@ def _covered_fraction(record):
     for box in record["unit_boxes"]:
         lo = np.array([box[n][0] for n in SPACE])
         hi = np.array([box[n][1] for n in SPACE])
-        inside |= ((POINTS >= lo) & (POINTS <= hi)).all(axis=1)
+        inside |= ((lo <= POINTS) & (hi >= POINTS)).all(axis=1)
     return inside.mean()
 
 
@@ -91,12 +91,16 @@ def test_the_best_keep_fraction_defines_the_region():
 
 def test_categoricals_keep_the_values_seen_among_the_best_and_explore_the_others():
     space = {"x": Float(0, 1), "act": Categorical(("relu", "tanh", "sigmoid", "elu"))}
-    points = [Point({"x": i / 10, "act": a}, v, True, i)
-              for i, (a, v) in enumerate([("relu", 5), ("tanh", 4), ("sigmoid", 1), ("sigmoid", 0)])]
+    points = [
+        Point({"x": i / 10, "act": a}, v, True, i)
+        for i, (a, v) in enumerate([("relu", 5), ("tanh", 4), ("sigmoid", 1), ("sigmoid", 0)])
+    ]
     box = refine(space, points, keep=0.5, method="box")
     assert set(box.boxes[0]["act"]) == {"relu", "tanh"}
     boxes = refine(space, points, keep=0.5)
-    explore = boxes.boxes[-1]  # the last box: the values none of the best has, over the whole numeric space
+    explore = boxes.boxes[
+        -1
+    ]  # the last box: the values none of the best has, over the whole numeric space
     assert set(explore["act"]) == {"sigmoid", "elu"} and "x" not in explore
     assert "categorical values none of them has" in boxes.note
     share = boxes.weights[-1] / sum(boxes.weights)
@@ -111,7 +115,8 @@ def test_a_stalled_search_widens_its_boxes():
         for name in SPACE:
             assert b[name][1] - b[name][0] >= a[name][1] - a[name][0]
     assert sum(b[n][1] - b[n][0] for b in wide.boxes[:5] for n in SPACE) > 1.5 * sum(
-        b[n][1] - b[n][0] for b in normal.boxes[:5] for n in SPACE)
+        b[n][1] - b[n][0] for b in normal.boxes[:5] for n in SPACE
+    )
     assert "reaching 2.56x as far" in wide.note
 
 
@@ -141,7 +146,9 @@ def test_non_finite_metric_is_diverged():
     study = search(SPACE, lambda c: math.nan, trials=3, rounds=2)
     assert {t.status for t in study.trials} == {"diverged"}
     assert "whole space" in study.regions[1]["note"]
-    with pytest.raises(SearchFailed, match="every trial of round 1 failed; 3 of 3 with: ZeroDivisionError"):
+    with pytest.raises(
+        SearchFailed, match="every trial of round 1 failed; 3 of 3 with: ZeroDivisionError"
+    ):
         search(SPACE, lambda c: 1 / 0, trials=3, rounds=2)
 
 
@@ -172,7 +179,9 @@ def test_the_quadratic_is_fitted_to_trials_sharing_the_best_trials_categorical_v
     space = {**SPACE, "act": Categorical(("relu", "tanh"))}
 
     def shifted(c):  # tanh's peak is elsewhere, and lower
-        return peak(c) - (0 if c["act"] == "relu" else 0.5 + 3 * math.log10(c["learning_rate"]) ** 2)
+        return peak(c) - (
+            0 if c["act"] == "relu" else 0.5 + 3 * math.log10(c["learning_rate"]) ** 2
+        )
 
     region = refine(space, _points(shifted, space, 60, seed=1), keep=0.25)
     assert "quadratic" in region.note

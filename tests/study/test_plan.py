@@ -24,13 +24,18 @@ def test_a_larger_budget_extends_a_smaller_ones_plan(d):
     small, large = Plan.for_budget(60, space(d)), Plan.for_budget(120, space(d))
     assert large.sizes[: small.rounds - 1] == small.sizes[:-1]
     last = small.rounds
-    assert large.trials_of(last)[: small.sizes[-1]] == small.trials_of(last)  # the last round continues
+    assert large.trials_of(last)[: small.sizes[-1]] == small.trials_of(
+        last
+    )  # the last round continues
 
 
 def test_the_first_round_sees_the_whole_space_and_later_rounds_refine_often():
     plan = Plan.for_budget(60, space(3))
     assert plan.sizes[0] >= 10 and max(plan.sizes[1:]) <= 16 and plan.rounds >= 4
-    assert Plan.fixed(20, 3).sizes == (20, 20, 20) and Plan.fixed(20, 3).describe() == "3 round(s) of 20"
+    assert (
+        Plan.fixed(20, 3).sizes == (20, 20, 20)
+        and Plan.fixed(20, 3).describe() == "3 rounds of 20"
+    )
 
 
 def test_keep_chooses_between_3_and_12_trials():

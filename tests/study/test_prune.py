@@ -11,8 +11,17 @@ COST = Goal.of("dev_cost")  # minimised
 
 def earlier(curves, metric="dev_accuracy"):
     """Records of earlier trials with the given curves (lists of values from epoch 1)."""
-    return [TrialResult(i, 1, "ok", {}, value=c[-1], curve=[{"epoch": e + 1, metric: v} for e, v in enumerate(c)])
-            for i, c in enumerate(curves)]
+    return [
+        TrialResult(
+            i,
+            1,
+            "ok",
+            {},
+            value=c[-1],
+            curve=[{"epoch": e + 1, metric: v} for e, v in enumerate(c)],
+        )
+        for i, c in enumerate(curves)
+    ]
 
 
 def stops(rule, curve):
@@ -38,15 +47,21 @@ def test_median_minimises_costs_and_waits_for_enough_trials():
     past = earlier([[3.0, 2.0], [2.0, 1.0], [1.0, 0.5], [5.0]], metric="dev_cost")
     rule = Pruning("median", warmup=0, min_trials=3).rule_for(past, COST)
     assert rule.thresholds == {1: (2.5, 4), 2: (1.0, 3)}
-    assert stops(rule, [2.6, 0.1]) == 1 and stops(rule, [2.5, 1.0]) is None and stops(rule, [1.0, 1.1]) == 2
+    assert (
+        stops(rule, [2.6, 0.1]) == 1
+        and stops(rule, [2.5, 1.0]) is None
+        and stops(rule, [1.0, 1.1]) == 2
+    )
     assert Pruning("median", warmup=0, min_trials=5).rule_for(past, COST) is None
 
 
 def test_halving_keeps_the_best_third_at_each_rung():
     # rungs at 1, 3, 9 epochs; 8 earlier trials reached epoch 1, 4 reached epoch 3
     curves = [[v / 10] for v in range(1, 5)] + [[v / 10, 0, v / 10] for v in range(5, 9)]
-    rule = Pruning("halving", min_epochs=1, reduction=3, min_trials=2).rule_for(earlier(curves), ACC)
-    # epoch 1: with itself, 9 trials; the best 3 go on: it needs at least the 3rd best earlier (0.6)
+    rule = Pruning("halving", min_epochs=1, reduction=3, min_trials=2).rule_for(
+        earlier(curves), ACC
+    )
+    # epoch 1: with itself, 9 trials; the best 3 go on: it needs the 3rd best earlier (0.6)
     # epoch 3: 5 trials; 5 // 3 = 1 goes on: it must beat them all (0.8)
     assert rule.thresholds == {1: (0.6, 8), 3: (0.8, 4)}
     assert sorted(rule.thresholds) == [1, 3]  # epoch 2 is no rung
@@ -64,20 +79,35 @@ def test_the_reason_says_why():
     rule = Pruning("median", warmup=0, min_trials=2).rule_for(earlier([[0.5], [0.7]]), ACC)
     trial = Trial(Task(5, 2, {}, 0, rule))
     assert trial.report(1, 0.55) and trial.pruned_at == 1
-    assert trial.reason == "dev_accuracy 0.55 at epoch 1 is worse than 0.6, the median of 2 earlier trials"
+    assert (
+        trial.reason
+        == "dev_accuracy 0.55 at epoch 1 is worse than 0.6, the median of 2 earlier trials"
+    )
     assert trial.report(2, 0.99)  # once told to stop, always told to stop
 
 
-@pytest.mark.parametrize("value,message", [
-    ("mean", "unknown pruning method 'mean'; did you mean 'median'"),
-    ({"method": "halving", "reductoin": 3}, "search.prune.reductoin: unknown halving setting 'reductoin'; did you mean 'reduction'"),
-    ({"method": "median", "reduction": 3}, "search.prune.reduction: reduction does not apply to median"),
-    ({"method": "halving", "reduction": 1}, "search.prune.reduction: 1 is not a whole number >= 2"),
-    ({"method": "halving", "min_epochs": 0}, "min_epochs: 0 is not a whole number >= 1"),
-    ({"method": "median", "warmup": 2.5}, "warmup: 2.5 is not a whole number >= 0"),
-    ({"method": "median", "min_trials": True}, "min_trials: True is not a whole number >= 1"),
-    (3, "search.prune: 3 is not a pruning method"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("mean", "unknown pruning method 'mean'; did you mean 'median'"),
+        (
+            {"method": "halving", "reductoin": 3},
+            "prune.reductoin: unknown halving setting 'reductoin'; did you mean 'reduction'",
+        ),
+        (
+            {"method": "median", "reduction": 3},
+            "search.prune.reduction: reduction does not apply to median",
+        ),
+        (
+            {"method": "halving", "reduction": 1},
+            "search.prune.reduction: 1 is not a whole number >= 2",
+        ),
+        ({"method": "halving", "min_epochs": 0}, "min_epochs: 0 is not a whole number >= 1"),
+        ({"method": "median", "warmup": 2.5}, "warmup: 2.5 is not a whole number >= 0"),
+        ({"method": "median", "min_trials": True}, "min_trials: True is not a whole number >= 1"),
+        (3, "search.prune: 3 is not a pruning method"),
+    ],
+)
 def test_bad_prune_settings(value, message):
     with pytest.raises(UserError) as e:
         Pruning.parse(value)

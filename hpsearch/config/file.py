@@ -11,9 +11,10 @@ from pathlib import Path
 
 import yaml
 
-from .config import TOP_KEYS, Config
-from .errors import UserError, unknown
-from .nn.hyper import PARAMS
+from ..errors import UserError, unknown
+from ..nn.hyper import PARAMS
+from .core import Config
+from .schema import TOP_KEYS
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -25,7 +26,9 @@ def _mapping(loader, node, deep=False):
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
         seen.add(key)
     return loader.construct_mapping(node, deep)
 
@@ -49,23 +52,34 @@ def read_yaml(path) -> dict:
         if mark and context and context.line != mark.line:
             line = f"line {mark.line + 1} (in what starts at line {context.line + 1}): "
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise UserError(f"{line}YAML syntax error: {problem}", file=path, fix="fix the YAML at that line") from None
+        raise UserError(
+            f"{line}YAML syntax error: {problem}", file=path, fix="fix the YAML at that line"
+        ) from None
     except UnicodeDecodeError:
         raise UserError("is not a text file", file=path, fix="give a YAML config") from None
     except OSError as e:
-        raise UserError(f"cannot read: {e.strerror}", file=path, fix="check the file's permissions") from None
+        raise UserError(
+            f"cannot read: {e.strerror}", file=path, fix="check the file's permissions"
+        ) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise UserError(f"the top level is a {type(raw).__name__}, not a mapping", file=path,
-                        fix="write keys such as params: and space: at the top level")
+        raise UserError(
+            f"the top level is a {type(raw).__name__}, not a mapping",
+            file=path,
+            fix="write keys such as params: and space: at the top level",
+        )
     return raw
 
 
 def parse_override(item: str) -> tuple[str, object]:
     """`KEY=VALUE` as (key, value), the value read as YAML (a string if it is not YAML)."""
     if "=" not in item:
-        raise UserError(f"'{item}' has no '='", key="--set", fix="write --set KEY=VALUE, such as --set search.budget=50")
+        raise UserError(
+            f"'{item}' has no '='",
+            key="--set",
+            fix="write --set KEY=VALUE, such as --set search.budget=50",
+        )
     key, text = item.split("=", 1)
     try:
         value = yaml.safe_load(text) if text.strip() else None
@@ -83,7 +97,11 @@ def apply_overrides(raw: dict, overrides) -> dict:
         key, value = parse_override(item)
         parts = key.split(".")
         if len(parts) == 1 and key not in TOP_KEYS:
-            if key in PARAMS or key in (raw.get("params") or {}) or key in (raw.get("space") or {}):
+            if (
+                key in PARAMS
+                or key in (raw.get("params") or {})
+                or key in (raw.get("space") or {})
+            ):
                 raw["params"] = {**(raw.get("params") or {}), key: value}
                 if isinstance(raw.get("space"), dict):
                     raw["space"].pop(key, None)
@@ -96,7 +114,9 @@ def apply_overrides(raw: dict, overrides) -> dict:
             if node.get(part) is None:
                 node[part] = {}
             if not isinstance(node[part], dict):
-                raise UserError(f"'{key}': '{part}' is not a section", key="--set", fix="check the dotted key")
+                raise UserError(
+                    f"'{key}': '{part}' is not a section", key="--set", fix="check the dotted key"
+                )
             node = node[part]
         node[parts[-1]] = value
     return raw
@@ -108,6 +128,9 @@ def load_config(path, overrides=()) -> Config:
     raw = read_yaml(path)
     overridden = apply_overrides(raw, overrides)
     if not raw:
-        raise UserError("the config is empty", file=path,
-                        fix="give at least a space: to search (configs/quickstart.yaml is a complete example)")
+        raise UserError(
+            "the config is empty",
+            file=path,
+            fix="give at least a space: to search (configs/quickstart.yaml is a complete example)",
+        )
     return Config.from_dict(overridden, file=path)

@@ -1,0 +1,113 @@
+"""Runs side by side: `compare(runs)` is a table with one column per run (counts, the metric's
+best, median and top-k mean, the best trial's values, each hyperparameter's range among the
+best, and the fixed hyperparameters that differ), and `better` marks the strictly best."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .errors import unknown
+from .results import Run
+from .study import Goal, TrialResult
+
+
+def with_metric(run: Run, metric: str | None) -> Run:
+    """The run judged by another metric (one it measured)."""
+    if metric is None or metric == run.metric:
+        return run
+    measured = sorted({k for r in run.results for k in r.metrics})
+    if metric not in measured:
+        raise unknown("metric", metric, measured, key="--metric")
+    results = [TrialResult(**{**r.__dict__, "value": r.metrics.get(metric)}) for r in run.results]
+    return Run(**{**run.__dict__, "results": results, "goal": Goal.of(metric)})
+
+
+def compare(runs: list, metric: str | None = None, top: int = 5) -> pd.DataFrame:
+    """Runs side by side: one column per run; rows for counts, the metric's best, median and
+    top-k mean, the best trial's values, each hyperparameter's range among the top k, and
+    the fixed hyperparameters that differ between the runs."""
+    runs = [with_metric(r, metric) for r in runs]
+    names = _unique([r.name for r in runs])
+    fixed = _differing_fixed(runs)
+    rows: dict[str, dict] = {}
+    for name, run in zip(names, runs):
+        ranked = run.goal.best_first(
+            [r for r in run.results if r.status == "ok" and run.goal.score(r.value) > -math.inf]
+        )
+        values = pd.Series([r.value for r in ranked], dtype=float)
+        best = ranked[0] if ranked else None
+        column = {
+            "trials": len(run.results),
+            **run.counts(),
+            "metric": run.metric,
+            "best": values.iloc[0] if len(values) else None,
+            "median": values.median(),
+            f"top-{top} mean": values.head(top).mean(),
+        }
+        column.update(
+            {f"best {p}": best.final_params.get(p) if best else None for p in _all_params(runs)}
+        )
+        column.update(
+            {
+                f"top-{top} {p}": _range([r.final_params.get(p) for r in ranked[:top]])
+                for p in _all_params(runs)
+            }
+        )
+        column.update(
+            {f"fixed {p}": (run.config.params.get(p) if run.config else None) for p in fixed}
+        )
+        for key, value in column.items():
+            rows.setdefault(key, {})[name] = value
+    return pd.DataFrame(rows).T[names]
+
+
+def better(frame: pd.DataFrame, runs: list, top: int = 5) -> dict:
+    """For each comparable row, the column holding the strictly best value (none on a tie)."""
+    goal = runs[0].goal
+    marks = {}
+    for row in ("best", "median", f"top-{top} mean"):
+        scores = {
+            c: goal.score(v) for c, v in pd.to_numeric(frame.loc[row], errors="coerce").items()
+        }
+        ordered = sorted(scores.values(), reverse=True)
+        if ordered and ordered[0] > -math.inf and (len(ordered) == 1 or ordered[0] > ordered[1]):
+            marks[row] = max(scores, key=scores.get)
+    return marks
+
+
+def _all_params(runs) -> list:
+    out = []
+    for run in runs:
+        out += [p for p in run.params if p not in out]
+    return out
+
+
+def _differing_fixed(runs) -> list:
+    configs = [r.config for r in runs if r.config is not None]
+    if len(configs) < 2:
+        return []
+    names = sorted({p for c in configs for p in c.params})
+    searched = set(_all_params(runs))
+    return [
+        p for p in names if p not in searched and len({repr(c.params.get(p)) for c in configs}) > 1
+    ]
+
+
+def _range(values) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return ""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        lo, hi = min(values), max(values)
+        return f"{lo:.4g}" if lo == hi else f"{lo:.4g} .. {hi:.4g}"
+    return ", ".join(sorted({str(v) for v in values}))
+
+
+def _unique(names):
+    seen, out = {}, []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out

@@ -1,0 +1,80 @@
+"""`Config`: a search's configuration, checked, with every default filled in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..errors import UserError
+from ..space import Categorical
+from ..study import Goal, Plan, Pruning, Settings
+from .schema import resolve
+
+
+@dataclass
+class Config:
+    name: str
+    seed: int
+    data: dict
+    params: dict  # fixed hyperparameters (with every default, for the built-in network)
+    search: dict
+    space: dict  # name -> distribution
+    objective: str | None = None  # package.module:function, or None for the built-in network
+    file: Path | None = None
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls, raw: dict, file=None, default_name: str | None = None) -> Config:
+        """Check a raw config (as read from YAML) and fill in every default."""
+        try:
+            fields = resolve(raw, file, default_name)
+        except UserError as e:
+            raise e.at(file=file) from None
+        return cls(**fields, file=Path(file) if file else None, raw=raw)
+
+    @property
+    def builtin(self) -> bool:
+        return self.objective is None
+
+    def to_dict(self) -> dict:
+        """The resolved config, as written to a run's config.yaml."""
+        search = {**self.search, "prune": self.pruning.to_dict()}
+        return {
+            "hpsearch_version": __version__,
+            "name": self.name,
+            "seed": self.seed,
+            "data": self.data,
+            "params": self.params,
+            "objective": self.objective,
+            "search": search,
+            "space": {n: d.to_dict() for n, d in self.space.items()},
+        }
+
+    @property
+    def goal(self) -> Goal:
+        return Goal.of(self.search["metric"], self.search["goal"])
+
+    @property
+    def pruning(self) -> Pruning:
+        return Pruning.parse(self.search["prune"])
+
+    @property
+    def plan(self) -> Plan:
+        s = self.search
+        if s["budget"] is not None:
+            return Plan.for_budget(s["budget"], self.space)
+        return Plan.fixed(s["trials"], s["rounds"])
+
+    def settings(self) -> Settings:
+        s = self.search
+        return Settings(self.plan, self.goal, self.seed, s["keep"], s["refine"], self.pruning)
+
+    def centre(self) -> dict:
+        """Fixed params plus each searched hyperparameter at the centre of its range (in
+        sampling coordinates: the geometric mean for log) or its first value."""
+        centre = {
+            n: d.values[0] if isinstance(d, Categorical) else d.from_unit(0.5)
+            for n, d in self.space.items()
+        }
+        return {**self.params, **centre}

@@ -1,0 +1,154 @@
+"""What every plot of a run shares: each hyperparameter's axis on its sampling scale, colours
+by round, the finished and pruned trials, each round's region along one axis, legends, the
+metric axis focused on the better trials, and how much each hyperparameter explains."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+
+from ..errors import UserError
+from ..results import Run
+
+COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+PRUNED = {"marker": "x", "color": "#999999", "s": 16, "linewidths": 1}
+
+
+def round_color(rnd: int) -> str:
+    return COLORS[(int(rnd) - 1) % len(COLORS)]
+
+
+def scale_of(run: Run, param: str) -> str:
+    dist = run.space.get(param)
+    if dist is None:
+        values = [r.final_params.get(param) for r in run.results if param in r.final_params]
+        return (
+            "linear"
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+            else "categorical"
+        )
+    return "categorical" if hasattr(dist, "values") else dist.scale
+
+
+def coords(run: Run, param: str, values):
+    """Plot coordinates of a hyperparameter's values: 1 - v for one_minus_log."""
+    values = np.asarray(values, float)
+    return 1 - values if scale_of(run, param) == "one_minus_log" else values
+
+
+def set_axis(ax, run: Run, param: str, axis: str = "x"):
+    scale = scale_of(run, param)
+    set_scale, set_label = (
+        (ax.set_xscale, ax.set_xlabel) if axis == "x" else (ax.set_yscale, ax.set_ylabel)
+    )
+    if scale == "log":
+        set_scale("log")
+        set_label(f"{param} (log scale)")
+    elif scale == "one_minus_log":
+        set_scale("log")
+        (ax.invert_xaxis if axis == "x" else ax.invert_yaxis)()  # beta grows to the right / up
+        (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(
+            FuncFormatter(lambda v, _: f"{1 - v:.6g}")
+        )
+        set_label(f"{param} (log scale of 1 - {param})")
+    else:
+        set_label(param)
+
+
+def categories(run: Run, param: str) -> list:
+    dist = run.space.get(param)
+    if dist is not None and hasattr(dist, "values"):
+        return [str(v) for v in dist.values]
+    return sorted({str(r.final_params[param]) for r in run.results if param in r.final_params})
+
+
+def finished(run: Run) -> list:
+    ok = [r for r in run.results if r.status == "ok" and run.goal.score(r.value) > -math.inf]
+    if not ok:
+        raise UserError(
+            f"no trial of '{run.path}' finished: there is nothing to plot",
+            fix=f"see why in the error column: hpsearch results {run.path}",
+        )
+    return ok
+
+
+def pruned_with_values(run: Run) -> list:
+    return [r for r in run.results if r.status == "pruned" and run.goal.score(r.value) > -math.inf]
+
+
+def spans(run: Run, param: str, record: dict) -> list[tuple]:
+    """The region of one round along one hyperparameter: merged intervals, in plot coordinates."""
+    intervals = sorted(
+        tuple(sorted(coords(run, param, b[param]))) for b in record["boxes"] if param in b
+    )
+    merged = []
+    for lo, hi in intervals:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def legend(ax, rounds, pruned: bool, extra=()):
+    handles = [
+        Line2D([], [], ls="", marker="o", color=round_color(r), label=f"round {r}") for r in rounds
+    ]
+    if pruned:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="x",
+                color=PRUNED["color"],
+                label="pruned (value when stopped)",
+            )
+        )
+    handles += list(extra)
+    ax.legend(handles=handles, fontsize=7, loc="best", framealpha=0.8)
+
+
+def focus(ax, y, direction):
+    """Limit the metric axis to the better 80% of trials, so a few bad trials do not flatten
+    the differences that matter; a note says so."""
+    if len(y) < 5:
+        return
+    lo, hi = (
+        (np.quantile(y, 0.2), y.max())
+        if direction == "maximize"
+        else (y.min(), np.quantile(y, 0.8))
+    )
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.01 or 0.01
+    ax.set_ylim(lo - pad, hi + pad)
+    where = "below" if direction == "maximize" else "above"
+    ax.annotate(
+        f"worst 20% {where} the axis",
+        xy=(0.01, 0.01 if where == "below" else 0.94),
+        xycoords="axes fraction",
+        fontsize=7,
+        color="grey",
+    )
+
+
+def influence(run: Run) -> dict:
+    """How much of the metric's variance each numeric hyperparameter explains, on its sampling
+    scale (correlation ratio over quantile bins): high for a learning rate with an optimum in
+    the middle, where a correlation coefficient would see nothing."""
+    out = {}
+    ok = list(finished(run))
+    for param in run.params:
+        have = [r for r in ok if param in r.final_params]
+        if scale_of(run, param) == "categorical" or len(have) < 4:
+            continue
+        x = coords(run, param, [r.final_params[param] for r in have])
+        x = np.log10(x) if scale_of(run, param) in ("log", "one_minus_log") else x
+        y = np.array([r.value for r in have])
+        bins = np.quantile(x, np.linspace(0, 1, min(5, len(have) // 2) + 1))
+        groups = np.clip(np.searchsorted(bins, x, side="right") - 1, 0, len(bins) - 2)
+        means = np.array([y[groups == g].mean() for g in groups])
+        out[param] = float(((means - y.mean()) ** 2).mean() / y.var()) if y.var() > 0 else 0.0
+    return out

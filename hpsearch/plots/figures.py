@@ -1,0 +1,237 @@
+"""The plots of a search, as matplotlib Figures (no display needed).
+
+- the metric against each hyperparameter, on the axis of its sampling scale (log for `log`; for
+  `one_minus_log`, 1 - value on a log axis, labelled in the value), trials coloured by round,
+  pruned ones marked apart, each later round's region shaded;
+- the two most influential hyperparameters against each other with the rounds' regions drawn as
+  rectangles (the course's coarse-to-fine picture);
+- learning curves of the best trials, with the epochs a rollback abandoned and the nudges;
+- the best metric so far against the number of trials.
+Every mark has a legend entry; a trial that lacks a hyperparameter (its condition did not hold)
+is simply not drawn against it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from ..results import Run
+from .axes import (
+    COLORS,
+    PRUNED,
+    categories,
+    coords,
+    finished,
+    focus,
+    influence,
+    legend,
+    pruned_with_values,
+    round_color,
+    scale_of,
+    set_axis,
+    spans,
+)
+
+
+def metric_vs_params(run: Run) -> Figure:
+    ok, pruned = finished(run), pruned_with_values(run)
+    n = max(len(run.params), 1)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(max(4.8 * cols, 6.4), 3.6 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, param in zip(axes, run.params):
+        for group, style in ((pruned, PRUNED), (ok, None)):
+            have = [r for r in group if param in r.final_params]
+            y = [r.value for r in have]
+            if scale_of(run, param) == "categorical":
+                cats = categories(run, param)
+                jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(have))
+                x = (
+                    np.array([cats.index(str(r.final_params[param])) for r in have], float)
+                    + jitter
+                )
+                ax.set_xticks(range(len(cats)), cats)
+                ax.set_xlabel(param)
+            else:
+                x = coords(run, param, [r.final_params[param] for r in have])
+            if style is None:
+                ax.scatter(x, y, c=[round_color(r.round) for r in have], s=18, alpha=0.8)
+            elif len(have):
+                ax.scatter(x, y, **style)
+        if scale_of(run, param) != "categorical":
+            for record in run.regions[1:]:
+                for lo, hi in spans(run, param, record):
+                    ax.axvspan(lo, hi, color=round_color(record["round"]), alpha=0.08, lw=0)
+            set_axis(ax, run, param)
+        ax.set_ylabel(run.metric)
+        focus(ax, np.array([r.value for r in ok]), run.goal.direction)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(run.params) :]:
+        ax.set_visible(False)
+    shade = Patch(color="grey", alpha=0.2, label="region a later round sampled")
+    legend(
+        axes[0],
+        sorted({r.round for r in ok}),
+        bool(pruned),
+        [shade] if len(run.regions) > 1 else [],
+    )
+    fig.suptitle(f"{run.name}: {run.metric} against each hyperparameter", fontsize=11)
+    return fig
+
+
+def coarse_to_fine(run: Run) -> Figure | None:
+    """The two most influential numeric hyperparameters, trials by round, regions as boxes."""
+    scores = influence(run)
+    if len(scores) < 2:
+        return None
+    px, py = sorted(scores, key=lambda p: -scores[p])[:2]
+    ok = [r for r in finished(run) if px in r.final_params and py in r.final_params]
+    fig = Figure(figsize=(7, 6), layout="constrained")
+    ax = fig.subplots()
+    for record in run.regions[1:]:
+        for box in record["boxes"]:
+            if px in box and py in box:
+                (x0, x1), (y0, y1) = (sorted(coords(run, p, box[p])) for p in (px, py))
+                ax.add_patch(
+                    Rectangle(
+                        (x0, y0),
+                        x1 - x0,
+                        y1 - y0,
+                        fill=False,
+                        ec=round_color(record["round"]),
+                        lw=1,
+                        alpha=0.7,
+                    )
+                )
+    ax.scatter(
+        coords(run, px, [r.final_params[px] for r in ok]),
+        coords(run, py, [r.final_params[py] for r in ok]),
+        c=[round_color(r.round) for r in ok],
+        s=22,
+        alpha=0.85,
+    )
+    best = run.best_result()
+    extra = (
+        [Patch(fill=False, ec="grey", label="a box of a round's region")]
+        if len(run.regions) > 1
+        else []
+    )
+    if best is not None and px in best.final_params and py in best.final_params:
+        ax.scatter(
+            coords(run, px, [best.final_params[px]]),
+            coords(run, py, [best.final_params[py]]),
+            marker="*",
+            s=250,
+            c="gold",
+            ec="black",
+            zorder=5,
+        )
+        extra.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="*",
+                ms=12,
+                color="gold",
+                mec="black",
+                label=f"best: trial {best.trial}",
+            )
+        )
+    set_axis(ax, run, px, "x")
+    set_axis(ax, run, py, "y")
+    legend(ax, sorted({r.round for r in ok}), False, extra)
+    ax.grid(alpha=0.3)
+    ax.set_title(
+        f"{run.name}: coarse to fine\n(the two hyperparameters that explain most of {run.metric})",
+        fontsize=10,
+    )
+    return fig
+
+
+def learning_curves(run: Run, top: int = 5) -> Figure | None:
+    curves = run.curves
+    if curves is None or curves.empty:
+        return None
+    best = [r.trial for r in run.goal.best_first(finished(run))[:top]]
+    metrics = [c for c in ("train_cost", "dev_accuracy") if c in curves.columns] or [run.metric]
+    fig = Figure(figsize=(5.5 * len(metrics), 4), layout="constrained")
+    axes = fig.subplots(1, len(metrics), squeeze=False).ravel()
+    abandoned = curves["abandoned"] == 1
+    marks = {r.trial: r.interventions for r in run.results}
+    for i, trial in enumerate(best):
+        mine = curves["trial"] == trial
+        for ax, column in zip(axes, metrics):
+            kept, dropped = curves[mine & ~abandoned], curves[mine & abandoned]
+            ax.plot(
+                kept["epoch"], kept[column], color=COLORS[i % len(COLORS)], label=f"trial {trial}"
+            )
+            if len(dropped):
+                ax.plot(
+                    dropped["epoch"],
+                    dropped[column],
+                    color=COLORS[i % len(COLORS)],
+                    ls="--",
+                    alpha=0.4,
+                )
+            for mark in marks.get(trial, []):
+                ax.axvline(mark["epoch"], color=COLORS[i % len(COLORS)], ls=":", lw=1)
+    handles = [
+        Line2D([], [], color=COLORS[i % len(COLORS)], label=f"trial {t}")
+        for i, t in enumerate(best)
+    ]
+    if abandoned.any():
+        handles.append(
+            Line2D([], [], color="grey", ls="--", alpha=0.5, label="epochs a rollback abandoned")
+        )
+    if any(marks.get(t) for t in best):
+        handles.append(Line2D([], [], color="grey", ls=":", label="nudge or rollback"))
+    for ax, column in zip(axes, metrics):
+        ax.set(xlabel="epoch", ylabel=column.replace("_", " "), title=column.replace("_", " "))
+        if "cost" in column:
+            ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    axes[-1].legend(handles=handles, fontsize=7, loc="best")
+    fig.suptitle(f"{run.name}: learning curves of the best {len(best)} trials", fontsize=11)
+    return fig
+
+
+def best_so_far(run: Run) -> Figure:
+    finished(run)
+    results = sorted(run.results, key=lambda r: r.trial)
+    values = np.array(
+        [r.value if r.status == "ok" and r.value is not None else np.nan for r in results], float
+    )
+    scores = np.where(np.isnan(values), -np.inf, run.goal.sign * values)
+    running = run.goal.sign * np.maximum.accumulate(scores)
+    x = np.arange(1, len(results) + 1)
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(
+        x,
+        np.where(np.isfinite(running), running, np.nan),
+        drawstyle="steps-post",
+        color="black",
+        label="best so far",
+    )
+    ax.scatter(x, values, c=[round_color(r.round) for r in results], s=10, alpha=0.6)
+    focus(ax, values[~np.isnan(values)], run.goal.direction)
+    starts = [i + 0.5 for i in range(1, len(results)) if results[i].round != results[i - 1].round]
+    for start in starts:
+        ax.axvline(start, color="grey", ls="--", lw=1)
+    extra = [Line2D([], [], color="black", label="best so far")]
+    if starts:
+        extra.append(Line2D([], [], color="grey", ls="--", label="a new round starts"))
+    legend(ax, sorted({r.round for r in results}), False, extra)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="trials", ylabel=run.metric, title=f"{run.name}: best {run.metric} so far")
+    ax.grid(alpha=0.3)
+    return fig
