@@ -11,22 +11,19 @@ The Python API under the command line:
   `open_run` (a run's trials, curves, best), `load_model` (a run's best model).
 """
 
-__version__ = "0.2.0"
-
-from .config import (
-    Config,  # noqa: E402
-    load_config,  # noqa: E402
-)
-from .data import load_data  # noqa: E402
-from .errors import UserError  # noqa: E402
-from .nn.gradcheck import gradient_check  # noqa: E402
-from .nn.model import MLP  # noqa: E402
-from .results import load_model, open_run  # noqa: E402
-from .runs import resume_search, run_search  # noqa: E402
-from .space import Categorical, Float, Int  # noqa: E402
-from .study import Study, TrialResult, search  # noqa: E402
+from .config import Config, load_config
+from .data import load_data
+from .errors import UserError
+from .nn.gradcheck import gradient_check
+from .nn.model import MLP
+from .results import load_model, open_run
+from .runs import resume_search, run_search
+from .space import Categorical, Float, Int
+from .study import Study, TrialResult, search
+from .version import __version__
 
 __all__ = [
+    "__version__",
     "MLP",
     "Categorical",
     "Config",

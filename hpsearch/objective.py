@@ -140,16 +140,12 @@ class MLPObjective:
             status = ("pruned" if trial.should_prune else "ok") if finite else "diverged"
         value = metrics[self.goal.metric] if status != "diverged" else None
         weights = inference_state(model) if status == "ok" else None
-        return TrialResult(
-            task.trial,
-            task.round,
+        return task.result(
             status,
-            dict(task.params),
             value=value,
             metrics=metrics,
             epochs=model.epoch,
             seconds=seconds,
-            seed=task.seed,
             interventions=list(interventions),
             curve=list(model.history),
             model=weights,

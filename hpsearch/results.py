@@ -20,19 +20,9 @@ from .importance import importance
 from .nn.model import MLP
 from .store import RunDir
 from .store.files import read_json, read_table
-from .study import STATUSES, Goal, TrialResult
+from .study import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult
 
-NOT_PARAMS = {
-    "trial",
-    "round",
-    "status",
-    *BUILTIN_METRICS,
-    "epochs",
-    "seconds",
-    "seed",
-    "error",
-    "metrics",
-}
+NOT_PARAMS = {*HEAD_COLUMNS, *BUILTIN_METRICS, "metrics", *TAIL_COLUMNS}
 
 
 @dataclass

@@ -15,9 +15,9 @@ import warnings
 
 import click
 
-from .. import __version__
 from ..errors import UserError
 from ..runs import SearchFailed, SearchInterrupted
+from ..version import __version__
 
 
 class Refused(click.ClickException):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__
 from ..errors import UserError
 from ..space import Categorical
 from ..study import Goal, Plan, Pruning, Settings
+from ..version import __version__
 from .schema import resolve
 
 

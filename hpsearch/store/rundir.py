@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .. import __version__
 from ..config import BUILTIN_METRICS, Config
 from ..data import KEYS as DATA_KEYS
 from ..errors import UserError
-from ..study import TrialResult
+from ..study import TrialResult, table_columns
+from ..version import __version__
 from .files import append, atomic_write, csv_line, read_json, read_table, write_json, write_table
 from .lock import Lock
 from .steering import read_interventions
@@ -151,17 +151,7 @@ class RunDir:
     def start_tables(self, config: Config):
         """Create trials.csv, curves.csv with their headers unless they exist."""
         self.space_names, self.metrics = list(config.space), metric_columns(config)
-        columns = [
-            "trial",
-            "round",
-            "status",
-            *self.space_names,
-            *self.metrics,
-            "epochs",
-            "seconds",
-            "seed",
-            "error",
-        ]
+        columns = table_columns(self.space_names, self.metrics)
         self.curve_columns = ["trial", "epoch", *curve_metrics(config), "abandoned"]
         for path, header in ((self.trials_csv, columns), (self.curves_csv, self.curve_columns)):
             if not path.exists():

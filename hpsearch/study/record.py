@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 
 STATUSES = ("ok", "pruned", "diverged", "failed")  # in the order ranked
 MINIMISED = re.compile(r"(cost|loss|error|regret|seconds|time)$")  # metrics whose goal is minimize
+HEAD_COLUMNS = ("trial", "round", "status")
 TAIL_COLUMNS = ("epochs", "seconds", "seed", "error")
+
+
+def table_columns(space_names, metric_columns) -> list[str]:
+    """trials.csv's columns, in the contract's order."""
+    return [*HEAD_COLUMNS, *space_names, *metric_columns, *TAIL_COLUMNS]
 
 
 @dataclass

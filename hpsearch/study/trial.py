@@ -35,6 +35,12 @@ class Task:
     seed: int
     prune: object = None  # the round's PruneRule, or None
 
+    def result(self, status: str, **fields) -> TrialResult:
+        """This trial's record: its number, round, sampled values and seed, and `fields`."""
+        return TrialResult(
+            self.trial, self.round, status, dict(self.params), seed=self.seed, **fields
+        )
+
 
 class Trial:
     """The second argument of `evaluate(config, trial)`."""
@@ -73,15 +79,7 @@ def failure(task: Task, error: BaseException | str, seconds: float = 0.0) -> Tri
             if str(error)
             else "".join(traceback.format_exception_only(error)).strip()
         )
-    return TrialResult(
-        task.trial,
-        task.round,
-        "failed",
-        dict(task.params),
-        seconds=seconds,
-        seed=task.seed,
-        error=error,
-    )
+    return task.result("failed", seconds=seconds, error=error)
 
 
 class FunctionObjective:
@@ -124,15 +122,11 @@ class FunctionObjective:
             status = "diverged"
         curve = [{"epoch": e, self.goal.metric: v} for e, v in trial.reported]
         epochs = trial.pruned_at or (trial.reported[-1][0] if trial.reported else None)
-        return TrialResult(
-            task.trial,
-            task.round,
+        return task.result(
             status,
-            dict(task.params),
             value=value,
             metrics=metrics,
             epochs=epochs,
             seconds=time.perf_counter() - start,
-            seed=task.seed,
             curve=curve,
         )
