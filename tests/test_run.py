@@ -389,10 +389,13 @@ def test_ctrl_c_stops_cleanly_exits_130_and_leaves_no_process(tmp_path, referenc
 def test_workers_of_a_killed_search_exit_by_themselves(tmp_path):
     (tmp_path / "slow.yaml").write_text(SLOW.replace("epochs: 12", "epochs: 400"))
     proc = start(["run", "slow.yaml"], tmp_path)
-    wait_until(lambda: len(pids_in_group(proc.pid)) >= 3, proc)  # the search and its 2 workers
+    markers = tmp_path / "runs" / "slow" / ".running"
+    wait_until(
+        lambda: len([m for m in markers.glob("*") if m.name.isdigit()]) == 2, proc
+    )  # both training
     os.kill(proc.pid, signal.SIGKILL)  # the main process only, as kill -9 PID does
     proc.wait()
-    wait_until(lambda: not pids_in_group(proc.pid), timeout=5)
+    wait_until(lambda: not pids_in_group(proc.pid), timeout=10)
 
 
 def test_the_lock_refuses_a_second_process_and_is_taken_over_when_it_dies(tmp_path):
