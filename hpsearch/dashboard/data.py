@@ -165,12 +165,11 @@ class RunView:
 
     def _state(self, warnings) -> tuple[str, int | None]:
         """status (running, interrupted, finished) and, for panda, the trial training now."""
+        run = ReadOnly(self.run)
         try:
-            state = steer.status(self.run, self.config)
+            state = steer.status(run, self.config)
             live = (
-                steer.next_trial(self.run, self.config)
-                if self.panda and state != "finished"
-                else None
+                steer.next_trial(run, self.config) if self.panda and state != "finished" else None
             )
         except (ValueError, KeyError) as e:
             warnings.append(f"trials.csv cannot be read: {e}")
@@ -186,6 +185,22 @@ class RunView:
 
     def _rank(self, result: TrialResult) -> list:
         return [min(max(float(k), -HUGE), HUGE) for k in self.goal.rank_key(result)]
+
+
+class ReadOnly:
+    """A run directory as `steer.status` and `steer.next_trial` read it, with trials.csv read
+    as the dashboard reads it: RunDir's own reading first cuts a half-written last line off
+    the file, which a viewer must never do (its writer may be finishing that line)."""
+
+    def __init__(self, run: RunDir):
+        self._run = run
+
+    def __getattr__(self, name):
+        return getattr(self._run, name)
+
+    def read_rows(self) -> list[dict]:
+        chunk = read_since(self._run.trials_csv)
+        return [dict(zip(chunk.header, row)) for row in chunk.rows]
 
 
 def digest(value) -> str:

@@ -13,12 +13,13 @@ from ..errors import UserError
 from ..store.files import atomic_write
 from .data import RunView, poll
 from .folder import line, side_by_side
-from .page import report_page
+from .page import plotly_js, report_page
 
 
 def write_report(paths, out="report.html") -> tuple[Path, list[str]]:
     """Write the report of the runs at `paths` to `out`; returns its path and the warnings
     about rows that could not be read (left out)."""
+    plotly_js()  # the dashboard extra, before any work
     views = [RunView(p) for p in paths]
     names = _unique([v.name for v in views])
     runs, warnings = {}, []

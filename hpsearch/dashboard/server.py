@@ -50,11 +50,12 @@ class Dashboard(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, folder, host: str = "127.0.0.1", port: int = 8080):
+    def __init__(self, folder, host: str = "127.0.0.1", port: int = 8080, poll_ms: int = 1000):
         self.plotly_version = page.plotly_js()[0]
         self.folder = check_folder(folder)
         self.token = secrets.token_urlsafe(18)
         self.files = page.served()
+        self.poll_ms = poll_ms  # how often the page asks what changed
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
             super().__init__((host, port), Handler)
@@ -125,7 +126,9 @@ class Handler(BaseHTTPRequestHandler):
         if not parts:
             token = query.get("token", [""])[0]
             mine = hmac.compare_digest(token, self.server.token)
-            body = page.live_page(token if mine else None, self.server.plotly_version)
+            body = page.live_page(
+                token if mine else None, self.server.plotly_version, self.server.poll_ms
+            )
             return self._send(body.encode(), "text/html; charset=utf-8")
         if parts[0] == "assets" and len(parts) == 2 and parts[1] in self.server.files:
             data, kind = self.server.files[parts[1]]
