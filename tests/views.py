@@ -21,6 +21,13 @@ from hpsearch.dashboard.server import Dashboard
 from hpsearch.runs import run_search
 
 MOONS = {"dataset": "moons", "n_samples": 200}
+SPACE = {  # the bench scripts' runs: every scale and type
+    "learning_rate": {"low": 1e-4, "high": 1.0, "scale": "log"},
+    "beta1": {"low": 0.8, "high": 0.999, "scale": "one_minus_log"},
+    "hidden_units": {"low": 8, "high": 64, "type": "int"},
+    "keep_prob": {"low": 0.6, "high": 1.0},
+    "optimizer": {"values": ["momentum", "adam"]},
+}
 CAVIAR = {
     "name": "cav",
     "data": MOONS,

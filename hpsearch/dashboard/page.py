@@ -65,9 +65,9 @@ def render(boot: dict, title: str, scripts: str) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], asset("page.html"))
 
 
-def live_page(token: str | None, plotly_version: str, poll_ms: int = 1000) -> str:
+def live_page(token: str | None, folder: str, plotly_version: str, poll_ms: int = 1000) -> str:
     """The dashboard's page; it carries the token only when the address it was asked by did."""
-    boot = {"mode": "live", "token": token, "poll_ms": poll_ms}
+    boot = {"mode": "live", "token": token, "folder": folder, "poll_ms": poll_ms}
     scripts = (
         '<script src="assets/app.js"></script>\n'
         f'<script src="assets/plotly.min.js?v={html.escape(plotly_version)}"></script>'

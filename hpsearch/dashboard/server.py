@@ -126,8 +126,9 @@ class Handler(BaseHTTPRequestHandler):
         if not parts:
             token = query.get("token", [""])[0]
             mine = hmac.compare_digest(token, self.server.token)
+            server = self.server
             body = page.live_page(
-                token if mine else None, self.server.plotly_version, self.server.poll_ms
+                token if mine else None, str(folder), server.plotly_version, server.poll_ms
             )
             return self._send(body.encode(), "text/html; charset=utf-8")
         if parts[0] == "assets" and len(parts) == 2 and parts[1] in self.server.files:

@@ -40,8 +40,10 @@ function poller(step, ms) {
 }
 
 function listPage() {
-  app.innerHTML = `<h1>${LIVE ? "Runs" : esc(BOOT.title)}</h1><div id="runs"></div>
-    <p><button id="compare" type="button">Compare the selected runs</button></p>`;
+  const where = LIVE ? `in ${esc(BOOT.folder)}` : `made by ${esc(BOOT.made)}`;
+  app.innerHTML = `<h1>${LIVE ? "Runs" : esc(BOOT.title)}</h1><p class="muted">${where}</p>
+    <section class="card"><div id="runs" class="wide"></div>
+    <p><button id="compare" type="button">Compare the selected runs</button></p></section>`;
   const selected = new Set(LIVE ? [] : BOOT.order);
   let last = "";
   $("#runs").addEventListener("change", (e) => {
@@ -85,7 +87,7 @@ function runLayout(meta) {
 function runHead(state) {
   const s = state.summary;
   const m = state.meta;
-  const when = LIVE ? `<span class="muted">updated ${new Date().toLocaleTimeString()}</span>` : "";
+  const when = `<span class="muted">${LIVE ? `updated ${new Date().toLocaleTimeString()}` : `report made by ${esc(BOOT.made)}`}</span>`;
   return `<h1>${esc(m.name)} ${s ? badge(s.status) : ""}</h1>
     <p>${esc(m.mode)} · ${s ? `${s.done} of ${s.total} trials (${countsText(s.counts)})` : ""} · ${esc(m.metric)}, ${esc(m.direction)}d ${when}</p>`;
 }
@@ -167,7 +169,7 @@ function runPage(name) {
 
 function comparePage(names) {
   app.innerHTML = `<nav><a href="#/">← all runs</a></nav><h1>Runs side by side</h1>
-    <section class="card"><div id="compare-table" class="scroll"></div></section>
+    <section class="card"><div id="compare-table" class="wide"></div></section>
     <section class="card"><h2>Best so far</h2><div id="compare-best" class="plot"></div></section>`;
   const states = new Map();
   return poller(async () => {

@@ -46,7 +46,9 @@ function paramAxis(axis) {
   if (axis.scale === "log") {
     const [lo, hi] = [Math.log10(axis.low), Math.log10(axis.high)];
     const pad = (hi - lo) * 0.03;
-    return { title: { text: `${name} (log scale)` }, type: "log", range: [lo - pad, hi + pad] };
+    return {
+      title: { text: `${name} (log scale)` }, type: "log", range: [lo - pad, hi + pad], exponentformat: "power",
+    };
   }
   if (axis.scale === "one_minus_log") {
     const [a, b] = [1 - axis.high, 1 - axis.low]; // a < b

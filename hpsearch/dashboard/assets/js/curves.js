@@ -123,6 +123,7 @@ function learningCurves(div, state, ui) {
 
 function liveCurve(div, state) {
   const trial = state.summary ? state.summary.live_trial : null;
+  const epochs = trial === null ? 0 : (state.byTrial.get(trial) || []).length;
   const panels = curvePanels(state, true);
   const traces = [];
   const dashes = ["solid", "dot"];
@@ -132,7 +133,7 @@ function liveCurve(div, state) {
       for (const abandoned of [false, true]) {
         const s = series(state, trial === null ? [] : [trial], column, abandoned);
         traces.push(Object.assign(s, {
-          type: "scatter", mode: "lines+markers", xaxis: `x${k}`, yaxis: `y${k}`,
+          type: "scatter", mode: epochs > 60 ? "lines" : "lines+markers", xaxis: `x${k}`, yaxis: `y${k}`,
           name: `${column.replace(/_/g, " ")}${abandoned ? " (abandoned)" : ""}`, hoverinfo: "x+y+name",
           line: { color: abandoned ? "#aaaaaa" : COLORS[i * 2 + j], dash: abandoned ? "dash" : dashes[j] },
           marker: { size: 4 },

@@ -43,9 +43,18 @@ function parallelCoordinates(div, state, ui) {
   const m = state.meta.metric;
   const ok = state.valued("ok");
   if (ok.length < 2) return drawNote(div, "parallel coordinates appear once two trials have finished");
-  const metric = metricScale(ok.map((r) => r[m]));
+  const values = ok.map((r) => r[m]);
+  const metric = metricScale(values);
   const dims = [...state.meta.space.map((a) => [a.name, unitScale(a)]), [m, metric]];
-  const better = (v) => (state.meta.direction === "maximize" ? metric.at(v) : 1 - metric.at(v));
+  // Colours span the better 80% of values (as the metric axes do); the worst fifth is darkest.
+  const maximize = state.meta.direction === "maximize";
+  const [cmin, cmax] = values.length >= 5
+    ? (maximize ? [quantile(values, 0.2), metric.hi] : [metric.lo, quantile(values, 0.8)])
+    : [metric.lo, metric.hi];
+  const better = (v) => {
+    const t = Math.min(1, Math.max(0, (v - cmin) / (cmax - cmin || 1)));
+    return maximize ? t : 1 - t;
+  };
   const bins = VIRIDIS.map(() => ({ x: [], y: [], customdata: [], text: [] }));
   const line = (target, r) => {
     dims.forEach(([name, scale], i) => {
@@ -68,7 +77,7 @@ function parallelCoordinates(div, state, ui) {
   traces.push({
     type: "scatter", mode: "markers", x: [0, 0], y: [-9, -9], hoverinfo: "skip",
     marker: {
-      color: [metric.lo, metric.hi], colorscale: VIRIDIS.map((c, i) => [i / (VIRIDIS.length - 1), c]),
+      color: [cmin, cmax], colorscale: VIRIDIS.map((c, i) => [i / (VIRIDIS.length - 1), c]),
       reversescale: state.meta.direction === "minimize", showscale: true,
       colorbar: { title: { text: m }, thickness: 12, len: 0.9 },
     },
@@ -79,7 +88,10 @@ function parallelCoordinates(div, state, ui) {
     shapes.push({ type: "line", xref: "x", yref: "y", x0: i, x1: i, y0: 0, y1: 1, line: { color: "#555", width: 1 } });
     annotations.push({ x: i, y: 1.03, text: `<b>${esc(name)}</b>`, showarrow: false, yanchor: "bottom", font: { size: 11 } });
     for (const [u, label] of scale.ticks) {
-      annotations.push({ x: i, y: u, text: esc(label), showarrow: false, xanchor: "right", xshift: -3, font: { size: 9, color: "#444" } });
+      annotations.push({
+        x: i, y: u, text: esc(label), showarrow: false, xanchor: "right", xshift: -3,
+        font: { size: 9, color: "#333" }, bgcolor: "rgba(255,255,255,0.85)",
+      });
     }
   });
   return draw(div, traces, {

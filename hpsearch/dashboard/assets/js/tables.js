@@ -25,8 +25,8 @@ function runsTable(lines, selected) {
       ${STATUSES.map((s) => `<td class="num">${line.counts[s]}</td>`).join("")}
       <td>${esc(line.metric)} <span class="muted">(${esc(line.direction)})</span></td><td class="num">${best}</td></tr>`;
   });
-  return `<table class="runs"><thead><tr><th></th><th>run</th><th>mode</th><th>status</th><th>trials</th>
-    ${STATUSES.map((s) => `<th>${s}</th>`).join("")}<th>metric</th><th>best</th></tr></thead>
+  return `<table class="runs"><thead><tr><th></th><th>run</th><th>mode</th><th>status</th><th class="num">trials</th>
+    ${STATUSES.map((s) => `<th class="num">${s}</th>`).join("")}<th>metric</th><th class="num">best</th></tr></thead>
     <tbody>${rows.join("")}</tbody></table>`;
 }
 
@@ -66,11 +66,16 @@ function sortedTrials(state, sort) {
 }
 
 function trialsTable(state, ui) {
-  const columns = trialColumns(state);
   const changes = changesOf(state);
+  const records = state.records();
+  const blank = (c) => c === "changes" ? !changes.size : records.every((r) => r[c] === null || r[c] === "");
+  const columns = trialColumns(state).filter((c) => !["error", "changes"].includes(c) || !blank(c));
   const best = state.summary && state.summary.best ? state.summary.best.trial : null;
   const arrow = (c) => (ui.sort.column === c ? (ui.sort.asc ? " ▲" : " ▼") : "");
-  const head = columns.map((c) => `<th data-sort="${esc(c)}" title="sort by ${esc(c)}">${esc(c)}${arrow(c)}</th>`);
+  const numeric = (c) => records.some((r) => typeof r[c] === "number");
+  const head = columns.map(
+    (c) => `<th data-sort="${esc(c)}" class="${numeric(c) ? "num" : ""}" title="sort by ${esc(c)}">${esc(c)}${arrow(c)}</th>`,
+  );
   const sorted = sortedTrials(state, ui.sort);
   const body = sorted.slice(0, ui.rows).map((r) => {
     const cls = [r.trial === ui.selected ? "selected" : "", r.trial === best ? "best" : ""].join(" ");

@@ -106,22 +106,24 @@ function logTicks(values) {
   return { tickvals: inside, ticktext: inside.map(fmt) };
 }
 
-// Plots are drawn when they are on screen (or near it): a page of a thousand trials then costs
-// what its visible plots cost, at load and at each live update. A plot off screen keeps its
-// newest drawing job and runs it when scrolled to. Positions are measured all at once before
-// drawing (measuring between drawings would lay the page out again each time).
+// Plots are drawn when they are on screen: a page of a thousand trials then costs what its
+// visible plots cost, at load and at each live update. A plot off screen keeps its newest
+// drawing job and runs it when scrolled to. Positions are measured all at once before drawing
+// (measuring between drawings would lay the page out again each time).
 class Lazy {
-  constructor(margin = 100) {
-    this.margin = margin;
+  constructor() {
     this.pending = new Map();
-    this.observer = new IntersectionObserver(
-      (entries) => entries.forEach((e) => e.isIntersecting && this.run(e.target)),
-      { rootMargin: `${margin}px` },
-    );
+    this.queued = false;
+    this.onView = () => {
+      if (this.queued) return;
+      this.queued = true;
+      requestAnimationFrame(() => ((this.queued = false), this.flush()));
+    };
+    window.addEventListener("scroll", this.onView, { passive: true });
+    window.addEventListener("resize", this.onView);
   }
 
   set(div, job) {
-    if (!this.pending.has(div)) this.observer.observe(div);
     this.pending.set(div, job);
   }
 
@@ -136,14 +138,13 @@ class Lazy {
 
   run(div) {
     const job = this.pending.get(div);
-    if (!job) return Promise.resolve();
     this.pending.delete(div);
-    this.observer.unobserve(div);
-    return job();
+    return job ? job() : Promise.resolve();
   }
 
   stop() {
-    this.observer.disconnect();
+    window.removeEventListener("scroll", this.onView);
+    window.removeEventListener("resize", this.onView);
     this.pending.clear();
   }
 }
