@@ -72,7 +72,10 @@ ARGS = [
 
 
 def chromium_path() -> str | None:
+    """HPSEARCH_CHROMIUM when set, else the first Chromium on the PATH."""
     found = os.environ.get("HPSEARCH_CHROMIUM")
+    if found:
+        return found if os.path.isfile(found) else None
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = found or shutil.which(name)
     return found
