@@ -73,7 +73,7 @@ class RunView:
         results, warnings = self._parse(chunk.header, chunk.rows)
         rows = [[self._cell(r, c) for c in columns] + [self._rank(r)] for r in results]
         return {
-            "columns": [*columns, "rank"],
+            "columns": [*columns, "rank"] if chunk.reset else None,  # once, with every row
             "rows": rows,
             "cursor": chunk.cursor,
             "reset": chunk.reset,
@@ -84,7 +84,7 @@ class RunView:
         """curves.csv since `cursor`, as its text (numbers only: the page splits the lines)."""
         chunk = read_since(self.run.curves_csv, cursor, parse=False)
         return {
-            "columns": chunk.header,
+            "columns": chunk.header if chunk.reset else None,
             "csv": chunk.text,
             "cursor": chunk.cursor,
             "reset": chunk.reset,

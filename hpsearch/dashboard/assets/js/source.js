@@ -80,7 +80,8 @@ class RunState {
     const changed = { trials: false, curves: false, summary: false };
     if (!answer) return changed;
     changed.trials = this.take("trials", answer.trials);
-    changed.curves = this.take("curves", curveRows(answer.curves));
+    const columns = answer.curves.reset ? answer.curves.columns : this.curves.columns;
+    changed.curves = this.take("curves", curveRows(answer.curves, columns));
     if (changed.curves) this.indexCurves(answer.curves.reset);
     if (answer.summary) {
       this.summary = answer.summary;
@@ -147,8 +148,8 @@ class RunState {
 }
 
 // curves.csv lines as rows of numbers (empty, nan or inf: null); short lines are left out.
-function curveRows(chunk) {
-  const width = chunk.columns.length;
+function curveRows(chunk, columns) {
+  const width = columns.length;
   const rows = [];
   let skipped = 0;
   for (const line of chunk.csv.split("\n")) {
