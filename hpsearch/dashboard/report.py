@@ -39,6 +39,11 @@ def write_report(paths, out="report.html") -> tuple[Path, list[str]]:
         }
         for part in (data["trials"], data["curves"], data["summary"]):
             warnings += [f"{view.run.path}: {w}" for w in part["warnings"]]
+        warnings += [
+            f"{table}: its last line is incomplete (being written, or cut short): left out"
+            for table in (view.run.trials_csv, view.run.curves_csv)
+            if _cut_short(table)
+        ]
     title = f"hpsearch report: {', '.join(names)}"
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
     boot = {
@@ -57,3 +62,12 @@ def write_report(paths, out="report.html") -> tuple[Path, list[str]]:
         )
     atomic_write(out, report_page(boot, title))
     return out, warnings
+
+
+def _cut_short(table: Path) -> bool:
+    """Whether the table ends inside a line (read from the top, the rest stays out)."""
+    if not table.is_file() or table.stat().st_size == 0:
+        return False
+    with open(table, "rb") as f:
+        f.seek(-1, 2)
+        return f.read() != b"\n"
