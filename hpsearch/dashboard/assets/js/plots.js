@@ -202,7 +202,7 @@ function bestSoFar(div, state, ui) {
   if (!valued.length) return drawNote(div, "no finished trial yet");
   const y = metricAxis(state, valued.map(([r]) => r[m]), 0);
   return draw(div, traces, {
-    xaxis: { title: { text: "trials" }, rangemode: "tozero" },
+    xaxis: { title: { text: "trials" }, rangemode: "tozero", dtick: records.length <= 12 ? 1 : undefined },
     yaxis: y.axis,
     annotations: y.annotations,
     shapes: starts.map((s) => ({

@@ -68,7 +68,8 @@ function sortedTrials(state, sort) {
 function trialsTable(state, ui) {
   const changes = changesOf(state);
   const records = state.records();
-  const blank = (c) => c === "changes" ? !changes.size : records.every((r) => r[c] === null || r[c] === "");
+  const blank = (c) =>
+    c === "changes" ? !records.some((r) => changes.has(r.trial)) : records.every((r) => r[c] === null || r[c] === "");
   const columns = trialColumns(state).filter((c) => !["error", "changes"].includes(c) || !blank(c));
   const best = state.summary && state.summary.best ? state.summary.best.trial : null;
   const arrow = (c) => (ui.sort.column === c ? (ui.sort.asc ? " ▲" : " ▼") : "");
