@@ -3,8 +3,9 @@ appended after the page opened shown without a reload, nudges and rollbacks from
 through the CLI's functions, runs side by side, and reports that request nothing but themselves.
 
 One dashboard serves the module's runs (one address, so the browser compiles Plotly's
-JavaScript once); a test that changes a run changes a copy of it. The page is tall in these
-tests, so every plot is on screen (the page draws plots when they are scrolled to)."""
+JavaScript once); a test that changes a run changes a copy of it. The page is tall in the
+tests that look at plots, so every plot is on screen (the page draws plots when they are
+scrolled to)."""
 
 import itertools
 import json
@@ -45,21 +46,24 @@ def copy(origin, name: str) -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    with chromium(viewport=(1400, 4200)) as context:
+    with chromium() as context:
         yield context
 
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(url) -> (page, console errors) once the page has drawn what it has."""
+    """open_page(url) -> (page, console errors) once the page has drawn what it has; `tall`:
+    on a screen tall enough for every plot."""
     pages = []
 
-    def _open(url, renders=1):
+    def _open(url, tall=False):
         page = browser.new_page()
+        if tall:
+            page.set_viewport_size({"width": 1400, "height": 4200})
         pages.append(page)
         console = Console(page)
         page.goto(url)
-        rendered(page, renders)
+        rendered(page)
         return page, console.errors
 
     yield _open
@@ -94,7 +98,7 @@ def test_the_runs_list_shows_each_run_its_status_and_counts(server, open_page):
 
 def test_a_run_page_draws_every_view_on_its_scales(origin, server, open_page):
     best = json.loads((origin / "cav" / "best.json").read_text())
-    page, errors = open_page(f"{server.url}#/run/cav")
+    page, errors = open_page(f"{server.url}#/run/cav", tall=True)
     for selector in PLOTS:
         for plot in page.locator(selector).all():
             assert plot.get_attribute("data-drawn") and plot.locator(".main-svg").count()
@@ -115,7 +119,7 @@ def test_a_run_page_draws_every_view_on_its_scales(origin, server, open_page):
 
 
 def test_the_trials_table_sorts_and_a_click_highlights_a_trial(server, open_page):
-    page, errors = open_page(f"{server.url}#/run/cav")
+    page, errors = open_page(f"{server.url}#/run/cav", tall=True)
 
     def column(name):
         return page.evaluate(
@@ -148,7 +152,7 @@ def test_rows_appended_after_the_page_opened_appear_without_a_reload(origin, ser
     trials, curves = origin / name / "trials.csv", origin / name / "curves.csv"
     row = trials.read_text().splitlines()[-1]
     row = "99" + row[row.index(",") :] + "\n"
-    page, errors = open_page(f"{server.url}#/run/{name}")
+    page, errors = open_page(f"{server.url}#/run/{name}", tall=True)
     page.evaluate("window.stayed = true")
     with open(trials, "a") as f:
         f.write(row[:25])  # a half-written line: shown once whole
@@ -243,6 +247,7 @@ def test_runs_side_by_side(server, open_page):
 def test_a_report_opens_offline_and_requests_only_itself(origin, browser, tmp_path):
     path, _ = write_report([origin / "cav", origin / "cav2"], tmp_path / "report.html")
     page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 4200})
     requests, console = [], Console(page)
     page.on("request", lambda r: requests.append(r.url))
     try:
