@@ -16,6 +16,7 @@ import pandas as pd
 
 from .config import BUILTIN_METRICS, Config
 from .errors import UserError, unknown
+from .importance import importance
 from .nn.model import MLP
 from .store import RunDir
 from .store.files import read_json, read_table
@@ -118,6 +119,17 @@ class Run:
 
     def best_result(self) -> TrialResult | None:
         return self.goal.best(self.results)
+
+    def importance(self) -> list[dict]:
+        """How much of the metric's variance each hyperparameter explains alone (see
+        hpsearch.importance); needs the run directory, whose config gives the space."""
+        if self.config is None:
+            raise UserError(
+                "importance needs the run's config",
+                key="--importance",
+                fix="give the run directory, not a trials.csv file",
+            )
+        return importance(self.space, self.results, self.goal, self.config.seed)
 
     def load_model(self):
         """The best model, predicting on raw inputs (see hpsearch.load_model)."""

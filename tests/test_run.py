@@ -93,6 +93,9 @@ def test_pruning_gives_the_same_table_whatever_the_number_of_workers(write, tmp_
     for r in pruned:  # a pruned trial keeps its partial curve, up to the rung it stopped at
         epochs = [int(c["epoch"]) for c in curves if c["trial"] == r["trial"]]
         assert epochs == list(range(1, int(r["epochs"]) + 1)) and int(r["epochs"]) in (2, 4, 8)
+    promoted = [r for r in one if r["status"] == "ok" and r["round"] != "1"]
+    for r in promoted:  # promoted at every rung, trained on without a restart: one curve, 1 to 12
+        assert [int(c["epoch"]) for c in curves if c["trial"] == r["trial"]] == list(range(1, 13))
 
 
 def test_an_existing_run_is_never_overwritten_without_force(write, tmp_path, cli):
@@ -406,3 +409,66 @@ def test_the_lock_refuses_a_second_process_and_is_taken_over_when_it_dies(tmp_pa
     from hpsearch.store import RunDir
 
     RunDir(tmp_path / "runs" / "slow").lock()
+
+
+def test_a_run_written_by_hpsearch_0_1_is_still_read(write, tmp_path, cli):
+    run_search(load_config(write("small.yaml", SMALL), ["search.jobs=1"]), runs_dir=tmp_path)
+    config = tmp_path / "small" / "config.yaml"
+    text = config.read_text().replace("hpsearch_version: 0.2.0", "hpsearch_version: 0.1.0")
+    text = text.replace(
+        "  n_samples: 300\n", "  n_samples: 300\n  path: null\n  target: null\n  classes: 3\n"
+    )
+    config.write_text(text)  # 0.1 listed every data key, whatever the data
+    (tmp_path / "small" / ".resolved.json").unlink()  # 0.1 kept no copy
+    assert cli("results", tmp_path / "small").exit_code == 0
+
+
+CONDITIONAL = """
+name: cond
+seed: 2
+data: {dataset: moons, n_samples: 200}
+params: {layers: 1, hidden_units: 8, epochs: 2}
+search: {budget: 16, jobs: 1}
+space:
+  optimizer: {values: [gd, momentum, adam]}
+  learning_rate: {low: 1e-3, high: 1e-1, scale: log}
+  beta: {low: 0.8, high: 0.99, scale: one_minus_log, when: {optimizer: momentum}}
+  beta1: {low: 0.8, high: 0.99, scale: one_minus_log, when: {optimizer: adam}}
+"""
+
+
+def test_conditional_hyperparameters_leave_empty_cells_and_resume_exactly(write, tmp_path, cli):
+    path = write("cond.yaml", CONDITIONAL)
+    run_search(load_config(path), runs_dir=tmp_path)
+    table = rows(tmp_path / "cond" / "trials.csv")
+    for r in table:
+        assert (r["beta"] != "") == (r["optimizer"] == "momentum")
+        assert (r["beta1"] != "") == (r["optimizer"] == "adam")
+    assert {r["optimizer"] for r in table} == {"gd", "momentum", "adam"}
+    full = tmp_path / "cond" / "trials.csv"
+    lines = full.read_text().splitlines(keepends=True)
+    copy = tmp_path / "copy"
+    import shutil
+
+    shutil.copytree(tmp_path / "cond", copy)
+    (copy / "trials.csv").write_text("".join(lines[:7]))  # as if stopped after 6 trials
+    resume_search(copy)
+    assert rows(copy / "trials.csv") == table
+    shown = cli("results", tmp_path / "cond")
+    assert shown.exit_code == 0 and "beta1" in shown.output
+    assert cli("plot", tmp_path / "cond", "--out", tmp_path / "plots").exit_code == 0
+    assert cli("compare", tmp_path / "cond", copy).exit_code == 0
+
+
+def test_an_extension_killed_midway_resumes_to_the_longer_runs_table(write, tmp_path):
+    path = write(
+        "p.yaml", PRUNED.replace("budget: 24", "budget: 12").replace("jobs: 2", "jobs: 1")
+    )
+    run_search(load_config(path), runs_dir=tmp_path)
+    run_search(load_config(path, ["search.budget=36", "name=longer"]), runs_dir=tmp_path)
+    proc = start(["resume", tmp_path / "pruned", "--budget", "36"], tmp_path)
+    wait_until(lambda: _count(tmp_path / "pruned" / "trials.csv") >= 20, proc)
+    kill_group(proc)
+    resume_search(tmp_path / "pruned")  # the extension was recorded: a plain resume finishes it
+    assert rows(tmp_path / "pruned" / "trials.csv") == rows(tmp_path / "longer" / "trials.csv")
+    assert rows(tmp_path / "pruned" / "curves.csv") == rows(tmp_path / "longer" / "curves.csv")

@@ -29,10 +29,18 @@ HIDDEN = ("seed", "metrics", "train_cost", "train_accuracy", "seconds")  # in --
     help="Direction of --sort (default: best first for metrics, ascending otherwise).",
 )
 @click.option("--round", "rnd", type=click.IntRange(min=1), help="Only this round's trials.")
+@click.option(
+    "--importance",
+    is_flag=True,
+    help="How much of the metric's variance each hyperparameter explains (fANOVA).",
+)
 @options.output_format
-def results(run_path, top, sort, ascending, rnd, fmt):
+def results(run_path, top, sort, ascending, rnd, importance, fmt):
     """The trials of a run (or a trials.csv), best first, with counts, regions and the best."""
     run = open_run(run_path)
+    if importance:
+        _importance(run, fmt)
+        return
     frame = run.ranked(sort, ascending, top, rnd)
     rows = frame.to_dict(orient="records")
     if fmt != "table":
@@ -62,6 +70,28 @@ def results(run_path, top, sort, ascending, rnd, fmt):
         extra = "".join(f", {k} {v:.4f}" for k, v in test.items())
         value = show(best.value)
         say(f"\nbest: trial {best.trial} (round {best.round}), {run.metric} {value}{extra}")
+
+
+def _importance(run, fmt):
+    rows = [{**row, "share": round(row["share"], 4)} for row in run.importance()]
+    if fmt != "table":
+        emit(rows, fmt, columns=["hyperparameter", "share", "trials"])
+        return
+    say(
+        f"{run.name}: the share of the variance of {run.metric} each hyperparameter explains "
+        "alone, "
+        "on its sampling scale (fANOVA on a random forest of the finished trials); the rest is "
+        "interactions and noise"
+    )
+    table = [
+        {
+            "hyperparameter": r["hyperparameter"],
+            "share": f"{r['share']:.1%}",
+            "trials": r["trials"],
+        }
+        for r in rows
+    ]
+    emit(table, "table", "", ["hyperparameter", "share", "trials"])
 
 
 @click.command()

@@ -30,6 +30,9 @@ def width() -> int:
 
 def say(text: str, err: bool = False):
     """A line of prose, wrapped to the terminal's width (words are never cut)."""
+    while text.startswith("\n"):
+        click.echo("", err=err)
+        text = text[1:]
     wrapped = textwrap.fill(
         text, width(), subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
     )

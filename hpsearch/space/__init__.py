@@ -3,7 +3,7 @@ conditions, sampling, and coarse-to-fine regions. Knows nothing of the network o
 
 from .conditions import active_names, check_conditions, drop_inactive
 from .distributions import Categorical, Float, Int, parse_distribution
-from .refine import Point, refine
+from .regions import Point, refine
 from .sampler import Region, sample_config, whole_space
 
 __all__ = [

@@ -17,6 +17,7 @@ import yaml
 
 from .. import __version__
 from ..config import BUILTIN_METRICS, Config
+from ..data import KEYS as DATA_KEYS
 from ..errors import UserError
 from ..study import TrialResult
 from .files import append, atomic_write, csv_line, read_json, read_table, write_json, write_table
@@ -126,7 +127,9 @@ class RunDir:
                 fix="restore the config.yaml the run wrote",
             )
         base = raw.get("config_dir")
-        config = Config.from_dict(_without_meta(raw), file=self.config_yaml)
+        config = Config.from_dict(
+            _upgraded(_without_meta(raw), raw.get("hpsearch_version")), file=self.config_yaml
+        )
         config.file = Path(base, "config.yaml") if base else None
         return config
 
@@ -267,6 +270,17 @@ class RunDir:
         if weights is not None:
             atomic_write(self.best_npz, lambda f: np.savez(f, **weights))
         write_json(self.best_json, summary)
+
+
+def _upgraded(raw: dict, version) -> dict:
+    """A config.yaml written by hpsearch 0.1, which listed every data key whatever the data:
+    the keys that do not apply to its kind of data are dropped."""
+    if not str(version or "").startswith("0.1.") or not isinstance(raw.get("data"), dict):
+        return raw
+    data = raw["data"]
+    kind = "file" if data.get("path") else data.get("dataset", "digits")
+    data = {k: v for k, v in data.items() if k in DATA_KEYS.get(kind, data)}
+    return {**raw, "data": data}
 
 
 def _without_meta(raw: dict) -> dict:

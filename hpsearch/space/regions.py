@@ -10,17 +10,18 @@ metrics, goals or statuses. Two methods:
   Simple, but along a curved ridge (learning rate against 1 - beta1) the box stays nearly as
   wide as the space.
 - `boxes` (default): a union of boxes, one centred on each of the best points, reaching per
-  dimension NEIGHBOUR_SCALE of the way to the farthest of its NEIGHBOURS nearest fellow best
-  points. The union follows the good points along a ridge and links neighbouring ones. Better
+  dimension NEIGHBOUR_SCALE times the distance to the farthest of its NEIGHBOURS nearest fellow
+  best points. The union follows the good points along a ridge and links neighbouring ones. Better
   points are sampled more often (weight 1 / rank^2), and inside a box samples concentrate
   around its point (a normal with sigma half the box's reach, truncated to the box), much as a
   Parzen estimator does. One more box goes where a quadratic, fitted by weighted least squares
-  to the finished points that share the best point's categorical values, peaks (kept inside the
-  span of the best points, so a poor fit cannot lead far); it takes MODEL_SHARE of the samples.
-  Where the space has categorical values that no best point holds, EXPLORE_SHARE of the samples
-  go to them, over the whole numeric space, so a value that wins only once the rest is right
-  is not lost after one round. After `stalled` rounds without a better point, every box
-  reaches WIDEN times further per stalled round.
+  to the finished points that share the best point's categorical values, peaks (kept within half
+  the span of the best points beyond it, so a poor fit cannot lead far); it takes MODEL_SHARE of
+  the samples. Where the space has categorical values that no best point holds, EXPLORE_SHARE of
+  the samples go to them, each where a quadratic fitted to its own trials peaks, or around its
+  best trial (over the whole numeric space when none had it), so a value that wins only once the
+  rest is right is not lost after one round. After `stalled` rounds without a better point,
+  every box reaches WIDEN times further per stalled round. bench/refine.py measures each choice.
 
 Points that were stopped early (pruned) come after the finished ones in the ranking; they may
 be among the best when too few finished, but never feed the quadratic, whose values must be
@@ -39,13 +40,14 @@ from .distributions import Categorical
 from .sampler import Region, whole_space
 
 MARGIN = 0.1  # box: widen by this fraction of the box's width on each side
-MIN_HALF_WIDTH = 0.02  # no interval is narrower than 2 x this, in unit coordinates
+MIN_HALF_WIDTH = 0.005  # no interval is narrower than 2 x this, in unit coordinates
 NEIGHBOURS = 4  # boxes: a box reaches toward this many of the nearest other best points
-NEIGHBOUR_SCALE = 0.8  # ... this fraction of the way
+NEIGHBOUR_SCALE = 1.2  # ... and this far (1: all the way)
 MIN_TOP = 2
 MODEL_SHARE = 0.35  # boxes: the share of samples around the fitted quadratic's maximum
-EXPLORE_SHARE = 0.1  # boxes: the share of samples for categorical values no best point has
+EXPLORE_SHARE = 0.2  # boxes: the share of samples for categorical values no best point has
 WIDEN = 1.6  # boxes: how much further each box reaches per round without a better point
+MODEL_REACH = 0.5  # boxes: the model's peak may lie this fraction of the best's span beyond it
 
 
 @dataclass(frozen=True)
@@ -119,17 +121,47 @@ def refine(
         centres.append({numeric[i]: float(c) for i, c in zip(dims, peak)})
         weights.append(MODEL_SHARE / (1 - MODEL_SHARE) * sum(weights))
         notes.append("one where a quadratic fitted to the trials peaks")
-    unseen = {
-        n: tuple(v for v in space[n].values if all(p.params.get(n) != v for p in top))
-        for n in categorical
-    }
-    if any(unseen.values()):
-        boxes.append({n: values or space[n].values for n, values in unseen.items()})
-        centres.append({})
-        weights.append(EXPLORE_SHARE / (1 - EXPLORE_SHARE) * sum(weights))
-        notes.append("the categorical values none of them has")
+    explore = _untried_values(space, numeric, categorical, points, top, units, reach)
+    share = EXPLORE_SHARE / (1 - EXPLORE_SHARE) * sum(weights)
+    for box, centre in explore:
+        boxes.append(box)
+        centres.append(centre)
+        weights.append(share / len(explore))
+    if explore:
+        notes.append("the categorical values none of them has, around where each did best")
     note = ", and ".join([", ".join(notes[:-1]), notes[-1]]) if len(notes) > 1 else notes[0]
     return Region(boxes, note=note, top=ids, weights=weights, centres=centres)
+
+
+def _untried_values(space, numeric, categorical, points, top, top_units, reach) -> list:
+    """For each categorical value no best point has: a box where a quadratic fitted to the trials
+    with that value peaks (when they are enough), or else around the best of them, reaching
+    toward the best points; the whole numeric space when no trial had it."""
+    out = []
+    for name in categorical:
+        for value in space[name].values:
+            if any(p.params.get(name) == value for p in top):
+                continue
+            have = [p for p in points if p.params.get(name) == value]
+            if not have:
+                out.append(({name: (value,)}, {}))
+                continue
+            u = _units(space, numeric, have[:1])[0]
+            better = _units(space, numeric, have[: max(2, len(have) // 4)])
+            peak, dims = _model_peak(space, numeric, [p for p in have if p.finished], better)
+            if peak is not None:
+                u[dims] = peak
+            order = np.argsort(np.nansum((top_units - u) ** 2, axis=1))[:NEIGHBOURS]
+            far = np.nanmax(np.abs(top_units[order] - u), axis=0, initial=0.0)
+            half = np.maximum(reach * np.nan_to_num(far), MIN_HALF_WIDTH)
+            own = {
+                n: (have[0].params[n],) for n in categorical if n in have[0].params and n != name
+            }
+            box = {**_intervals(numeric, u, half), **own, name: (value,)}
+            out.append(
+                (box, {n: (None if math.isnan(c) else float(c)) for n, c in zip(numeric, u)})
+            )
+    return out
 
 
 def _units(space, names, points) -> np.ndarray:
@@ -164,7 +196,8 @@ def _model_peak(space, numeric, alike, top_units):
     if peak is None:
         return None, None
     lo, hi = _span(top_units[:, dims])
-    return np.clip(peak, lo, hi), dims
+    margin = MODEL_REACH * (hi - lo)
+    return np.clip(peak, np.maximum(lo - margin, 0.0), np.minimum(hi + margin, 1.0)), dims
 
 
 def _quadratic_peak(units: np.ndarray, scores: list):
