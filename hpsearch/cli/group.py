@@ -41,6 +41,8 @@ COMMANDS = {  # command -> the module of hpsearch.cli that defines it, imported 
     "gradcheck": "model",
     "nudge": "steer",
     "rollback": "steer",
+    "dashboard": "web",
+    "report": "web",
 }
 
 
