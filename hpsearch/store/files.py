@@ -106,13 +106,16 @@ def repair_last_line(path: Path):
 
 
 def read_table(path: Path) -> tuple[list, list]:
-    """(header, rows) of a CSV file written here, its last line repaired first; rows are lists
-    of strings."""
+    """(header, rows) of a CSV file written here; rows are lists of strings. A last line that
+    has no newline yet (being written, or cut short by a kill) is left out. Reading never
+    changes the file: only its writer repairs it (`repair_last_line`), holding the run's lock."""
+    path = Path(path)
     if not path.exists():
         return [], []
-    repair_last_line(path)
-    with open(path, newline="") as f:
-        rows = [r for r in csv.reader(f) if r]
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):
+        data = data[: data.rfind(b"\n") + 1]
+    rows = [r for r in csv.reader(io.StringIO(data.decode())) if r]
     return (rows[0], rows[1:]) if rows else ([], [])
 
 

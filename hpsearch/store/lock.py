@@ -29,7 +29,7 @@ class Lock:
         self.path, self.what, self.held = Path(path), what, False
 
     def holder(self) -> int | None:
-        """The live process on this machine that holds the lock, if any (not this one)."""
+        """The live process on this machine that holds the lock, if any (this one included)."""
         try:
             holder = json.loads(self.path.read_text())
         except (OSError, ValueError):  # no lock, or one cut short by a kill
@@ -37,7 +37,7 @@ class Lock:
         if not isinstance(holder, dict) or holder.get("host") != socket.gethostname():
             return None
         pid = holder.get("pid")
-        return pid if isinstance(pid, int) and pid != os.getpid() and pid_alive(pid) else None
+        return pid if isinstance(pid, int) and pid_alive(pid) else None
 
     def acquire(self):
         """Take the lock, or refuse when a live process holds it."""
@@ -46,12 +46,12 @@ class Lock:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
             except FileExistsError:
                 pid = self.holder()
-                if pid is not None:
+                if pid is not None and pid != os.getpid():
                     raise UserError(
                         f"{self.what} is in use by process {pid}",
                         fix="wait for it to finish, or stop it (Ctrl-C) before starting another",
                     ) from None
-                self.path.unlink(missing_ok=True)  # its holder died: take it over
+                self.path.unlink(missing_ok=True)  # its holder died (or is us): take it over
                 continue
             with os.fdopen(fd, "w") as f:
                 json.dump({"pid": os.getpid(), "host": socket.gethostname()}, f)

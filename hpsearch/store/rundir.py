@@ -20,7 +20,16 @@ from ..data import KEYS as DATA_KEYS
 from ..errors import UserError
 from ..study import TrialResult, table_columns
 from ..version import __version__
-from .files import append, atomic_write, csv_line, read_json, read_table, write_json, write_table
+from .files import (
+    append,
+    atomic_write,
+    csv_line,
+    read_json,
+    read_table,
+    repair_last_line,
+    write_json,
+    write_table,
+)
 from .lock import Lock
 from .steering import read_interventions
 
@@ -149,13 +158,17 @@ class RunDir:
 
     # -- tables ------------------------------------------------------------------------------
     def start_tables(self, config: Config):
-        """Create trials.csv, curves.csv with their headers unless they exist."""
+        """Create trials.csv, curves.csv with their headers unless they exist (the caller holds
+        the lock)."""
         self.space_names, self.metrics = list(config.space), metric_columns(config)
         columns = table_columns(self.space_names, self.metrics)
         self.curve_columns = ["trial", "epoch", *curve_metrics(config), "abandoned"]
         for path, header in ((self.trials_csv, columns), (self.curves_csv, self.curve_columns)):
             if not path.exists():
                 atomic_write(path, csv_line(header))
+        for path in (self.trials_csv, self.curves_csv, self.interventions_csv):
+            if path.exists():  # a kill mid-append left half a line: cut it before appending
+                repair_last_line(path)
 
     def append_result(self, result: TrialResult, with_curve: bool = True):
         """One finished trial: its epochs to curves.csv (unless already there), then its row

@@ -79,7 +79,7 @@ def failure(task: Task, error: BaseException | str, seconds: float = 0.0) -> Tri
             if str(error)
             else "".join(traceback.format_exception_only(error)).strip()
         )
-    return task.result("failed", seconds=seconds, error=error)
+    return task.result("failed", seconds=seconds, error=" ".join(error.split()))  # one line
 
 
 class FunctionObjective:
