@@ -210,16 +210,10 @@ def test_the_dashboard_refuses_a_port_in_use(cli, origin):
     )
 
 
-def test_without_the_dashboard_extra_the_commands_say_what_to_install(cli, origin, monkeypatch):
-    monkeypatch.setitem(sys.modules, "plotly", None)
-    page.plotly_js.cache_clear()
-    try:
-        for args in (["dashboard", origin], ["report", origin / "cav"]):
-            result = cli(*args)
-            assert result.exit_code == 2 and "pip install 'hpsearch[dashboard]'" in result.stderr
-            assert result.stderr.count("\n") == 1
-    finally:
-        page.plotly_js.cache_clear()
+def test_the_page_draws_with_the_plotly_bundle_shipped_in_the_package():
+    version, code = page.plotly_js()
+    assert version == "3.7.0" and "plotly.js (basic - minified)" in code[:200]
+    assert "plotly.min.js" in page.served()
 
 
 def test_a_dashboard_on_another_address_warns_and_stops_on_ctrl_c(origin, tmp_path):
