@@ -269,12 +269,14 @@ def test_panda_prunes_with_the_same_rule_and_says_why(tmp_path, cli):
     assert result.exit_code == 0, result.output
     table = rows(tmp_path / "runs" / "babysat" / "trials.csv")
     pruned = [r for r in table if r["status"] == "pruned"]
-    assert pruned and all(r["round"] == "2" and int(r["epochs"]) < 40 for r in pruned)
-    assert (
-        f"trial {pruned[0]['trial']} pruned after epoch {pruned[0]['epochs']}: dev_accuracy"
-        in result.stderr
+    # the first half of round 1 (trials 0 and 1) has nothing to compare with
+    assert pruned and all(int(r["trial"]) >= 2 and int(r["epochs"]) < 40 for r in pruned)
+    first = pruned[0]
+    assert f"trial {first['trial']} pruned after epoch {first['epochs']}: dev_accuracy" in (
+        result.stderr
     )
-    assert "the median of 4 earlier trials" in result.stderr
+    earlier = 2 if first["round"] == "1" else 4
+    assert f"the median of {earlier} earlier trials" in result.stderr
 
 
 @pytest.fixture(scope="module")

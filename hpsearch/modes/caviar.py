@@ -25,7 +25,7 @@ from pathlib import Path
 from joblib.externals.loky import BrokenProcessPool, ProcessPoolExecutor
 
 from ..errors import UserError
-from ..objective import TrialSpec, run_task
+from ..objective import TrialSpec, expected_cost, run_task
 from ..store import pid_alive
 from ..study import failure
 
@@ -130,8 +130,9 @@ class LokyPool:
                     )
 
     def _run(self, queue: list, pending: dict):
-        """Keep every worker busy with the next task in order, and no more: with nothing queued
-        inside loky, stopping it at once (Ctrl-C) is quiet."""
+        """Keep every worker busy with the next task, longest first, and no more: with nothing
+        queued inside loky, stopping it at once (Ctrl-C) is quiet."""
+        queue = sorted(queue, key=lambda t: -expected_cost(self.spec, t))
         running = set()
         while queue or running:
             while queue and len(running) < self.workers:
@@ -207,7 +208,12 @@ class DaskPool:
     def __call__(self, tasks):
         from dask.distributed import as_completed as dask_completed  # noqa: PLC0415
 
-        self.futures = {self.client.submit(run_task, self.spec, t, pure=False): t for t in tasks}
+        self.futures = {
+            self.client.submit(
+                run_task, self.spec, t, pure=False, priority=expected_cost(self.spec, t)
+            ): t
+            for t in tasks
+        }
         for future in dask_completed(list(self.futures)):
             task = self.futures.pop(future)
             try:

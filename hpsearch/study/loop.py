@@ -74,6 +74,18 @@ def stalled_rounds(results: list, goal: Goal) -> int:
     return stalled
 
 
+def waves(trials: range, rnd: int, pruning: Pruning) -> list:
+    """A round's trials in the groups that run together, each with its pruning rule fixed as it
+    starts. With pruning on, the first round runs in two halves: the first half has nothing to
+    compare with, the second is pruned against it. The halves go by trial number, so no
+    decision depends on the order in which trials finish; the price is one more wait for the
+    slowest trial of the first half."""
+    if pruning.method == "none" or rnd > 1 or len(trials) < 2:
+        return [trials]
+    half = (len(trials) + 1) // 2
+    return [trials[:half], trials[half:]]
+
+
 def run_study(
     space: dict,
     evaluate,
@@ -105,20 +117,22 @@ def run_study(
         )
         if on_round is not None:
             on_round(study.regions)
-        rule = settings.pruning.rule_for(previous, settings.goal)
-        todo = []
-        for t in trials:
-            if t in retry:
-                todo.append(
-                    Task(t, rnd, dict(retry[t].params), trial_seed(settings.seed, t), rule)
-                )
-            elif t not in finished:
-                params = sample_config(space, region, settings.seed, rnd, t)
+        for wave in waves(trials, rnd, settings.pruning):
+            earlier = previous + [r for r in study.trials if r.round == rnd and r.trial < wave[0]]
+            rule = settings.pruning.rule_for(earlier, settings.goal)
+            todo = []
+            for t in wave:
+                if t in retry:
+                    params = dict(retry[t].params)
+                elif t not in finished:
+                    params = sample_config(space, region, settings.seed, rnd, t)
+                else:
+                    continue
                 todo.append(Task(t, rnd, params, trial_seed(settings.seed, t), rule))
-        for result in evaluate(todo):
-            study.trials.append(result)
-            if on_result is not None:
-                on_result(result)
+            for result in evaluate(todo) if todo else ():
+                study.trials.append(result)
+                if on_result is not None:
+                    on_result(result)
         study.trials.sort(key=lambda r: r.trial)
         first = [r for r in study.trials if r.round == 1]
         if rnd == 1 and first and all(r.status == "failed" for r in first):

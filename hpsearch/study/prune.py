@@ -1,12 +1,13 @@
 """Stopping unpromising trials early: the median rule and successive halving.
 
-Both compare a trial, at the end of an epoch, with what the trials of *earlier rounds* measured
-at that same epoch. Those trials are finished before a round starts, so the rule of a whole
-round is fixed before it starts (`Pruning.rule_for`), travels with each trial to whichever
-worker runs it, and no decision depends on which worker finished first, on the number of
-workers, or on an interruption: a resumed run decides exactly as an uninterrupted one. The price
-is that the first round has nothing to compare with and is never pruned, and that a round does
-not learn from its own trials; no worker ever waits for another.
+Both compare a trial, at the end of an epoch, with what *earlier* trials measured at that same
+epoch: those of earlier rounds, and in the first round, which runs in two halves, the first
+half (`loop.waves`). Those trials are finished before the trial's group starts, so the rule of
+a whole group is fixed before it starts (`Pruning.rule_for`), travels with each trial to
+whichever worker runs it, and no decision depends on which worker finished first, on the number
+of workers, or on an interruption: a resumed run decides exactly as an uninterrupted one. The
+price is that the first half of the first round is never pruned, that a group does not learn
+from its own trials, and a wait for the slowest trial at the end of each group.
 
 - median: a trial whose metric at epoch e is worse than the median of the earlier trials'
   metrics at epoch e stops (after `warmup` epochs, where at least `min_trials` earlier trials

@@ -3,7 +3,9 @@
 import pytest
 
 from hpsearch.errors import UserError
-from hpsearch.study import Goal, Pruning, Task, Trial, TrialResult
+from hpsearch.space import Float
+from hpsearch.study import Goal, Pruning, Task, Trial, TrialResult, search
+from hpsearch.study.loop import waves
 
 ACC = Goal.of("dev_accuracy")  # maximised
 COST = Goal.of("dev_cost")  # minimised
@@ -118,3 +120,21 @@ def test_settings_round_trip():
     p = Pruning.parse({"method": "halving", "min_epochs": 2, "reduction": 4})
     assert Pruning.parse(p.to_dict()) == p and Pruning.parse("none").to_dict() == "none"
     assert Pruning.parse("median") == Pruning("median")
+
+
+def test_the_first_round_runs_in_halves_and_its_second_half_is_pruned_against_the_first():
+    assert waves(range(10), 1, Pruning("median")) == [range(5), range(5, 10)]
+    assert waves(range(10, 18), 2, Pruning("median")) == [range(10, 18)]
+    assert waves(range(10), 1, Pruning()) == [range(10)]
+
+    def learns_if_even(config, trial):
+        for epoch in range(1, 9):
+            value = epoch / 10 if trial.number % 2 == 0 else 0.0
+            if trial.report(epoch, value):
+                break
+        return value
+
+    prune = {"method": "median", "warmup": 1, "min_trials": 5}
+    study = search({"x": Float(0, 1)}, learns_if_even, trials=10, rounds=1, prune=prune)
+    # at epoch 2 the first half (0-4) measured 0.2, 0, 0.2, 0, 0.2: the median is 0.2
+    assert {t.trial: t.epochs for t in study.trials if t.status == "pruned"} == {5: 2, 7: 2, 9: 2}
