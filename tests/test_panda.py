@@ -238,21 +238,26 @@ def test_rollback_with_new_values_and_the_nudges_before_it_replayed(tmp_path):
         ] == 1.0
 
 
+@pytest.mark.parametrize("presses", [1, 2])
 def test_ctrl_c_in_panda_stops_at_the_epoch_with_a_checkpoint_and_resume_is_exact(
-    tmp_path, reference
+    tmp_path, reference, presses
 ):
+    """Once: the trial stops at the end of its epoch, with a checkpoint. Twice at once: it
+    stops at once, and the run still resumes to the same table."""
     path = config(tmp_path, PANDA.replace("checkpoint_every: 0", "checkpoint_every: 1h"))
     proc = start(["run", path], tmp_path)
     run = tmp_path / "runs" / "babysat"
     wait_until(lambda: len(rows(run / "curves.csv")) >= 50, proc)
-    kill_group(proc, signal.SIGINT)
+    for _ in range(presses):
+        kill_group(proc, signal.SIGINT)
     assert proc.wait(timeout=30) == 130
     err = (tmp_path / "err.log").read_text()
     assert "Traceback" not in err and "Warning" not in err and "Exception" not in err
     assert err.strip().splitlines()[-1] == (
         "interrupted: 1 of 4 trials recorded; continue with: hpsearch resume runs/babysat"
     )
-    assert CheckpointStore(run / "checkpoints" / "trial-1").epochs()  # written on the way out
+    if presses == 1:  # written on the way out
+        assert CheckpointStore(run / "checkpoints" / "trial-1").epochs()
     assert not pids_in_group(proc.pid)
     resume_search(run)
     same_run(run, reference)

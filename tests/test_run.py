@@ -12,6 +12,8 @@ import pytest
 from hpsearch.config import load_config
 from hpsearch.errors import UserError
 from hpsearch.runs import resume_search, run_search
+from hpsearch.runs.best import BestKeeper
+from hpsearch.study import TrialResult
 from tests.conftest import hpsearch, kill_group, pids_in_group, rows, start, wait_until
 
 SMALL = """
@@ -98,6 +100,20 @@ def test_pruning_gives_the_same_table_whatever_the_number_of_workers(write, tmp_
     promoted = [r for r in one if r["status"] == "ok" and int(r["trial"]) >= 5]
     for r in promoted:  # promoted at every rung, trained on without a restart: one curve, 1 to 12
         assert [int(c["epoch"]) for c in curves if c["trial"] == r["trial"]] == list(range(1, 13))
+
+
+def test_tied_trials_leave_the_lowest_numbered_best_whatever_order_they_arrive_in(write):
+    class Files:  # where BestKeeper writes best.json and best.npz
+        def write_best(self, summary, weights=None):
+            self.summary = summary
+
+    config = load_config(write("small.yaml", SMALL))
+    tied = [TrialResult(t, 1, "ok", {}, value=0.9) for t in (3, 1, 2)]
+    for order in (tied, tied[::-1]):
+        keeper = BestKeeper(config, Files(), [TrialResult(0, 1, "ok", {}, value=0.5)], None)
+        for result in order:
+            keeper.consider(result)
+        assert keeper.best.trial == 1 and keeper.run.summary["trial"] == 1
 
 
 def test_an_existing_run_is_never_overwritten_without_force(write, tmp_path, cli):

@@ -45,9 +45,9 @@ class BestKeeper:
         self.best = self.goal.best(done)
 
     def consider(self, result: TrialResult):
-        if result.status != "ok" or not self.goal.better(
-            result.value, self.best.value if self.best else None
-        ):
+        """Keep `result` if it ranks first (ties go to the lower trial number, so the best is
+        the same whatever order the results arrive in)."""
+        if self.goal.best([r for r in (self.best, result) if r is not None]) is not result:
             return
         self.best = result
         weights = (

@@ -40,7 +40,7 @@ class Pruning:
     method: str = "none"
     warmup: int = 5
     min_trials: int = 5
-    min_epochs: int = 3
+    min_epochs: int = 1
     reduction: int = 3
 
     @classmethod
@@ -54,7 +54,7 @@ class Pruning:
             raise UserError(
                 f"{value!r} is not a pruning method",
                 key=key,
-                fix="write none, median, halving or {method: halving, min_epochs: 3}",
+                fix="write none, median, halving or {method: halving, min_epochs: 2}",
             )
         method = value.get("method", "none")
         if method not in METHODS:
