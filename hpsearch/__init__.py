@@ -11,16 +11,41 @@ The Python API under the command line:
   `open_run` (a run's trials, curves, best), `load_model` (a run's best model).
 """
 
-from .config import Config, load_config
-from .data import load_data
-from .errors import UserError
-from .nn.gradcheck import gradient_check
-from .nn.model import MLP
-from .results import load_model, open_run
-from .runs import resume_search, run_search
-from .space import Categorical, Float, Int
-from .study import Study, TrialResult, search
+from importlib import import_module
+
 from .version import __version__
+
+# Each name is imported when first used, so that `import hpsearch.anything` (the command line,
+# every worker process) does not pay for what it does not use: pandas alone takes 0.4 s.
+_HOMES = {
+    "Config": "config",
+    "load_config": "config",
+    "load_data": "data",
+    "UserError": "errors",
+    "gradient_check": "nn.gradcheck",
+    "MLP": "nn.model",
+    "load_model": "results",
+    "open_run": "results",
+    "resume_search": "runs",
+    "run_search": "runs",
+    "Categorical": "space",
+    "Float": "space",
+    "Int": "space",
+    "Study": "study",
+    "TrialResult": "study",
+    "search": "study",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'hpsearch' has no attribute {name!r}")
+    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+
+
+def __dir__():
+    return sorted(__all__)
+
 
 __all__ = [
     "__version__",

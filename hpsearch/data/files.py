@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..errors import UserError, unknown
 
@@ -84,6 +83,8 @@ def _read_npz(path: Path):
 
 
 def _read_table(path: Path, suffix: str, target, config_file):
+    import pandas as pd  # noqa: PLC0415  (0.4 s to import: only data files need it)
+
     try:
         frame = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
     except ImportError as e:
@@ -157,7 +158,7 @@ def check_features(X, names, path):
 def check_labels(labels, path, column):
     """Labels present in every row, and categorical: a float column with many distinct
     non-integer values is a regression target, which a classifier cannot learn."""
-    missing = pd.isna(labels)
+    missing = np.array([v is None or v != v for v in labels.tolist()], dtype=bool)  # None, NaN
     if missing.any():
         raise UserError(
             f"{int(missing.sum())} row(s) have no label",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .record import Goal, TrialResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Study:
     def trials_dataframe(self) -> pd.DataFrame:
         """One row per trial, best first: trial, round, status, each hyperparameter (NaN where
         it did not apply), the value, each metric, epochs, seconds, seed, error."""
+        import pandas as pd  # noqa: PLC0415  (0.4 s to import: searching does not need it)
+
         rows = []
         for r in self.goal.best_first(self.trials):
             row = {
