@@ -1,7 +1,10 @@
 """Config files and --set: resolved defaults, and every kind of bad input as one clear line."""
 
+import importlib
+
 import pytest
 
+from hpsearch.cli.group import COMMANDS
 from hpsearch.config import Config, apply_overrides, load_config
 from hpsearch.errors import UserError
 from hpsearch.space import Float, Int
@@ -242,3 +245,13 @@ def test_every_shipped_config_validates(cli):
     for path in configs:
         result = cli("validate", path)
         assert result.exit_code == 0, (path, result.output)
+
+
+def test_help_lists_every_command_with_its_own_summary(cli):
+    """--help lists the commands from a table (without importing them all): it must say what
+    each command's own help says."""
+    shown = cli("--help").output
+    for name, (module, summary) in COMMANDS.items():
+        command = getattr(importlib.import_module(f"hpsearch.cli.{module}"), name)
+        assert command.get_short_help_str(limit=1000) == summary
+        assert f"  {name} " in shown

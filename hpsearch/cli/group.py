@@ -29,26 +29,70 @@ class Refused(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
-COMMANDS = {  # command -> the module of hpsearch.cli that defines it, imported when it runs
-    "run": "search",
-    "resume": "search",
-    "validate": "search",
-    "sample": "search",
-    "results": "inspect",
-    "compare": "inspect",
-    "plot": "inspect",
-    "train": "model",
-    "gradcheck": "model",
-    "nudge": "steer",
-    "rollback": "steer",
-    "dashboard": "web",
-    "report": "web",
+COMMANDS = {  # command -> (the module of hpsearch.cli that defines it, its summary for --help)
+    "run": (
+        "search",
+        "Run a search: write runs/NAME/ with trials.csv, curves.csv, rounds.json, best.json.",
+    ),
+    "resume": (
+        "search",
+        "Continue an interrupted search exactly where it stopped, or extend a finished one.",
+    ),
+    "validate": (
+        "search",
+        "Check CONFIG_FILE with every check `run` makes (data loaded, objective imported) and "
+        "print the resolved config, defaults filled in.",
+    ),
+    "sample": (
+        "search",
+        "Print N configurations sampled from the whole space (as round 1 does), training nothing.",
+    ),
+    "results": (
+        "inspect",
+        "The trials of a run (or a trials.csv), best first, with counts, regions and the best.",
+    ),
+    "compare": ("inspect", "Runs (or trials.csv files) side by side, even with different spaces."),
+    "plot": (
+        "inspect",
+        "PNG plots: metric against each hyperparameter, the coarse-to-fine picture, learning "
+        "curves, best so far.",
+    ),
+    "train": (
+        "model",
+        "Train one model with the fixed params (searched ones at the centre of their range) and"
+        " show its learning curve.",
+    ),
+    "gradcheck": (
+        "model",
+        "Gradient checking of the configured network: centred differences in float64, dropout "
+        "off, L2 included.",
+    ),
+    "nudge": (
+        "steer",
+        "Panda: change a hyperparameter of the trial being trained, from its next epoch on (or,"
+        " when the search is stopped, from when it resumes).",
+    ),
+    "rollback": (
+        "steer",
+        "Panda: take trial T back to the end of epoch E, optionally with new values, at the "
+        "next resume.",
+    ),
+    "dashboard": (
+        "web",
+        "A local web page over every run in RUNS_DIR (default: runs), updated live as runs "
+        "write; panda runs can be nudged and rolled back from it.",
+    ),
+    "report": (
+        "web",
+        "The dashboard's views of one run or more (several: also side by side) in one HTML file"
+        " that opens offline: no network request, the data and the chart library inline.",
+    ),
 }
 
 
 class Group(click.Group):
-    """Commands load their module when they run, so `hpsearch nudge` does not wait for
-    matplotlib; errors become one line and an exit code."""
+    """Commands load their module when they run, so `hpsearch nudge` (or --help) does not wait
+    for matplotlib; errors become one line and an exit code."""
 
     def list_commands(self, ctx):
         return list(COMMANDS)
@@ -56,7 +100,12 @@ class Group(click.Group):
     def get_command(self, ctx, name):
         if name not in COMMANDS:
             return None
-        return getattr(importlib.import_module(f"hpsearch.cli.{COMMANDS[name]}"), name)
+        return getattr(importlib.import_module(f"hpsearch.cli.{COMMANDS[name][0]}"), name)
+
+    def format_commands(self, ctx, formatter):
+        """The list in --help, from COMMANDS: without importing every command's module."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
     def invoke(self, ctx):
         try:
