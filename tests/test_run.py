@@ -11,9 +11,12 @@ import pytest
 
 from hpsearch.config import load_config
 from hpsearch.errors import UserError
+from hpsearch.modes.caviar import LokyPool
+from hpsearch.objective import TrialSpec
 from hpsearch.runs import resume_search, run_search
 from hpsearch.runs.best import BestKeeper
-from hpsearch.study import TrialResult
+from hpsearch.store import pid_alive
+from hpsearch.study import Goal, Task, TrialResult
 from tests.conftest import hpsearch, kill_group, pids_in_group, rows, start, wait_until
 
 SMALL = """
@@ -217,6 +220,18 @@ def test_a_worker_killed_mid_trial_costs_only_its_trial(write, tmp_path):
     assert any(r["status"] == "ok" for r in table)
 
 
+def test_the_pool_knows_its_workers_in_every_round_so_ctrl_c_can_stop_them(tmp_path):
+    data, goal = {"dataset": "moons", "n_samples": 100}, Goal.of("dev_accuracy")
+    spec = TrialSpec(data, {"epochs": 1}, goal, 0)
+    pool = LokyPool(spec, 2, tmp_path / "markers")
+    for rnd in (1, 2):  # a call per group of trials: the second must not forget the workers
+        assert len(list(pool(Task(t, rnd, {}, t) for t in range(4)))) == 4
+    workers = [int(m.name.split("-")[1]) for m in (tmp_path / "markers").glob("worker-*")]
+    assert len(workers) == 2
+    pool.close(kill=True)
+    assert not any(pid_alive(pid) for pid in workers)
+
+
 def test_a_search_whose_first_round_all_fails_stops_there_and_exits_1(write, tmp_path, cli):
     write("broken.py", "def evaluate(config):\n    raise RuntimeError('no GPU here')\n")
     path = write(
@@ -386,8 +401,9 @@ def test_ctrl_c_stops_cleanly_exits_130_and_leaves_no_process(tmp_path, referenc
     (tmp_path / "slow.yaml").write_text(SLOW)
     proc = start(["run", "slow.yaml"], tmp_path)
     run = tmp_path / "runs" / "slow"
-    wait_until(lambda: _count(run / "trials.csv") >= 2, proc)
+    wait_until(lambda: _count(run / "trials.csv") >= 12, proc)  # in round 2 (round 1: 10)
     kill_group(proc, signal.SIGINT)  # as a terminal sends it: to the whole process group
+    kill_group(proc, signal.SIGINT)  # pressed twice: the second must not cut the stop short
     assert proc.wait(timeout=30) == 130
     err = (tmp_path / "err.log").read_text()
     lines = [line for line in err.splitlines() if line.strip() and not line.startswith("slow ")]

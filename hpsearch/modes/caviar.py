@@ -110,8 +110,9 @@ class LokyPool:
         pending = {t.trial: t for t in tasks}
         crashes = 0
         while pending:
-            for stale in self.markers.glob("*"):
-                stale.unlink(missing_ok=True)
+            for stale in self.markers.glob("*"):  # trials of an earlier call; not the workers
+                if stale.name.isdigit():
+                    stale.unlink(missing_ok=True)
             if self.executor is None:
                 self._start()
             try:

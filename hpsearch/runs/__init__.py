@@ -23,7 +23,7 @@ from ..store import RunDir, steering
 from ..store.files import read_json
 from ..study import SearchFailed, Study, run_study
 from .best import BestKeeper
-from .interrupts import SearchInterrupted, ctrl_c
+from .interrupts import SearchInterrupted, ctrl_c, ignoring_ctrl_c
 
 __all__ = [
     "Outcome",
@@ -211,13 +211,14 @@ def _execute(
                 known=known,
                 retry=retry or {},
             )
+        runner.close()
+        run.sort_tables()
+        best = keeper.finish()
     except BaseException as e:
-        runner.close(kill=True)
+        with ignoring_ctrl_c():
+            runner.close(kill=True)
         if isinstance(e, KeyboardInterrupt):
             raise SearchInterrupted(run.path, recorded, total) from None
         raise
-    runner.close()
-    run.sort_tables()
-    best = keeper.finish()
     shutil.rmtree(run.markers, ignore_errors=True)
     return Outcome(run, study, best)

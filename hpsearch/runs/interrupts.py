@@ -47,3 +47,17 @@ def ctrl_c(runner, listener):
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def ignoring_ctrl_c():
+    """Ctrl-C ignored while the block runs (in the main thread only): a second press while the
+    search stops its workers must not cut that short."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
