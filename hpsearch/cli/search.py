@@ -148,7 +148,8 @@ def _summary(outcome):
     if best is None:
         say("no trial finished: see the error column of trials.csv")
         return
-    params = ", ".join(f"{k}={fmt(v)}" for k, v in best["sampled"].items())
+    ended = {k: best["params"].get(k, v) for k, v in best["sampled"].items()}  # after nudges
+    params = ", ".join(f"{k}={fmt(v)}" for k, v in ended.items())
     test = f", test accuracy {best['test']['test_accuracy']:.4f}" if best.get("test") else ""
     say(
         f"best: trial {best['trial']} (round {best['round']}), {best['metric']} "
