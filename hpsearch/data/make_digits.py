@@ -20,7 +20,7 @@ OUT = Path(__file__).with_name("digits.npz")
 
 
 def main() -> None:
-    import sklearn  # noqa: PLC0415  (only to rebuild the shipped file, never installed)
+    import sklearn  # noqa: PLC0415  (only to rebuild the shipped file)
 
     source = Path(sklearn.__file__).parent / "datasets" / "data" / "digits.csv.gz"
     table = np.loadtxt(source, delimiter=",", dtype=np.uint8)
