@@ -47,22 +47,4 @@ def __dir__():
     return sorted(__all__)
 
 
-__all__ = [
-    "__version__",
-    "MLP",
-    "Categorical",
-    "Config",
-    "Float",
-    "Int",
-    "Study",
-    "TrialResult",
-    "UserError",
-    "gradient_check",
-    "load_config",
-    "load_data",
-    "load_model",
-    "open_run",
-    "resume_search",
-    "run_search",
-    "search",
-]
+__all__ = ["__version__", *_HOMES]
