@@ -92,7 +92,8 @@ def expected_cost(spec: TrialSpec, task: Task) -> float:
         return 0.0
     hp = {**resolve(spec.params), **task.params}
     units, layers = hp["hidden_units"], hp["layers"]
-    return float(hp["epochs"]) * units * (units * max(layers - 1, 0) + 1)
+    epochs = hp["epochs"] - (task.paused.epochs if task.paused is not None else 0)
+    return float(epochs) * units * (units * max(layers - 1, 0) + 1)
 
 
 class MLPObjective:
@@ -109,14 +110,25 @@ class MLPObjective:
         )
 
     def __call__(self, task: Task) -> TrialResult:
-        start = time.perf_counter()
-        trial = Trial(task)
+        """Train the trial's model; a trial promoted past halving's last rung pauses there
+        (record `paused`, its whole state in `.model`), and a task made of that record continues
+        it, bit for bit as if it had never stopped."""
+        start, trial, pause = time.perf_counter(), Trial(task), None
+        before = task.paused.seconds if task.paused is not None else 0.0
         try:
             model = self.model(task)
-            self.train(model, lambda m, record: self.report(trial, record))
+            if task.paused is not None:
+                model.load_state_dict(task.paused.model)
+            elif task.prune is not None:
+                pause = task.prune.pruning.pause_rung(model.hp["epochs"])
+            self.train(
+                model, lambda m, record: self.report(trial, record) or record["epoch"] == pause
+            )
         except Exception as e:  # a trial's failure is recorded, never fatal to the search
-            return failure(task, e, time.perf_counter() - start)
-        return self.result(task, model, trial, time.perf_counter() - start)
+            return failure(task, e, before + time.perf_counter() - start)
+        seconds = before + time.perf_counter() - start
+        paused = pause == model.epoch and not (trial.should_prune or model.stopped_early)
+        return self.result(task, model, trial, seconds, paused=paused)
 
     def train(self, model: MLP, callback) -> MLP:
         """Train `model` on until its epochs are done (or `callback(model, record)` says stop)."""
@@ -133,9 +145,10 @@ class MLPObjective:
         return value is not None and trial.report(record["epoch"], value)
 
     def result(
-        self, task: Task, model: MLP, trial: Trial, seconds: float, interventions=()
+        self, task: Task, model: MLP, trial: Trial, seconds: float, interventions=(), paused=False
     ) -> TrialResult:
-        """The record of a trained (or stopped) model: metrics on train and dev at its end."""
+        """The record of a trained (or stopped, or paused) model: metrics on train and dev at
+        its end; a paused one keeps its whole state, to continue from."""
         if model.status != "ok":
             metrics, status = dict(NAN_METRICS), "diverged"
         else:
@@ -151,8 +164,12 @@ class MLPObjective:
             }
             finite = math.isfinite(metrics[self.goal.metric])
             status = ("pruned" if trial.should_prune else "ok") if finite else "diverged"
+        if paused and status == "ok":
+            status = "paused"
         value = metrics[self.goal.metric] if status != "diverged" else None
         weights = inference_state(model) if status == "ok" else None
+        if status == "paused":
+            weights = model.state_dict()
         return task.result(
             status,
             value=value,

@@ -1,22 +1,24 @@
 """Caviar runs: the run directory, determinism, failure isolation, locking, pruning, extending,
 and exact resume after kill -9 or Ctrl-C, through real processes."""
 
+import dataclasses
 import json
 import os
 import signal
 import stat
 import time
 
+import numpy as np
 import pytest
 
 from hpsearch.config import load_config
 from hpsearch.errors import UserError
 from hpsearch.modes.caviar import LokyPool
-from hpsearch.objective import TrialSpec
+from hpsearch.objective import TrialSpec, run_task
 from hpsearch.runs import resume_search, run_search
 from hpsearch.runs.best import BestKeeper
 from hpsearch.store import pid_alive
-from hpsearch.study import Goal, Task, TrialResult
+from hpsearch.study import Goal, Pruning, Task, TrialResult
 from tests.conftest import hpsearch, kill_group, pids_in_group, rows, start, wait_until
 
 SMALL = """
@@ -93,16 +95,62 @@ def test_pruning_gives_the_same_table_whatever_the_number_of_workers(write, tmp_
         tmp_path / "j2" / "curves.csv"
     )
     pruned = [r for r in one if r["status"] == "pruned"]
-    # the first half of round 1 (trials 0-4) has nothing to compare with; its second half has
-    assert pruned and all(int(r["trial"]) >= 5 for r in pruned)
-    assert any(r["round"] == "1" for r in pruned)
     curves = rows(tmp_path / "j1" / "curves.csv")
+    at_8 = {
+        int(c["trial"]): float(c["dev_accuracy"]) for c in curves if c["epoch"] == "8"
+    }  # rungs at 2, 4, 8 epochs of 12: every trial promoted at 8 trains on to 12
+    # the first half of round 1 (trials 0-4) has nothing to compare with until it reaches the
+    # last rung, where the best 3 of its 5 go on (reduction 2; the second half is waiting)
+    first = [r for r in one if int(r["trial"]) < 5]
+    cut = [r for r in first if r["status"] == "pruned"]
+    assert len(cut) == 2 and all(r["epochs"] == "8" for r in cut)
+    assert min(at_8[int(r["trial"])] for r in first if r["status"] == "ok") >= max(
+        at_8[int(r["trial"])] for r in cut
+    )
+    assert any(r["round"] == "1" and int(r["trial"]) >= 5 for r in pruned)
     for r in pruned:  # a pruned trial keeps its partial curve, up to the rung it stopped at
         epochs = [int(c["epoch"]) for c in curves if c["trial"] == r["trial"]]
         assert epochs == list(range(1, int(r["epochs"]) + 1)) and int(r["epochs"]) in (2, 4, 8)
     promoted = [r for r in one if r["status"] == "ok" and int(r["trial"]) >= 5]
     for r in promoted:  # promoted at every rung, trained on without a restart: one curve, 1 to 12
         assert [int(c["epoch"]) for c in curves if c["trial"] == r["trial"]] == list(range(1, 13))
+
+
+def test_a_trial_paused_at_the_last_rung_continues_bit_for_bit():
+    spec = TrialSpec(
+        {"dataset": "moons", "n_samples": 200},
+        {"layers": 2, "hidden_units": 16, "epochs": 12, "keep_prob": 0.8},
+        Goal.of("dev_accuracy"),
+        0,
+    )
+    pruning = Pruning("halving", min_epochs=2, reduction=2, epochs=12)
+    task = Task(3, 1, {"learning_rate": 0.01}, 7, pruning.rule_for([], spec.goal))
+    paused = run_task(spec, task)  # nothing to compare with: it reaches the last rung, 8
+    assert (paused.status, paused.epochs, pruning.pause_rung(12)) == ("paused", 8, 8)
+    finished = run_task(spec, dataclasses.replace(task, prune=None, paused=paused))
+    whole = run_task(spec, dataclasses.replace(task, prune=None))
+    assert finished.status == whole.status == "ok" and finished.epochs == 12
+    assert finished.curve == whole.curve and finished.metrics == whole.metrics
+    assert all(np.array_equal(finished.model[k], whole.model[k]) for k in whole.model)
+    # the next round ranks both records as they stood at the last rung
+    stood = [pruning.standing(r, spec.goal) for r in (paused, finished)]
+    assert stood[0].value == stood[1].value == paused.value and stood[1].status == "ok"
+
+
+def test_a_call_of_the_pool_does_not_wait_for_continuations(write, tmp_path):
+    write(
+        "sleepy.py",
+        "import time\ndef evaluate(config):\n    time.sleep(config['x'])\n    return 0.0\n",
+    )
+    spec = TrialSpec({}, {}, Goal.of("value"), 0, "sleepy:evaluate", str(tmp_path))
+    pool = LokyPool(spec, 2, tmp_path / "markers")
+    stood = TrialResult(0, 1, "paused", {"x": 3.0}, value=0.0, epochs=8)
+    try:
+        first = list(pool([Task(0, 1, {"x": 3.0}, 0, paused=stood), Task(1, 2, {"x": 0.0}, 1)]))
+        assert [r.trial for r in first] == [1]  # the continuation of trial 0 still runs
+        assert [r.trial for r in pool([])] == [0]  # a call with nothing new waits for it
+    finally:
+        pool.close(kill=True)
 
 
 def test_tied_trials_leave_the_lowest_numbered_best_whatever_order_they_arrive_in(write):

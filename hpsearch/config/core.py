@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import UserError
+from ..nn.hyper import DEFAULTS
 from ..space import Categorical
 from ..study import Goal, Plan, Pruning, Settings
 from ..version import __version__
@@ -67,8 +68,12 @@ class Config:
         return Plan.fixed(s["trials"], s["rounds"])
 
     def settings(self) -> Settings:
-        s = self.search
-        return Settings(self.plan, self.goal, self.seed, s["keep"], s["refine"], self.pruning)
+        """How the search runs. With the built-in network, halving knows its epochs, so that a
+        trial promoted past the last rung can pause there (see `study.prune`)."""
+        s, pruning = self.search, self.pruning
+        if self.builtin:
+            pruning = replace(pruning, epochs=self.params.get("epochs", DEFAULTS["epochs"]))
+        return Settings(self.plan, self.goal, self.seed, s["keep"], s["refine"], pruning)
 
     def centre(self) -> dict:
         """Fixed params plus each searched hyperparameter at the centre of its range (in

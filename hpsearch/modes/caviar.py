@@ -92,6 +92,8 @@ class LokyPool:
             ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), threads
         )
         self.executor = None
+        self.pending: dict = {}  # trial -> task, not yet done (continuations across calls)
+        self.running: dict = {}  # future -> trial
 
     def _start(self):
         self.markers.mkdir(parents=True, exist_ok=True)
@@ -107,45 +109,53 @@ class LokyPool:
         )
 
     def __call__(self, tasks):
-        pending = {t.trial: t for t in tasks}
+        """Run `tasks`, yielding each record as it exists; return when all are done, except
+        continuations of paused trials (`task.paused`): nothing waits on them, so they keep
+        running into later calls, filling the workers that would otherwise wait for the last
+        trial of a group. A call with nothing else waits for everything still running."""
+        self.pending.update((t.trial, t) for t in tasks)
+        waited = {t.trial for t in tasks if t.paused is None} or set(self.pending)
         crashes = 0
-        while pending:
-            for stale in self.markers.glob("*"):  # trials of an earlier call; not the workers
-                if stale.name.isdigit():
-                    stale.unlink(missing_ok=True)
+        while waited & self.pending.keys():
+            if not self.running:
+                for stale in self.markers.glob("*"):  # trials of an earlier call; not the workers
+                    if stale.name.isdigit():
+                        stale.unlink(missing_ok=True)
             if self.executor is None:
                 self._start()
             try:
-                yield from self._run(list(pending.values()), pending)
+                yield from self._run(waited)
             except BrokenProcessPool as e:  # a worker died: find whose trial it was
-                self.close(kill=True)
-                dead = self._culprits(pending)
+                self.close(kill=True, forget=False)
+                dead = self._culprits(self.pending)
                 crashes = 0 if dead else crashes + 1
                 if not dead and crashes >= MAX_CRASHES_WITHOUT_CULPRIT:
-                    dead = list(pending)
+                    dead = list(self.pending)
                 for trial in dead:
                     yield failure(
-                        pending.pop(trial),
+                        self.pending.pop(trial),
                         "the worker process died while running this trial "
                         f"(killed, or out of memory): {type(e).__name__}",
                     )
 
-    def _run(self, queue: list, pending: dict):
-        """Keep every worker busy with the next task, longest first, and no more: with nothing
-        queued inside loky, stopping it at once (Ctrl-C) is quiet."""
-        queue = sorted(queue, key=lambda t: -expected_cost(self.spec, t))
-        running = set()
-        while queue or running:
-            while queue and len(running) < self.workers:
-                running.add(
-                    self.executor.submit(_run_marked, self.spec, queue.pop(0), str(self.markers))
-                )
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in sorted(
-                done, key=lambda f: f.result().trial if not f.exception() else -1
-            ):
+    def _run(self, waited: set):
+        """Keep every worker busy with the next task, and no more: with nothing queued inside
+        loky, stopping it at once (Ctrl-C) is quiet. The tasks the call waits for go first,
+        longest first; continuations fill the workers they leave idle."""
+        while waited & self.pending.keys():
+            started = set(self.running.values())
+            queue = sorted(
+                (t for t in self.pending.values() if t.trial not in started),
+                key=lambda t: (t.trial not in waited, -expected_cost(self.spec, t)),
+            )
+            for task in queue[: self.workers - len(self.running)]:
+                future = self.executor.submit(_run_marked, self.spec, task, str(self.markers))
+                self.running[future] = task.trial
+            done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=self.running.get):
+                del self.running[future]
                 result = future.result()
-                pending.pop(result.trial, None)
+                self.pending.pop(result.trial, None)
                 yield result
 
     def _culprits(self, pending: dict) -> list[int]:
@@ -160,10 +170,14 @@ class LokyPool:
                 dead.append(trial)
         return sorted(dead)
 
-    def close(self, kill: bool = False):
+    def close(self, kill: bool = False, forget: bool = True):
         """Stop the workers: after their trials, or (kill) at once. Killing them ourselves and
         letting loky find them gone stops quietly; loky's own kill_workers can race with a
-        task being handed over and print a traceback from its manager thread."""
+        task being handed over and print a traceback from its manager thread. The tasks not
+        done are forgotten, unless a crash is to run them again."""
+        self.running = {}
+        if forget:
+            self.pending = {}
         if self.executor is None:
             return
         for marker in self.markers.glob("worker-*"):
@@ -203,26 +217,34 @@ def connect_dask(address: str, timeout: float = 5.0):
 
 
 class DaskPool:
+    """Trials as Dask futures; like `LokyPool`, a call returns without waiting for
+    continuations of paused trials, which finish in a later call."""
+
     def __init__(self, spec: TrialSpec, client):
         self.spec, self.client, self.futures = spec, client, {}
 
     def __call__(self, tasks):
-        from dask.distributed import as_completed as dask_completed  # noqa: PLC0415
+        from dask.distributed import wait as dask_wait  # noqa: PLC0415
 
-        self.futures = {
-            self.client.submit(
+        for t in tasks:
+            future = self.client.submit(
                 run_task, self.spec, t, pure=False, priority=expected_cost(self.spec, t)
-            ): t
-            for t in tasks
+            )
+            self.futures[future] = t
+        waited = {t.trial for t in tasks if t.paused is None} or {
+            t.trial for t in self.futures.values()
         }
-        for future in dask_completed(list(self.futures)):
-            task = self.futures.pop(future)
-            try:
-                yield future.result()
-            except Exception as e:  # noqa: BLE001  the workers running it died (Dask gave up)
-                yield failure(
-                    task, f"the worker process died while running this trial: {type(e).__name__}"
-                )
+        while waited & {t.trial for t in self.futures.values()}:
+            done = dask_wait(list(self.futures), return_when="FIRST_COMPLETED").done
+            for future in sorted(done, key=lambda f: self.futures[f].trial):
+                task = self.futures.pop(future)
+                try:
+                    yield future.result()
+                except Exception as e:  # noqa: BLE001  the workers running it died (Dask gave up)
+                    yield failure(
+                        task,
+                        f"the worker process died while running this trial: {type(e).__name__}",
+                    )
 
     def close(self, kill: bool = False):
         if self.futures:

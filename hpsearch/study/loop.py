@@ -8,6 +8,7 @@ the same for a plain Python function, in this process.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ def region_for(space: dict, settings: Settings, previous: list, rnd: int):
     if rnd == 1:
         return whole_space(space)
     goal = settings.goal
+    previous = [settings.pruning.standing(r, goal) for r in previous]
     ranked = [
         r
         for r in goal.best_first(previous)
@@ -77,13 +79,64 @@ def stalled_rounds(results: list, goal: Goal) -> int:
 def waves(trials: range, rnd: int, pruning: Pruning) -> list:
     """A round's trials in the groups that run together, each with its pruning rule fixed as it
     starts. With pruning on, the first round runs in two halves: the first half has nothing to
-    compare with, the second is pruned against it. The halves go by trial number, so no
-    decision depends on the order in which trials finish; the price is one more wait for the
-    slowest trial of the first half."""
+    compare with (halving judges it at its last rung), the second is pruned against it. The
+    halves go by trial number, so no decision depends on the order in which trials finish; the
+    price is one more wait for the slowest trial of the first half."""
     if pruning.method == "none" or rnd > 1 or len(trials) < 2:
         return [trials]
     half = (len(trials) + 1) // 2
     return [trials[:half], trials[half:]]
+
+
+class Groups:
+    """Runs the groups of trials of a search, one `evaluate` call each, and keeps the trials
+    paused at halving's last rung (`study.prune`): each continues in the next call, beside the
+    new trials, and the last call finishes them all. A paused trial that no rule judged at its
+    rung (the first group has none) is judged there by the next group of its round, whose rule
+    counts it."""
+
+    def __init__(self, study: Study, evaluate, on_result=None):
+        self.study, self.evaluate, self.on_result = study, evaluate, on_result
+        self.paused: dict = {}  # trial -> record at the last rung, not yet continued
+        self.continuing: dict = {}  # trial -> record at the last rung, continued
+        self.unjudged: set = set()
+
+    def unfinished(self) -> list:
+        """The paused trials' records, as they stood at the last rung."""
+        return sorted([*self.paused.values(), *self.continuing.values()], key=lambda r: r.trial)
+
+    def run(self, todo: list, rule):
+        for r in list(self.paused.values()):
+            if rule is None or r.trial not in self.unjudged:
+                continue
+            if rule.check(r.epochs, r.intermediate(rule.goal.metric)[r.epochs]) is not None:
+                del self.paused[r.trial]
+                self.record(dataclasses.replace(r, status="pruned", model=None))
+        todo = todo + [
+            Task(r.trial, r.round, r.params, r.seed, paused=r) for r in self.paused.values()
+        ]
+        self.continuing.update(self.paused)
+        self.paused, self.unjudged = {}, set()
+        rules = {t.trial: t.prune for t in todo}
+        for result in self.evaluate(todo) if todo or self.continuing else ():
+            if result.status == "paused":
+                self.paused[result.trial] = result
+                rule_then = rules.get(result.trial)
+                if rule_then is None or result.epochs not in rule_then.thresholds:
+                    self.unjudged.add(result.trial)
+                continue
+            self.continuing.pop(result.trial, None)
+            self.record(result)
+
+    def end_round(self):
+        """Trials not judged within their round never are: a search extended by more rounds
+        must decide as the shorter one did."""
+        self.unjudged = set()
+
+    def record(self, result):
+        self.study.trials.append(result)
+        if self.on_result is not None:
+            self.on_result(result)
 
 
 def run_study(
@@ -107,9 +160,10 @@ def run_study(
     SearchFailed when every trial of round 1 failed."""
     study = Study(space, settings.goal, list(done))
     finished, known, retry = {r.trial for r in study.trials}, known or {}, retry or {}
+    groups = Groups(study, evaluate, on_result)
     for rnd in range(1, settings.plan.rounds + 1):
         trials = settings.plan.trials_of(rnd)
-        previous = [r for r in study.trials if r.round < rnd]
+        previous = [r for r in study.trials if r.round < rnd] + groups.unfinished()
         complete = all(t in finished or t in retry for t in trials)
         region = None if complete and rnd in known else region_for(space, settings, previous, rnd)
         study.regions.append(
@@ -118,7 +172,11 @@ def run_study(
         if on_round is not None:
             on_round(study.regions)
         for wave in waves(trials, rnd, settings.pruning):
-            earlier = previous + [r for r in study.trials if r.round == rnd and r.trial < wave[0]]
+            earlier = previous + [
+                r
+                for r in [*study.trials, *groups.unfinished()]
+                if r.round == rnd and r.trial < wave[0]
+            ]
             rule = settings.pruning.rule_for(earlier, settings.goal)
             todo = []
             for t in wave:
@@ -129,14 +187,15 @@ def run_study(
                 else:
                     continue
                 todo.append(Task(t, rnd, params, trial_seed(settings.seed, t), rule))
-            for result in evaluate(todo) if todo else ():
-                study.trials.append(result)
-                if on_result is not None:
-                    on_result(result)
+            groups.run(todo, rule)
+        groups.end_round()
         study.trials.sort(key=lambda r: r.trial)
         first = [r for r in study.trials if r.round == 1]
-        if rnd == 1 and first and all(r.status == "failed" for r in first):
+        stopped = not groups.unfinished() and all(r.status == "failed" for r in first)
+        if rnd == 1 and first and stopped:
             raise SearchFailed(first)
+    groups.run([], None)
+    study.trials.sort(key=lambda r: r.trial)
     return study
 
 

@@ -2,12 +2,11 @@
 
 Both compare a trial, at the end of an epoch, with what *earlier* trials measured at that same
 epoch: those of earlier rounds, and in the first round, which runs in two halves, the first
-half (`loop.waves`). Those trials are finished before the trial's group starts, so the rule of
-a whole group is fixed before it starts (`Pruning.rule_for`), travels with each trial to
+half (`loop.waves`). Those trials are known before the trial's group starts, so the rule of a
+whole group is fixed before it starts (`Pruning.rule_for`), travels with each trial to
 whichever worker runs it, and no decision depends on which worker finished first, on the number
 of workers, or on an interruption: a resumed run decides exactly as an uninterrupted one. The
-price is that the first half of the first round is never pruned, that a group does not learn
-from its own trials, and a wait for the slowest trial at the end of each group.
+price is that a group does not learn from its own trials, and a wait at the end of each group.
 
 - median: a trial whose metric at epoch e is worse than the median of the earlier trials'
   metrics at epoch e stops (after `warmup` epochs, where at least `min_trials` earlier trials
@@ -15,10 +14,19 @@ from its own trials, and a wait for the slowest trial at the end of each group.
 - halving: rungs at min_epochs x reduction^k epochs; at a rung a trial goes on only if it is
   among the best 1/reduction of the earlier trials that reached the rung, itself counted (and at
   least `min_trials` of them did). A promoted trial simply trains on: it is never restarted.
+
+Past halving's last rung a trial will train to its end whatever happens, so it need not hold up
+the next group: it pauses there, keeping its state (weights, optimiser moments, random state),
+and finishes beside the next group's trials (`loop.Groups`). The next round ranks such trials
+by their metric at the last rung, what is known of all of them when it starts
+(`Pruning.standing`), so nothing depends on whether one had finished by then. The first half of
+the first round, with nothing to compare with, pauses there too, and only the best 1/reduction
+of it goes on: the second half's rule, which counts it, judges it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from dataclasses import dataclass, field
 
@@ -42,6 +50,7 @@ class Pruning:
     min_trials: int = 5
     min_epochs: int = 1
     reduction: int = 3
+    epochs: int | None = None  # the built-in network's epochs (not a YAML setting): None, no pause
 
     @classmethod
     def parse(cls, value, key: str = "search.prune") -> Pruning:
@@ -91,6 +100,26 @@ class Pruning:
             return "none"
         return {"method": self.method, **{k: getattr(self, k) for k in SETTINGS[self.method]}}
 
+    def pause_rung(self, epochs: int | None) -> int | None:
+        """Halving's last rung before `epochs`: a trial promoted there trains to its end."""
+        if self.method != "halving" or not epochs:
+            return None
+        rung, last = self.min_epochs, None
+        while rung < epochs:
+            last, rung = rung, rung * self.reduction
+        return last
+
+    def standing(self, result, goal: Goal):
+        """`result` as a later round ranks it: a trial that reached halving's last rung, as it
+        stood there (a paused trial and the same trial finished stand alike)."""
+        rung = self.pause_rung(result.params.get("epochs", self.epochs))
+        if rung is None or result.status in ("pruned", "failed"):
+            return result
+        value = result.intermediate(goal.metric).get(rung)
+        if value is None:
+            return result
+        return dataclasses.replace(result, status="ok", value=value)
+
     def rule_for(self, earlier: list, goal: Goal) -> PruneRule | None:
         """The rule of a round, from the records (with curves) of the rounds before it."""
         if self.method == "none":
@@ -109,7 +138,9 @@ class Pruning:
                 best = sorted(values, key=goal.score, reverse=True)
                 survivors = max(1, (len(values) + 1) // self.reduction)
                 thresholds[epoch] = (best[survivors - 1], len(values))
-        return PruneRule(self, goal, thresholds) if thresholds else None
+        if not thresholds and self.pause_rung(self.epochs) is None:
+            return None
+        return PruneRule(self, goal, thresholds)
 
     def _checked(self, epoch: int) -> bool:
         if self.method == "median":

@@ -34,6 +34,7 @@ class Task:
     params: dict  # the sampled values
     seed: int
     prune: object = None  # the round's PruneRule, or None
+    paused: TrialResult | None = None  # to continue this trial from (its state in `.model`)
 
     def result(self, status: str, **fields) -> TrialResult:
         """This trial's record: its number, round, sampled values and seed, and `fields`."""

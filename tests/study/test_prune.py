@@ -138,3 +138,22 @@ def test_the_first_round_runs_in_halves_and_its_second_half_is_pruned_against_th
     study = search({"x": Float(0, 1)}, learns_if_even, trials=10, rounds=1, prune=prune)
     # at epoch 2 the first half (0-4) measured 0.2, 0, 0.2, 0, 0.2: the median is 0.2
     assert {t.trial: t.epochs for t in study.trials if t.status == "pruned"} == {5: 2, 7: 2, 9: 2}
+
+
+def test_halving_pauses_trials_at_its_last_rung_before_their_end():
+    halving = Pruning("halving")  # rungs at 1, 3, 9, 27, ... epochs
+    assert [halving.pause_rung(e) for e in (1, 2, 27, 28, 50)] == [None, 1, 9, 27, 27]
+    assert Pruning("median").pause_rung(50) is None and Pruning().pause_rung(50) is None
+    assert Pruning("halving", min_epochs=2, reduction=4).pause_rung(40) == 32
+
+
+def test_later_rounds_rank_trials_past_the_last_rung_as_they_stood_there():
+    halving = Pruning("halving", epochs=4)  # pauses at 3
+    curve = [0.5, 0.6, 0.7, 0.9]
+    ok, pruned, diverged_later = earlier([curve, curve[:3], curve])
+    pruned.status, diverged_later.status, diverged_later.value = "pruned", "diverged", None
+    assert halving.standing(ok, ACC).value == 0.7  # not 0.9
+    assert halving.standing(pruned, ACC) is pruned  # stopped at the rung: as it is
+    stood = halving.standing(diverged_later, ACC)  # it diverged after the rung
+    assert (stood.status, stood.value) == ("ok", 0.7)
+    assert Pruning("halving").standing(ok, ACC) is ok  # a custom objective never pauses
