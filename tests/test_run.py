@@ -468,6 +468,21 @@ def test_ctrl_c_stops_cleanly_exits_130_and_leaves_no_process(tmp_path, referenc
     assert rows(run / "trials.csv") == rows(reference / "trials.csv")
 
 
+def test_kill_term_stops_at_once_exits_143_and_the_run_resumes(tmp_path, reference):
+    (tmp_path / "slow.yaml").write_text(SLOW)
+    proc = start(["run", "slow.yaml"], tmp_path)
+    run = tmp_path / "runs" / "slow"
+    wait_until(lambda: _count(run / "trials.csv") >= 12, proc)
+    proc.send_signal(signal.SIGTERM)  # as `kill PID` does, or a batch scheduler ending a job
+    assert proc.wait(timeout=30) == 143
+    err = (tmp_path / "err.log").read_text()
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("slow ")]
+    assert len(lines) == 1 and lines[0].startswith("interrupted: ") and "Traceback" not in err
+    wait_until(lambda: not pids_in_group(proc.pid), timeout=10)  # its workers stopped too
+    resume_search(run, jobs=1)
+    assert rows(run / "trials.csv") == rows(reference / "trials.csv")
+
+
 def test_workers_of_a_killed_search_exit_by_themselves(tmp_path):
     (tmp_path / "slow.yaml").write_text(SLOW.replace("epochs: 12", "epochs: 400"))
     proc = start(["run", "slow.yaml"], tmp_path)

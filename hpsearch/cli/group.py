@@ -114,7 +114,7 @@ class Group(click.Group):
             raise Refused(e.message) from None
         except SearchInterrupted as e:
             click.echo(str(e), err=True)
-            ctx.exit(130)
+            ctx.exit(e.code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

@@ -13,6 +13,7 @@ from ..errors import UserError
 from ..nn.gradcheck import gradient_check
 from ..nn.model import MLP
 from . import options
+from .output import say
 from .view import sparkline
 
 
@@ -49,7 +50,7 @@ def train(config_file, overrides, seed):
     config, hp, data = _builtin(config_file, overrides, "train")
     seed = config.seed if seed is None else seed
     sizes = [data.n_features] + [hp["hidden_units"]] * hp["layers"] + [data.n_classes]
-    click.echo(
+    say(
         f"{data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / "
         f"{len(data.y_test)} test, "
         f"network {' -> '.join(map(str, sizes))}, {hp['activation']}, "
@@ -69,7 +70,7 @@ def train(config_file, overrides, seed):
     click.echo(f"train cost  {sparkline(costs)}")
     click.echo(f"dev acc     {sparkline([r['dev_accuracy'] for r in model.history])}")
     if model.status != "ok":
-        click.echo(
+        say(
             f"diverged at epoch {model.epoch}: the cost became {costs[-1]}; "
             "lower the learning rate"
         )
@@ -79,7 +80,7 @@ def train(config_file, overrides, seed):
         model.evaluate(data.X_dev, data.y_dev),
     )
     stop = " (early stopping: best epoch's weights restored)" if model.stopped_early else ""
-    click.echo(
+    say(
         f"after {model.epoch} epochs{stop}: train accuracy {train_acc:.4f}, "
         f"dev accuracy {dev_acc:.4f}, dev cost {dev_cost:.4f}"
     )
@@ -117,7 +118,7 @@ def gradcheck(config_file, overrides, examples, max_params):
         seed=config.seed,
         max_params=max_params,
     )
-    click.echo(
+    say(
         f"relative difference {result.difference:.3e} over {result.n_params} parameters: "
         f"{result.verdict} "
         f"(< 1e-7 correct, ~1e-5 look closer, > 1e-3 a bug)"

@@ -28,13 +28,14 @@ def width() -> int:
     return max(40, shutil.get_terminal_size((100, 24)).columns)
 
 
-def say(text: str, err: bool = False):
-    """A line of prose, wrapped to the terminal's width (words are never cut)."""
+def say(text: str, err: bool = False, indent: str = "  "):
+    """A line of prose, wrapped to the terminal's width (words are never cut), later lines
+    starting with `indent`."""
     while text.startswith("\n"):
         click.echo("", err=err)
         text = text[1:]
     wrapped = textwrap.fill(
-        text, width(), subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+        text, width(), subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
     )
     click.echo(wrapped, err=err)
 

@@ -177,7 +177,7 @@ def validate(config_file, overrides):
             f"{len(data.y_test)} test rows, "
             f"{data.n_classes} classes"
         )
-    click.echo(f"# {config_file}: valid ({about})", err=True)
+    say(f"# {config_file}: valid ({about})", err=True, indent="#   ")
 
 
 @click.command()

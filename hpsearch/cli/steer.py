@@ -8,6 +8,7 @@ from ..config import parse_override
 from ..modes.steer import request_nudge, request_rollback
 from ..nn.hyper import LIVE
 from . import options
+from .output import say
 
 
 def _pairs(overrides) -> dict:
@@ -27,7 +28,7 @@ def _pairs(overrides) -> dict:
 def nudge(run_dir, lr_factor, overrides):
     """Panda: change a hyperparameter of the trial being trained, from its next epoch on (or,
     when the search is stopped, from when it resumes)."""
-    click.echo(f"nudge recorded: {request_nudge(run_dir, lr_factor, _pairs(overrides))}")
+    say(f"nudge recorded: {request_nudge(run_dir, lr_factor, _pairs(overrides))}")
 
 
 @click.command()
@@ -45,4 +46,4 @@ def nudge(run_dir, lr_factor, overrides):
 def rollback(run_dir, trial, epoch, overrides):
     """Panda: take trial T back to the end of epoch E, optionally with new values, at the next
     resume. The abandoned epochs stay in curves.csv, marked."""
-    click.echo(f"rollback recorded: {request_rollback(run_dir, trial, epoch, _pairs(overrides))}")
+    say(f"rollback recorded: {request_rollback(run_dir, trial, epoch, _pairs(overrides))}")

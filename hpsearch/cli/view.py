@@ -124,7 +124,8 @@ class PandaView(Listener):
 
     def epoch_done(self, task, model, record):
         line = (
-            f"epoch {record['epoch']:>3}/{model.hp['epochs']}  lr {record['learning_rate']:.3g}  "
+            f"epoch {record['epoch']:>3}/{model.hp['epochs']}  "
+            f"lr {record['learning_rate']:<9.3g}  "
             f"train cost {record['train_cost']:.4f}  dev acc {record['dev_accuracy']:.4f}"
         )
         if self.live is None:

@@ -133,4 +133,18 @@ def load_config(path, overrides=()) -> Config:
             file=path,
             fix="give at least a space: to search (configs/quickstart.yaml is a complete example)",
         )
-    return Config.from_dict(overridden, file=path)
+    try:
+        return Config.from_dict(overridden, file=path)
+    except UserError as e:
+        raise _blame_override(e, overrides) from None
+
+
+def _blame_override(error: UserError, overrides) -> UserError:
+    """An error about a key that a `--set` gave is the `--set`'s, not the file's."""
+    for item in overrides or ():
+        key = parse_override(item)[0]
+        if "." not in key and key not in TOP_KEYS:
+            key = f"params.{key}"
+        if error.key and (error.key == key or error.key.startswith(f"{key}.")):
+            return UserError(error.problem, key=f"--set {error.key}", fix=error.fix)
+    return error

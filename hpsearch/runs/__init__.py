@@ -23,7 +23,7 @@ from ..store import RunDir, steering
 from ..store.files import read_json
 from ..study import SearchFailed, Study, run_study
 from .best import BestKeeper
-from .interrupts import SearchInterrupted, ctrl_c, ignoring_ctrl_c
+from .interrupts import SearchInterrupted, Terminated, ctrl_c, ignoring_ctrl_c
 
 __all__ = [
     "Outcome",
@@ -218,7 +218,8 @@ def _execute(
         with ignoring_ctrl_c():
             runner.close(kill=True)
         if isinstance(e, KeyboardInterrupt):
-            raise SearchInterrupted(run.path, recorded, total) from None
+            code = 143 if isinstance(e, Terminated) else 130
+            raise SearchInterrupted(run.path, recorded, total, code) from None
         raise
     shutil.rmtree(run.markers, ignore_errors=True)
     return Outcome(run, study, best)

@@ -3,8 +3,9 @@
 The first Ctrl-C stops a panda trial at its next epoch boundary, after a checkpoint; any other
 search stops at once (its worker processes ignore Ctrl-C and are stopped by the main process).
 A second Ctrl-C stops at once in either mode; the run can still be resumed, from its last
-checkpoint. Either way the search raises `SearchInterrupted`, which the CLI turns into one line
-and exit code 130.
+checkpoint. `kill` (SIGTERM, as a service manager or a batch scheduler stops a job) stops at
+once, as a second Ctrl-C. Either way the search raises `SearchInterrupted`, which the CLI turns
+into one line and exit code 130 (143 for SIGTERM, the shell's 128 + signal number).
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import threading
 from contextlib import contextmanager
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop at once."""
+
+
 class SearchInterrupted(KeyboardInterrupt):
-    def __init__(self, path, recorded: int, total: int):
-        self.path, self.recorded, self.total = path, recorded, total
+    def __init__(self, path, recorded: int, total: int, code: int = 130):
+        self.path, self.recorded, self.total, self.code = path, recorded, total, code
         resume = f"hpsearch resume {path}"
         super().__init__(
             f"interrupted: {recorded} of {total} trials recorded; continue with: {resume}"
@@ -42,22 +47,27 @@ def ctrl_c(runner, listener):
             return
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, handler)
+    def terminate(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGINT, handler), signal.signal(signal.SIGTERM, terminate)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
 
 
 @contextmanager
 def ignoring_ctrl_c():
-    """Ctrl-C ignored while the block runs (in the main thread only): a second press while the
-    search stops its workers must not cut that short."""
+    """Ctrl-C and SIGTERM ignored while the block runs (in the main thread only): a second
+    press while the search stops its workers must not cut that short."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = [signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)]
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
