@@ -242,7 +242,9 @@ def _bare(csv_path: Path):
 
 
 def region_table(run: Run) -> pd.DataFrame:
-    """Each round's region per hyperparameter: the span of its boxes, in values."""
+    """Each round's region per hyperparameter, in values: the span of the heaviest of its
+    boxes that together take at least half of its samples (the span of all of them reaches
+    across most of the space as soon as one box sits far from the others)."""
     rows = []
     for record in run.regions:
         row = {
@@ -250,8 +252,16 @@ def region_table(run: Run) -> pd.DataFrame:
             "boxes": len(record["boxes"]),
             "note": record.get("note", ""),
         }
+        weights = record.get("weights") or [1.0] * len(record["boxes"])
+        order = sorted(range(len(record["boxes"])), key=lambda i: -weights[i])
+        heaviest, taken = [], 0.0
+        for i in order:
+            if taken >= sum(weights) / 2:
+                break
+            heaviest.append(record["boxes"][i])
+            taken += weights[i]
         for p in run.params:
-            spans = [b[p] for b in record["boxes"] if p in b]
+            spans = [b[p] for b in heaviest if p in b]
             if spans and p in run.space and not hasattr(run.space[p], "values"):
                 row[p] = f"{min(s[0] for s in spans):.4g} .. {max(s[1] for s in spans):.4g}"
             elif spans:

@@ -144,9 +144,9 @@ def test_a_call_of_the_pool_does_not_wait_for_continuations(write, tmp_path):
     )
     spec = TrialSpec({}, {}, Goal.of("value"), 0, "sleepy:evaluate", str(tmp_path))
     pool = LokyPool(spec, 2, tmp_path / "markers")
-    stood = TrialResult(0, 1, "paused", {"x": 3.0}, value=0.0, epochs=8)
+    stood = TrialResult(0, 1, "paused", {"x": 2.0}, value=0.0, epochs=8)
     try:
-        first = list(pool([Task(0, 1, {"x": 3.0}, 0, paused=stood), Task(1, 2, {"x": 0.0}, 1)]))
+        first = list(pool([Task(0, 1, {"x": 2.0}, 0, paused=stood), Task(1, 2, {"x": 0.0}, 1)]))
         assert [r.trial for r in first] == [1]  # the continuation of trial 0 still runs
         assert [r.trial for r in pool([])] == [0]  # a call with nothing new waits for it
     finally:

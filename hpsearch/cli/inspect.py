@@ -54,7 +54,7 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
         emit(
             regions.to_dict(orient="records"),
             "table",
-            "\nsampling region of each round",
+            "\nsampling region of each round (boxes with half its samples)",
             ["round", "boxes", *[p for p in run.params if p in regions.columns], "note"],
         )
     columns = ["trial", "round", "status", run.metric, *run.params]
