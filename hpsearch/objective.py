@@ -13,6 +13,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from threadpoolctl import threadpool_limits
+
 from .data import Dataset, load_data
 from .errors import UserError
 from .nn.hyper import resolve
@@ -71,16 +73,22 @@ def build_objective(spec: TrialSpec, data: Dataset | None = None):
     return MLPObjective(data, spec.params, spec.goal)
 
 
-def run_task(spec: TrialSpec, task: Task) -> TrialResult:
-    """Run one trial in this process (the objective built once per process); never raises."""
+def run_task(spec: TrialSpec, task: Task, objective=None) -> TrialResult:
+    """Run one trial in this process (with `objective`, or the one built once per process);
+    never raises. The built-in network trains on one BLAS thread wherever it runs: BLAS splits
+    a product differently over more threads, and the table must not depend on the number of
+    workers."""
     key = repr(spec)
     try:
-        if key not in _CACHE:
+        if objective is None and key not in _CACHE:
             _CACHE[key] = build_objective(spec)
-        objective = _CACHE[key]
+        objective = objective or _CACHE[key]
     except Exception as e:  # data or import failing inside a worker fails the trial
         return failure(task, e)
-    return objective(task)
+    if spec.objective:
+        return objective(task)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return objective(task)
 
 
 def expected_cost(spec: TrialSpec, task: Task) -> float:

@@ -202,6 +202,11 @@ BAD = [
     ("seed: 1\n", ["serch.trials=3"], "--set: unknown key 'serch'; did you mean 'search'"),
     ("seed: 1\n", ["search.trials=abc"], "--set search.trials: 'abc' is not a whole number"),
     ("seed: 1\n", ["hiden_units=3"], "--set: unknown key 'hiden_units'; did you mean"),
+    (
+        "seed: 1\n",
+        ["budget=10"],
+        "--set: 'budget' is a search setting; write --set search.budget=10",
+    ),
     ("space: {l2: {low: 0, high: 1}}\n", ["space.l2.low=abc"], "--set space.l2.low: expected"),
     ("", [], "the config is empty; give at least a space:"),
     ("# only a comment\n", [], "the config is empty"),

@@ -10,11 +10,12 @@ import time
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from hpsearch.config import load_config
 from hpsearch.errors import UserError
-from hpsearch.modes.caviar import LokyPool
-from hpsearch.objective import TrialSpec, run_task
+from hpsearch.modes.caviar import InProcess, LokyPool
+from hpsearch.objective import TrialSpec, build_objective, run_task
 from hpsearch.runs import resume_search, run_search
 from hpsearch.runs.best import BestKeeper
 from hpsearch.store import pid_alive
@@ -135,6 +136,26 @@ def test_a_trial_paused_at_the_last_rung_continues_bit_for_bit():
     # the next round ranks both records as they stood at the last rung
     stood = [pruning.standing(r, spec.goal) for r in (paused, finished)]
     assert stood[0].value == stood[1].value == paused.value and stood[1].status == "ok"
+
+
+def test_a_trial_gives_the_same_numbers_in_this_process_and_on_a_worker(tmp_path):
+    """BLAS splits a product differently over 2 threads than over 1: a trial run here with every
+    core (--jobs 1) must still measure what it measures on a worker with one thread."""
+    spec = TrialSpec(
+        {"dataset": "digits"},
+        {"layers": 2, "hidden_units": 384, "epochs": 2, "batch_size": 64},
+        Goal.of("dev_accuracy"),
+        0,
+    )
+    task = Task(0, 1, {"learning_rate": 0.5}, 5)  # a large rate: any difference grows
+    with threadpool_limits(2):
+        here = next(InProcess(spec, build_objective(spec))([task]))
+    pool = LokyPool(spec, 2, tmp_path / "markers")
+    try:
+        there = next(iter(pool([task])))
+    finally:
+        pool.close(kill=True)
+    assert here.curve == there.curve and here.metrics == there.metrics
 
 
 def test_a_call_of_the_pool_does_not_wait_for_continuations(write, tmp_path):

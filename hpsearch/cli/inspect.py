@@ -58,6 +58,9 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
             ["round", "boxes", *[p for p in run.params if p in regions.columns], "note"],
         )
     columns = ["trial", "round", "status", run.metric, *run.params]
+    for row in rows:  # pruned trials rank by how far they went: say it where it is seen
+        if row.get("status") == "pruned" and row.get("epochs") == row.get("epochs"):
+            row["status"] = f"pruned@{int(row['epochs'])}"
     columns += [
         c
         for c in frame.columns

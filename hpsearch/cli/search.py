@@ -148,7 +148,8 @@ def _summary(outcome):
     if best is None:
         say("no trial finished: see the error column of trials.csv")
         return
-    ended = {k: best["params"].get(k, v) for k, v in best["sampled"].items()}  # after nudges
+    sampled = best["sampled"]  # in the space's order, however the record was read
+    ended = {k: best["params"].get(k, sampled[k]) for k in outcome.study.space if k in sampled}
     params = ", ".join(f"{k}={fmt(v)}" for k, v in ended.items())
     test = f", test accuracy {best['test']['test_accuracy']:.4f}" if best.get("test") else ""
     say(

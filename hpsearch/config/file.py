@@ -14,7 +14,7 @@ import yaml
 from ..errors import UserError, unknown
 from ..nn.hyper import PARAMS
 from .core import Config
-from .schema import TOP_KEYS
+from .schema import SEARCH_DEFAULTS, TOP_KEYS
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -106,6 +106,12 @@ def apply_overrides(raw: dict, overrides) -> dict:
                 if isinstance(raw.get("space"), dict):
                     raw["space"].pop(key, None)
                 continue
+            if key in SEARCH_DEFAULTS:
+                raise UserError(
+                    f"'{key}' is a search setting",
+                    key="--set",
+                    fix=f"write --set search.{item.strip()}",
+                )
             raise unknown("key", key, [*TOP_KEYS, *PARAMS], key="--set")
         if parts[0] not in TOP_KEYS:
             raise unknown("key", parts[0], TOP_KEYS, key="--set")

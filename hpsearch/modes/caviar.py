@@ -1,6 +1,7 @@
 """Caviar: many models at once. Runners schedule trials; they never decide anything.
 
-- `InProcess`: trials one after another in this process (--jobs 1): every core to BLAS.
+- `InProcess`: trials one after another in this process (--jobs 1), each on one BLAS thread as
+  on a worker (`objective.run_task`), so that the table does not depend on the number of jobs.
 - `LokyPool`: trials on worker processes (joblib's loky). Each record is yielded as soon as it
   exists; BLAS is pinned so that workers x BLAS threads never exceed the cores; a worker that
   dies costs only its own trial (recorded `failed`, the others run again). Workers ignore
@@ -52,7 +53,7 @@ class InProcess:
 
     def __call__(self, tasks):
         for task in tasks:
-            yield self.objective(task) if self.objective is not None else run_task(self.spec, task)
+            yield run_task(self.spec, task, self.objective)
 
     def close(self, kill: bool = False):
         pass
