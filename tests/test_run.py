@@ -351,6 +351,10 @@ def test_resume_extends_a_finished_search_to_the_table_of_a_longer_one(write, tm
     )
     run_search(load_config(path), runs_dir=tmp_path)
     run_search(load_config(path, ["search.budget=30", "name=longer"]), runs_dir=tmp_path)
+    before = (tmp_path / "pruned" / "trials.csv").read_bytes()
+    again = cli("resume", tmp_path / "pruned")  # finished: says so, and changes nothing
+    assert again.exit_code == 0 and "is complete: nothing to run" in again.stderr
+    assert (tmp_path / "pruned" / "trials.csv").read_bytes() == before
     result = cli("resume", tmp_path / "pruned", "--budget", "30")
     assert result.exit_code == 0, result.output
     assert rows(tmp_path / "pruned" / "trials.csv") == rows(tmp_path / "longer" / "trials.csv")

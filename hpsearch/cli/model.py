@@ -107,6 +107,11 @@ def gradcheck(config_file, overrides, examples, max_params):
     """Gradient checking of the configured network: centred differences in float64, dropout
     off, L2 included. Exit code 1 when the difference says there is a bug."""
     config, hp, data = _builtin(config_file, overrides, "gradcheck")
+    say(
+        f"checking backprop against centred differences in float64 on {examples} examples "
+        "(a first run also compiles the network's loops)...",
+        err=True,
+    )
     rows = np.random.default_rng(config.seed).choice(
         len(data.y_train), min(examples, len(data.y_train)), replace=False
     )

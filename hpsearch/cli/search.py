@@ -104,7 +104,15 @@ def run(
 )
 def resume(run_dir, jobs, scheduler, budget, rounds, retry):
     """Continue an interrupted search exactly where it stopped, or extend a finished one."""
-    config = RunDir.open(run_dir).read_config()
+    run = RunDir.open(run_dir)
+    config = run.read_config()
+    extending = budget is not None or rounds is not None or retry is not None
+    if not extending and len({row["trial"] for row in run.read_rows()}) >= config.plan.total:
+        say(
+            f"{run_dir} is complete: nothing to run (extend it with --budget N, or --retry "
+            "failed to run its failed trials again)",
+            err=True,
+        )
     _watch(
         lambda listener: resume_search(
             run_dir,
