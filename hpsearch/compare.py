@@ -46,12 +46,18 @@ def compare(runs: list, metric: str | None = None, top: int = 5) -> pd.DataFrame
             "median": values.median(),
             f"top-{top} mean": values.head(top).mean(),
         }
+        held = run.config.params if run.config else {}  # a fixed value is the best's too
         column.update(
-            {f"best {p}": best.final_params.get(p) if best else None for p in _all_params(runs)}
+            {
+                f"best {p}": best.final_params.get(p, held.get(p)) if best else None
+                for p in _all_params(runs)
+            }
         )
         column.update(
             {
-                f"top-{top} {p}": _range([r.final_params.get(p) for r in ranked[:top]])
+                f"top-{top} {p}": _range(
+                    [r.final_params.get(p, held.get(p)) for r in ranked[:top]]
+                )
                 for p in _all_params(runs)
             }
         )
@@ -64,10 +70,13 @@ def compare(runs: list, metric: str | None = None, top: int = 5) -> pd.DataFrame
 
 
 def better(frame: pd.DataFrame, runs: list, top: int = 5) -> dict:
-    """For each comparable row, the column holding the strictly best value (none on a tie)."""
+    """For each comparable row, the column holding the strictly best value (none on a tie).
+    Medians are compared only between runs that pruned nothing: a pruning run's trials trained
+    to the end are its best ones, so their median is not its trials' median."""
     goal = runs[0].goal
     marks = {}
-    for row in ("best", "median", f"top-{top} mean"):
+    pruned = any(r.counts().get("pruned") for r in runs)
+    for row in ("best", *(() if pruned else ("median",)), f"top-{top} mean"):
         scores = {
             c: goal.score(v) for c, v in pd.to_numeric(frame.loc[row], errors="coerce").items()
         }

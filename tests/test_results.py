@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from hpsearch.compare import compare
+from hpsearch.compare import better, compare
 from hpsearch.config import load_config
 from hpsearch.plots import coarse_to_fine, learning_curves, metric_vs_params, plot_run
 from hpsearch.results import open_run
@@ -147,10 +147,13 @@ def test_compare_runs_with_different_spaces(cli, runs):
     frame = compare([open_run(runs / "a"), open_run(runs / "b")])
     assert list(frame.columns) == ["a", "b"]
     assert frame.loc["trials", "a"] == 16 and frame.loc["trials", "b"] == 6
-    assert (
-        pd.isna(frame.loc["best hidden_units", "a"])
-        and frame.loc["best hidden_units", "b"] is not None
-    )
+    a = open_run(runs / "a")
+    held = a.config.params["hidden_units"]  # fixed in a: its best trial had it too
+    assert frame.loc["best hidden_units", "a"] == held
+    assert frame.loc["top-5 hidden_units", "a"] == str(held)
+    assert frame.loc["best hidden_units", "b"] is not None
+    mixed = open_run(runs / "mixed" / "trials.csv")  # a has pruned trials there
+    assert "median" not in better(compare([mixed, a]), [mixed, a])
     assert frame.loc["best activation", "a"] in ("relu", "tanh")
     assert (
         frame.loc["fixed optimizer", "a"] == "adam"
