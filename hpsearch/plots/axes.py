@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..errors import UserError
 from ..results import Run
@@ -47,6 +47,12 @@ def set_axis(ax, run: Run, param: str, axis: str = "x"):
     if scale == "log":
         set_scale("log")
         set_label(f"{param} (log scale)")
+        dist = run.space.get(param)
+        if dist is not None and dist.high < 30 * dist.low:  # else minor ticks get labels: 3x10^1
+            line = ax.xaxis if axis == "x" else ax.yaxis
+            line.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            line.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            line.set_minor_formatter(NullFormatter())
     elif scale == "one_minus_log":
         set_scale("log")
         (ax.invert_xaxis if axis == "x" else ax.invert_yaxis)()  # beta grows to the right / up
