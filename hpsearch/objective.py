@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from .data import Dataset, load_data
 from .errors import UserError
-from .nn.hyper import resolve
+from .nn.hyper import DEFAULTS
 from .nn.model import MLP
 from .study import FunctionObjective, Goal, Task, Trial, TrialResult, failure
 
@@ -98,7 +98,7 @@ def expected_cost(spec: TrialSpec, task: Task) -> float:
     round's end; the order changes nothing in the results."""
     if spec.objective:
         return 0.0
-    hp = {**resolve(spec.params), **task.params}
+    hp = {**DEFAULTS, **spec.params, **task.params}  # checked when the config was read
     units, layers = hp["hidden_units"], hp["layers"]
     epochs = hp["epochs"] - (task.paused.epochs if task.paused is not None else 0)
     return float(epochs) * units * (units * max(layers - 1, 0) + 1)

@@ -253,9 +253,8 @@ def region_table(run: Run) -> pd.DataFrame:
             "note": record.get("note", ""),
         }
         weights = record.get("weights") or [1.0] * len(record["boxes"])
-        order = sorted(range(len(record["boxes"])), key=lambda i: -weights[i])
         heaviest, taken = [], 0.0
-        for i in order:
+        for i in sorted(range(len(weights)), key=lambda i: -weights[i]):
             if taken >= sum(weights) / 2:
                 break
             heaviest.append(record["boxes"][i])

@@ -59,7 +59,7 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
         )
     columns = ["trial", "round", "status", run.metric, *run.params]
     for row in rows:  # pruned trials rank by how far they went: say it where it is seen
-        if row.get("status") == "pruned" and row.get("epochs") == row.get("epochs"):
+        if row.get("status") == "pruned" and show(row.get("epochs")):  # "" when not known
             row["status"] = f"pruned@{int(row['epochs'])}"
     columns += [
         c

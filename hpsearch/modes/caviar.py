@@ -3,7 +3,8 @@
 - `InProcess`: trials one after another in this process (--jobs 1), each on one BLAS thread as
   on a worker (`objective.run_task`), so that the table does not depend on the number of jobs.
 - `LokyPool`: trials on worker processes (joblib's loky). Each record is yielded as soon as it
-  exists; BLAS is pinned so that workers x BLAS threads never exceed the cores; a worker that
+  exists; BLAS is pinned so that workers x BLAS threads never exceed the cores (a user's
+  objective gets cores / workers threads; the built-in network one, as everywhere); a worker that
   dies costs only its own trial (recorded `failed`, the others run again). Workers ignore
   Ctrl-C (the main process stops them, quietly) and exit by themselves within a second when
   the main process dies, even by kill -9.
