@@ -44,9 +44,9 @@ MIN_HALF_WIDTH = 0.005  # no interval is narrower than 2 x this, in unit coordin
 NEIGHBOURS = 4  # boxes: a box reaches toward this many of the nearest other best points
 NEIGHBOUR_SCALE = 1.2  # ... and this far (1: all the way)
 MIN_TOP = 2
-MODEL_SHARE = 0.35  # boxes: the share of samples around the fitted quadratic's maximum
+MODEL_SHARE = 0.2  # boxes: the share of samples around the fitted quadratic's maximum
 EXPLORE_SHARE = 0.2  # boxes: the share of samples for categorical values no best point has
-WIDEN = 1.6  # boxes: how much further each box reaches per round without a better point
+WIDEN = 1.3  # boxes: how much further each box reaches per round without a better point
 MODEL_REACH = 0.5  # boxes: the model's peak may lie this fraction of the best's span beyond it
 
 

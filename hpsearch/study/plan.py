@@ -16,9 +16,8 @@ import math
 from dataclasses import dataclass
 
 FIRST_PER_DIMENSION = 4  # the first round: this many trials per hyperparameter ...
-FIRST_MIN, FIRST_MAX = 10, 20  # ... within these bounds
-LATER_PER_DIMENSION, LATER_BASE = 2, 6  # each later round: 2 per hyperparameter + 6 ...
-LATER_MIN, LATER_MAX = 8, 16  # ... within these bounds
+FIRST_MIN, FIRST_MAX = 10, 12  # ... within these bounds
+LATER = 8  # each later round (larger rounds refine too rarely within 30-60 trials)
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,9 @@ class Plan:
     def for_budget(cls, budget: int, space: dict) -> Plan:
         d = max(1, len(space))
         first = min(max(FIRST_PER_DIMENSION * d, FIRST_MIN), FIRST_MAX)
-        later = min(max(LATER_PER_DIMENSION * d + LATER_BASE, LATER_MIN), LATER_MAX)
         sizes, left = [], budget
         while left > 0:
-            size = min(first if not sizes else later, left)
+            size = min(first if not sizes else LATER, left)
             sizes.append(size)
             left -= size
         return cls(tuple(sizes))

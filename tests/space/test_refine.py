@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hpsearch.space import Categorical, Float, Point, refine
+from hpsearch.space.regions import WIDEN
 from hpsearch.study import Goal, search
 
 SPACE = {"learning_rate": Float(1e-4, 1.0, "log"), "beta1": Float(0.8, 0.9999, "one_minus_log")}
@@ -117,10 +118,10 @@ def test_a_stalled_search_widens_its_boxes():
     for a, b in zip(normal.boxes[:5], wide.boxes[:5]):
         for name in SPACE:
             assert b[name][1] - b[name][0] >= a[name][1] - a[name][0]
-    assert sum(b[n][1] - b[n][0] for b in wide.boxes[:5] for n in SPACE) > 1.5 * sum(
+    assert sum(b[n][1] - b[n][0] for b in wide.boxes[:5] for n in SPACE) > WIDEN * sum(
         b[n][1] - b[n][0] for b in normal.boxes[:5] for n in SPACE
-    )
-    assert "reaching 2.56x as far" in wide.note
+    )  # WIDEN^2 as far, less what the edges of the space clip
+    assert f"reaching {WIDEN**2:.3g}x as far" in wide.note
 
 
 def test_pruned_points_never_feed_the_quadratic():
