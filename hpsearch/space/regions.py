@@ -18,9 +18,10 @@ metrics, goals or statuses. Two methods:
   to the finished points that share the best point's categorical values, peaks (kept within half
   the span of the best points beyond it, so a poor fit cannot lead far); it takes MODEL_SHARE of
   the samples. Where the space has categorical values that no best point holds, EXPLORE_SHARE of
-  the samples go to them, each where a quadratic fitted to its own trials peaks, or around its
-  best trial (over the whole numeric space when none had it), so a value that wins only once the
-  rest is right is not lost after one round. After `stalled` rounds without a better point,
+  the samples go to them: half where a quadratic fitted to its own trials peaks, or around its
+  best trial, half around the best point with the value swapped in (over the whole numeric
+  space when no trial had it), so a value that wins only once the rest is right is not lost
+  after one round. After `stalled` rounds without a better point,
   every box reaches WIDEN times further per stalled round. bench/refine.py measures each choice.
 
 Points that were stopped early (pruned) come after the finished ones in the ranking; they may
@@ -45,7 +46,7 @@ NEIGHBOURS = 4  # boxes: a box reaches toward this many of the nearest other bes
 NEIGHBOUR_SCALE = 1.2  # ... and this far (1: all the way)
 MIN_TOP = 2
 MODEL_SHARE = 0.2  # boxes: the share of samples around the fitted quadratic's maximum
-EXPLORE_SHARE = 0.2  # boxes: the share of samples for categorical values no best point has
+EXPLORE_SHARE = 0.3  # boxes: the share of samples for categorical values no best point has
 WIDEN = 1.3  # boxes: how much further each box reaches per round without a better point
 MODEL_REACH = 0.5  # boxes: the model's peak may lie this fraction of the best's span beyond it
 
@@ -97,7 +98,7 @@ def refine(
                 **{n: (p.params[n],) for n in categorical if n in p.params},
             }
         )
-        centres.append({n: (None if math.isnan(c) else float(c)) for n, c in zip(numeric, u)})
+        centres.append(_centre(numeric, u))
     weights = [1.0 / rank**2 for rank in range(1, len(top) + 1)]
     notes = [
         f"a box around each of the best {len(top)} trials"
@@ -121,22 +122,26 @@ def refine(
         centres.append({numeric[i]: float(c) for i, c in zip(dims, peak)})
         weights.append(MODEL_SHARE / (1 - MODEL_SHARE) * sum(weights))
         notes.append("one where a quadratic fitted to the trials peaks")
-    explore = _untried_values(space, numeric, categorical, points, top, units, reach)
+    untried = _untried_values(space, numeric, categorical, points, top, units, reach)
     share = EXPLORE_SHARE / (1 - EXPLORE_SHARE) * sum(weights)
-    for box, centre in explore:
-        boxes.append(box)
-        centres.append(centre)
-        weights.append(share / len(explore))
-    if explore:
+    for value_boxes in untried:
+        for box, centre, weight in value_boxes:
+            boxes.append(box)
+            centres.append(centre)
+            weights.append(share / len(untried) * weight)
+    if untried:
         notes.append("the categorical values none of them has, around where each did best")
     note = ", and ".join([", ".join(notes[:-1]), notes[-1]]) if len(notes) > 1 else notes[0]
     return Region(boxes, note=note, top=ids, weights=weights, centres=centres)
 
 
 def _untried_values(space, numeric, categorical, points, top, top_units, reach) -> list:
-    """For each categorical value no best point has: a box where a quadratic fitted to the trials
-    with that value peaks (when they are enough), or else around the best of them, reaching
-    toward the best points; the whole numeric space when no trial had it."""
+    """For each categorical value no best point has, its boxes (box, centre, share of the
+    value's samples): the whole numeric space when no trial had it; otherwise two halves. One box
+    goes where a quadratic fitted to the value's trials peaks (when they are enough), or else
+    around the best of them, reaching toward the best points; the other goes around the best
+    point with the value swapped in, reaching as far and at least to the first box's centre, so
+    a value that wins only where the others do best is tried there too."""
     out = []
     for name in categorical:
         for value in space[name].values:
@@ -144,7 +149,7 @@ def _untried_values(space, numeric, categorical, points, top, top_units, reach) 
                 continue
             have = [p for p in points if p.params.get(name) == value]
             if not have:
-                out.append(({name: (value,)}, {}))
+                out.append([({name: (value,)}, {}, 1.0)])
                 continue
             u = _units(space, numeric, have[:1])[0]
             better = _units(space, numeric, have[: max(2, len(have) // 4)])
@@ -154,14 +159,33 @@ def _untried_values(space, numeric, categorical, points, top, top_units, reach) 
             order = np.argsort(np.nansum((top_units - u) ** 2, axis=1))[:NEIGHBOURS]
             far = np.nanmax(np.abs(top_units[order] - u), axis=0, initial=0.0)
             half = np.maximum(reach * np.nan_to_num(far), MIN_HALF_WIDTH)
-            own = {
-                n: (have[0].params[n],) for n in categorical if n in have[0].params and n != name
-            }
-            box = {**_intervals(numeric, u, half), **own, name: (value,)}
+            best = top_units[0]
+            swapped = np.maximum(reach * np.nan_to_num(np.abs(u - best)), half)
             out.append(
-                (box, {n: (None if math.isnan(c) else float(c)) for n, c in zip(numeric, u)})
+                [
+                    (
+                        {
+                            **_intervals(numeric, c, h),
+                            **_others(p, categorical, name),
+                            name: (value,),
+                        },
+                        _centre(numeric, c),
+                        0.5,
+                    )
+                    for p, c, h in ((have[0], u, half), (top[0], best, swapped))
+                ]
             )
     return out
+
+
+def _others(point, categorical, name) -> dict:
+    """The point's values of the categorical hyperparameters other than `name`."""
+    return {n: (point.params[n],) for n in categorical if n in point.params and n != name}
+
+
+def _centre(names, units) -> dict:
+    """Unit coordinates by name; None where missing."""
+    return {n: (None if math.isnan(c) else float(c)) for n, c in zip(names, units)}
 
 
 def _units(space, names, points) -> np.ndarray:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-FIRST_PER_DIMENSION = 4  # the first round: this many trials per hyperparameter ...
-FIRST_MIN, FIRST_MAX = 10, 12  # ... within these bounds
+FIRST_PER_DIMENSION = 5  # the first round: this many trials per hyperparameter ...
+FIRST_MIN, FIRST_MAX = 8, 12  # ... within these bounds
 LATER = 8  # each later round (larger rounds refine too rarely within 30-60 trials)
 
 

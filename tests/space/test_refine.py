@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hpsearch.space import Categorical, Float, Point, refine
-from hpsearch.space.regions import WIDEN
+from hpsearch.space.regions import EXPLORE_SHARE, WIDEN
 from hpsearch.study import Goal, search
 
 SPACE = {"learning_rate": Float(1e-4, 1.0, "log"), "beta1": Float(0.8, 0.9999, "one_minus_log")}
@@ -102,14 +102,17 @@ def test_categoricals_keep_the_values_seen_among_the_best_and_explore_the_others
     box = refine(space, points, keep=0.5, method="box")
     assert set(box.boxes[0]["act"]) == {"relu", "tanh"}
     boxes = refine(space, points, keep=0.5)
-    # the last boxes: each value none of the best has, around the best trial that had it
-    sigmoid, elu = boxes.boxes[-2], boxes.boxes[-1]
-    assert sigmoid["act"] == ("sigmoid",) and sigmoid["x"][0] <= 0.2 <= sigmoid["x"][1]
-    assert boxes.centres[-2]["x"] == pytest.approx(0.2)  # trial 2, sigmoid's best
+    # the last boxes: each value none of the best has, around the best trial that had it and
+    # around the best trial (relu's, at 0.0) with the value swapped in, reaching to the first
+    own, swapped, elu = boxes.boxes[-3:]
+    assert own["act"] == swapped["act"] == ("sigmoid",) and own["x"][0] <= 0.2 <= own["x"][1]
+    assert boxes.centres[-3]["x"] == pytest.approx(0.2)  # trial 2, sigmoid's best
+    assert boxes.centres[-2]["x"] == pytest.approx(0.0) and swapped["x"][1] >= 0.2
     assert elu == {"act": ("elu",)}  # never tried: anywhere
     assert "categorical values none of them has" in boxes.note
-    assert sum(boxes.weights[-2:]) / sum(boxes.weights) == pytest.approx(0.2)
-    assert all(set(b["act"]) <= {"relu", "tanh"} for b in boxes.boxes[:-2])
+    assert sum(boxes.weights[-3:]) / sum(boxes.weights) == pytest.approx(EXPLORE_SHARE)
+    assert boxes.weights[-3] == boxes.weights[-2] == pytest.approx(boxes.weights[-1] / 2)
+    assert all(set(b["act"]) <= {"relu", "tanh"} for b in boxes.boxes[:-3])
 
 
 def test_a_stalled_search_widens_its_boxes():
