@@ -7,7 +7,7 @@ printed per method: the median over seeds of the wall time, of the best dev accu
 test accuracy of the best trial, and the ratios the issue asks about.
 
     pip install optuna torch==2.13.0
-    python bench/prune.py [--seeds 3]
+    python bench/prune.py [--seeds 3] [--first-seed 0]
                           [--methods none,median,halving,optuna-median,optuna-hyperband]
 """
 
@@ -140,12 +140,15 @@ def run(method: str, seed: int):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument(
+        "--first-seed", type=int, default=0, help="seeds first-seed, first-seed+1, ..."
+    )
     ap.add_argument("--methods", default="none,median,halving,optuna-median,optuna-hyperband")
     ap.add_argument("--out", help="also write every run's figures to this JSON file")
     args = ap.parse_args()
     methods = args.methods.split(",")
     runs = {m: [] for m in methods}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         for method in methods:
             runs[method].append(run(method, seed))
             r = runs[method][-1]
