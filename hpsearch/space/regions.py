@@ -21,8 +21,8 @@ metrics, goals or statuses. Two methods:
   the samples go to them: half where a quadratic fitted to its own trials peaks, or around its
   best trial, half around the best point with the value swapped in (over the whole numeric
   space when no trial had it), so a value that wins only once the rest is right is not lost
-  after one round. After `stalled` rounds without a better point,
-  every box reaches WIDEN times further per stalled round. bench/refine.py measures each choice.
+  after one round. After `stalled` rounds without a better point, every box reaches WIDEN times
+  further per stalled round. bench/refine.py measures each choice.
 
 Points that were stopped early (pruned) come after the finished ones in the ranking; they may
 be among the best when too few finished, but never feed the quadratic, whose values must be
@@ -92,12 +92,7 @@ def refine(
         order = np.argsort(np.nansum(diff**2, axis=1))[1 : NEIGHBOURS + 1]
         far = np.nanmax(diff[order], axis=0, initial=0.0) if len(order) else np.zeros(len(numeric))
         half = np.maximum(reach * np.nan_to_num(far), MIN_HALF_WIDTH)
-        boxes.append(
-            {
-                **_intervals(numeric, u, half),
-                **{n: (p.params[n],) for n in categorical if n in p.params},
-            }
-        )
+        boxes.append({**_intervals(numeric, u, half), **_held(p, categorical)})
         centres.append(_centre(numeric, u))
     weights = [1.0 / rank**2 for rank in range(1, len(top) + 1)]
     notes = [
@@ -130,7 +125,10 @@ def refine(
             centres.append(centre)
             weights.append(share / len(untried) * weight)
     if untried:
-        notes.append("the categorical values none of them has, around where each did best")
+        notes.append(
+            "the categorical values none of them has, around where each did best and where the "
+            "best trial is"
+        )
     note = ", and ".join([", ".join(notes[:-1]), notes[-1]]) if len(notes) > 1 else notes[0]
     return Region(boxes, note=note, top=ids, weights=weights, centres=centres)
 
@@ -164,11 +162,7 @@ def _untried_values(space, numeric, categorical, points, top, top_units, reach) 
             out.append(
                 [
                     (
-                        {
-                            **_intervals(numeric, c, h),
-                            **_others(p, categorical, name),
-                            name: (value,),
-                        },
+                        {**_intervals(numeric, c, h), **_held(p, categorical), name: (value,)},
                         _centre(numeric, c),
                         0.5,
                     )
@@ -178,9 +172,9 @@ def _untried_values(space, numeric, categorical, points, top, top_units, reach) 
     return out
 
 
-def _others(point, categorical, name) -> dict:
-    """The point's values of the categorical hyperparameters other than `name`."""
-    return {n: (point.params[n],) for n in categorical if n in point.params and n != name}
+def _held(point, categorical) -> dict:
+    """The point's values of the categorical hyperparameters, each as a box's one value."""
+    return {n: (point.params[n],) for n in categorical if n in point.params}
 
 
 def _centre(names, units) -> dict:

@@ -30,8 +30,9 @@ def test_a_larger_budget_extends_a_smaller_ones_plan(d):
 
 
 def test_the_first_round_sees_the_whole_space_and_later_rounds_refine_often():
-    plan = Plan.for_budget(60, space(3))
-    assert plan.sizes[0] >= 10 and max(plan.sizes[1:]) <= 16 and plan.rounds >= 4
+    assert Plan.for_budget(60, space(3)).sizes == (12, 8, 8, 8, 8, 8, 8)
+    assert Plan.for_budget(30, space(1)).sizes == (8, 8, 8, 6)  # 1-d: 8 random trials see it
+    assert Plan.for_budget(30, space(10)).sizes == (12, 8, 8, 2)
     assert (
         Plan.fixed(20, 3).sizes == (20, 20, 20)
         and Plan.fixed(20, 3).describe() == "3 rounds of 20"
