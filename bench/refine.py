@@ -134,13 +134,19 @@ def main():
         print(f"\nbudget {budget}")
         print(f"{'landscape':<10}" + "".join(f"{m:>20}" for m in methods))
         for n in names:
-            cells = []
+            stats = {}
             for m in methods:
-                regrets = np.array(
-                    [best[n] - results[key(m, n, budget, s)] for s in range(args.seeds)]
-                )
-                cells.append(f"{np.median(regrets):>10.4f} / {np.percentile(regrets, 75):<7.4f}")
+                regrets = [best[n] - results[key(m, n, budget, s)] for s in range(args.seeds)]
+                stats[m] = (np.median(regrets), np.percentile(regrets, 75))
+            cells = []
+            for m, (median, quartile) in stats.items():
+                behind = [
+                    "*" if "tpe" in stats and m != "tpe" and mine > theirs else " "
+                    for mine, theirs in zip(stats[m], stats.get("tpe", stats[m]))
+                ]
+                cells.append(f"{median:>9.4f}{behind[0]}/ {quartile:.4f}{behind[1]}")
             print(f"{n:<10}" + "".join(f"{c:>20}" for c in cells), flush=True)
+    print("\n* behind TPE (compared before rounding)")
 
 
 if __name__ == "__main__":

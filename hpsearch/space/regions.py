@@ -17,7 +17,11 @@ metrics, goals or statuses. Two methods:
   Parzen estimator does. One more box goes where a quadratic, fitted by weighted least squares
   to the finished points that share the best point's categorical values, peaks (kept within half
   the span of the best points beyond it, so a poor fit cannot lead far); it takes MODEL_SHARE of
-  the samples. Where the space has categorical values that no best point holds, EXPLORE_SHARE of
+  the samples. When enough of the best points share the best one's categorical values (4 per
+  numeric dimension, 2 dimensions or more), SPREAD_SHARE of the samples are drawn around the
+  best point from a normal with their covariance: along a narrow curved ridge the best points
+  line up, and these samples step along it where independent draws per dimension mostly fall
+  off it. Where the space has categorical values that no best point holds, EXPLORE_SHARE of
   the samples go to them: half where a quadratic fitted to its own trials peaks, or around its
   best trial, half around the best point with the value swapped in (over the whole numeric
   space when no trial had it), so a value that wins only once the rest is right is not lost
@@ -49,6 +53,10 @@ MODEL_SHARE = 0.2  # boxes: the share of samples around the fitted quadratic's m
 EXPLORE_SHARE = 0.3  # boxes: the share of samples for categorical values no best point has
 WIDEN = 1.3  # boxes: how much further each box reaches per round without a better point
 MODEL_REACH = 0.5  # boxes: the model's peak may lie this fraction of the best's span beyond it
+SPREAD_SHARE = 0.35  # boxes: the share of samples drawn with the best points' own spread
+SPREAD_SCALE = 1.5  # ... their standard deviations times this
+SPREAD_REACH = 3.0  # ... truncated to this many standard deviations
+SPREAD_POINTS = 4  # ... estimated from at least this many points per dimension
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ def refine(
         box = {**_intervals(numeric, (hi + lo) / 2, half), **{n: v for n, v in seen.items() if v}}
         return Region([box], note=f"one box around the best {len(top)} trials", top=ids)
     reach = NEIGHBOUR_SCALE * WIDEN**stalled
-    boxes, centres = [], []
+    boxes, centres, joint = [], [], {}
     for u, p in zip(units, top):
         diff = np.abs(units - u)
         order = np.argsort(np.nansum(diff**2, axis=1))[1 : NEIGHBOURS + 1]
@@ -117,6 +125,15 @@ def refine(
         centres.append({numeric[i]: float(c) for i, c in zip(dims, peak)})
         weights.append(MODEL_SHARE / (1 - MODEL_SHARE) * sum(weights))
         notes.append("one where a quadratic fitted to the trials peaks")
+    spread = _spread(numeric, categorical, top, units, WIDEN**stalled)
+    if spread is not None:
+        names, centre, covariance = spread
+        sd = np.sqrt(np.diag(covariance))
+        boxes.append({**boxes[0], **_intervals(names, centre, SPREAD_REACH * sd)})
+        centres.append({**centres[0], **_centre(names, centre)})
+        joint[len(boxes) - 1] = {"names": names, "covariance": covariance.tolist()}
+        weights.append(SPREAD_SHARE / (1 - SPREAD_SHARE) * sum(weights))
+        notes.append("one shaped like the spread of the best trials")
     untried = _untried_values(space, numeric, categorical, points, top, units, reach)
     share = EXPLORE_SHARE / (1 - EXPLORE_SHARE) * sum(weights)
     for value_boxes in untried:
@@ -130,7 +147,30 @@ def refine(
             "best trial is"
         )
     note = ", and ".join([", ".join(notes[:-1]), notes[-1]]) if len(notes) > 1 else notes[0]
-    return Region(boxes, note=note, top=ids, weights=weights, centres=centres)
+    spreads = [joint.get(i) for i in range(len(boxes))] if joint else None
+    return Region(boxes, note=note, top=ids, weights=weights, centres=centres, spreads=spreads)
+
+
+def _spread(numeric, categorical, top, units, widen):
+    """(names, centre, covariance): a normal centred on the best point, with the covariance
+    of the best points that share its categorical values (weighted 1 / rank, times
+    (SPREAD_SCALE x widen)^2), over the numeric dimensions they all have; None when there are
+    fewer than 2 such dimensions or fewer than SPREAD_POINTS per dimension to estimate it
+    from. Along a curved ridge the best points line up, so these samples step along it where a
+    box's independent draws mostly fall off it."""
+    held = _held(top[0], categorical)
+    alike = [i for i, p in enumerate(top) if _held(p, categorical) == held]
+    x = units[alike]
+    dims = [i for i in range(len(numeric)) if not np.isnan(x[:, i]).any()]
+    if len(dims) < 2 or len(alike) < SPREAD_POINTS * len(dims):
+        return None
+    x = x[:, dims]
+    w = 1.0 / np.arange(1, len(alike) + 1)
+    w /= w.sum()
+    d = x - w @ x
+    covariance = (d * w[:, None]).T @ d * (SPREAD_SCALE * widen) ** 2
+    covariance += np.eye(len(dims)) * MIN_HALF_WIDTH**2
+    return [numeric[i] for i in dims], x[0], covariance
 
 
 def _untried_values(space, numeric, categorical, points, top, top_units, reach) -> list:

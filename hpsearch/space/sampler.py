@@ -26,6 +26,7 @@ class Region:
     centres: list | None = (
         None  # per box, the unit coordinates samples concentrate around; None: uniform
     )
+    spreads: list | None = None  # per box, None or {"names", "covariance"}: a joint normal
 
     def record(self, space: dict) -> dict:
         """A JSON-able description, bounds both in values and in unit coordinates."""
@@ -44,6 +45,7 @@ class Region:
             "top_trials": list(self.top),
             "weights": self.weights,
             "centres": self.centres,
+            "spreads": self.spreads,
             "boxes": [values(b) for b in self.boxes],
             "unit_boxes": [{k: list(v) for k, v in b.items()} for b in self.boxes],
         }
@@ -61,7 +63,8 @@ def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) 
     """The configuration of trial `trial` in round `rnd`: a box of the region chosen at random
     (in proportion to its weight), then each hyperparameter (in sorted order) drawn in that
     box's unit interval: uniformly, or, when the box has a centre, from a normal around it
-    (sigma half the box's reach) truncated to the box. Hyperparameters whose condition does
+    (sigma half the box's reach) truncated to the box; the names a box's spread covers are
+    drawn together, from a normal with its covariance. Hyperparameters whose condition does
     not hold are left out."""
     rng = np.random.default_rng([seed, rnd, trial])
     weights = (
@@ -70,6 +73,8 @@ def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) 
     cumulative = np.cumsum(weights / weights.sum())
     index = min(int(np.searchsorted(cumulative, rng.random(), side="right")), len(weights) - 1)
     box, centre = region.boxes[index], (region.centres[index] if region.centres else None)
+    spread = region.spreads[index] if region.spreads else None
+    joint = {} if spread is None else _joint_normal(rng, spread, centre, box)
     config = {}
     for name in sorted(space):  # every name draws, active or not, so draws stay aligned
         dist = space[name]
@@ -78,7 +83,9 @@ def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) 
             config[name] = bound[min(int(rng.random() * len(bound)), len(bound) - 1)]
             continue
         lo, hi = box.get(name, (0.0, 1.0))
-        if centre is None or centre.get(name) is None:
+        if name in joint:
+            config[name] = dist.from_unit(joint[name])
+        elif centre is None or centre.get(name) is None:
             config[name] = dist.from_unit(lo + rng.random() * (hi - lo))
         else:
             config[name] = dist.from_unit(_truncated_normal(rng, centre[name], lo, hi))
@@ -95,3 +102,16 @@ def _truncated_normal(rng, centre: float, lo: float, hi: float, tries: int = 20)
         if lo <= x <= hi:
             return x
     return lo + rng.random() * (hi - lo)
+
+
+def _joint_normal(rng, spread: dict, centre: dict, box: dict, tries: int = 20) -> dict:
+    """Unit coordinates of `spread`'s names drawn together from N(centre, covariance) inside
+    the box; the first draw clipped to the box if every try falls outside."""
+    names = spread["names"]
+    mean = np.array([centre[n] for n in names])
+    lo, hi = (np.array([box[n][i] for n in names]) for i in (0, 1))
+    root = np.linalg.cholesky(np.asarray(spread["covariance"], float))
+    draws = mean + rng.standard_normal((tries, len(names))) @ root.T
+    inside = np.all((draws >= lo) & (draws <= hi), axis=1)
+    x = draws[np.argmax(inside)] if inside.any() else np.clip(draws[0], lo, hi)
+    return {n: float(v) for n, v in zip(names, x)}

@@ -120,6 +120,23 @@ def test_a_box_with_a_centre_concentrates_its_samples_there():
     assert abs(np.mean(units[:, 1] < 0.1) - 0.491) < 0.025
 
 
+def test_a_box_with_a_spread_draws_its_names_together_from_that_normal():
+    space = {"lr": Float(1e-4, 1, "log"), "b": Float(0.0, 1.0), "act": Categorical(("x", "y"))}
+    covariance = [[0.01, 0.008], [0.008, 0.01]]  # sd 0.1, correlation 0.8
+    box = {"lr": (0.2, 0.8), "b": (0.2, 0.8), "act": ("y",)}
+    region = Region(
+        [box],
+        centres=[{"lr": 0.5, "b": 0.5}],
+        spreads=[{"names": ["b", "lr"], "covariance": covariance}],
+    )
+    configs = [sample_config(space, region, 0, 2, t) for t in range(4000)]
+    units = np.array([[c["b"], space["lr"].to_unit(c["lr"])] for c in configs])
+    assert {c["act"] for c in configs} == {"y"}
+    assert units.min() >= 0.2 - 1e-9 and units.max() <= 0.8 + 1e-9  # 3 sigma: rarely cut
+    assert np.allclose(units.mean(axis=0), 0.5, atol=0.01)  # standard error 0.0016
+    assert np.allclose(np.cov(units.T), covariance, atol=0.001)  # standard error about 0.0002
+
+
 @pytest.mark.parametrize(
     "entry,message",
     [

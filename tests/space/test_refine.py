@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hpsearch.space import Categorical, Float, Point, refine
-from hpsearch.space.regions import EXPLORE_SHARE, WIDEN
+from hpsearch.space.regions import EXPLORE_SHARE, SPREAD_POINTS, SPREAD_SHARE, WIDEN
 from hpsearch.study import Goal, search
 
 SPACE = {"learning_rate": Float(1e-4, 1.0, "log"), "beta1": Float(0.8, 0.9999, "one_minus_log")}
@@ -43,16 +43,18 @@ def _contains_optimum(record):
 
 @pytest.mark.parametrize("method,at_least", [("boxes", 18), ("box", 19)])
 def test_regions_contain_the_optimum_and_narrow_round_after_round(method, at_least):
-    contained, middle, last = 0, [], []
+    contained, narrowed, middle, last = 0, 0, [], []
     for seed in range(20):
         result = _search(SPACE, peak, seed, method)
         assert [r["round"] for r in result.regions] == [1, 2, 3]
         contained += all(_contains_optimum(r) for r in result.regions)
         covered = [_covered_fraction(r) for r in result.regions]
-        assert covered[0] == 1.0 and covered[1] <= 1.0 and covered[2] < covered[1]
+        assert covered[0] == 1.0 and covered[1] <= 1.0
+        narrowed += covered[2] < covered[1]
         middle.append(covered[1])
         last.append(covered[2])
     assert contained >= at_least
+    assert narrowed >= 18  # the spread's box reaches 3 sigma: wider than the others at times
     assert (
         np.median(middle) < 0.9 and np.median(last) < 0.2
     )  # round 3: a fifth of the space or less
@@ -194,3 +196,42 @@ def test_the_quadratic_is_fitted_to_trials_sharing_the_best_trials_categorical_v
     assert "quadratic" in region.note
     model_box = region.boxes[len(region.top)]  # right after the best trials' boxes
     assert model_box["act"] == ("relu",)
+
+
+def ridge(c):
+    """A straight narrow ridge: the best learning rate rises with 1 - beta1."""
+    along = math.log10(1 - c["beta1"]) + 2
+    return -((math.log10(c["learning_rate"]) + 2.5 - along) ** 2 / 0.01 + along**2)
+
+
+def test_a_normal_shaped_like_the_best_trials_steps_along_a_ridge():
+    points = _points(ridge, SPACE, 200)
+    region = refine(SPACE, points, keep=0.06)  # the best 12
+    assert "spread of the best trials" in region.note
+    (index,) = [i for i, s in enumerate(region.spreads) if s is not None]
+    spread = region.spreads[index]
+    assert spread["names"] == ["beta1", "learning_rate"]
+    (sb, c), (_, sl) = spread["covariance"]
+    assert abs(c) / math.sqrt(sb * sl) > 0.9  # the ridge runs diagonally in unit coordinates
+    assert region.weights[index] / sum(region.weights) == pytest.approx(SPREAD_SHARE)
+    best = points[0].params
+    assert region.centres[index] == {n: pytest.approx(SPACE[n].to_unit(best[n])) for n in SPACE}
+
+
+def test_no_spread_from_too_few_alike_trials_or_in_one_dimension():
+    points = _points(ridge, SPACE, 200)
+    few = refine(SPACE, points, keep=(2 * SPREAD_POINTS - 2) / 200)  # 6 for 2 dimensions
+    assert few.spreads is None and "spread" not in few.note
+    line = {"learning_rate": SPACE["learning_rate"]}
+    one = refine(
+        line, _points(lambda c: -abs(math.log10(c["learning_rate"]) + 2), line, 200), keep=0.06
+    )
+    assert one.spreads is None
+    space = {**SPACE, "act": Categorical(("relu", "tanh"))}
+    mixed = [  # the best 12 alternate between values: 6 of each, fewer than 4 per dimension
+        Point({**p.params, "act": ("relu", "tanh")[i % 2]}, p.score, True, p.id)
+        for i, p in enumerate(points)
+    ]
+    assert refine(space, mixed, keep=0.06).spreads is None
+    same = [Point({**p.params, "act": "relu"}, p.score, True, p.id) for p in points]
+    assert refine(space, same, keep=0.06).spreads is not None
