@@ -192,7 +192,8 @@ CONFIGS = [
     (
         "when unknown",
         MOONS + "space: {beta1: {low: 0.8, high: 0.99, when: {optimiser: adam}}}\n",
-        "space.beta1.when.optimiser: unknown hyperparameter in condition 'optimiser'",
+        "space.beta1.when.optimiser: unknown name in condition 'optimiser'; "
+        "did you mean 'optimizer'",
     ),
     (
         "when impossible",
@@ -432,6 +433,11 @@ OVERRIDES = [
         "search.trials: 'abc' is not a whole number >= 1",
     ),
     ("bad param", ["--set", "keep_prob=7"], "params.keep_prob: 7 is out of range"),
+    (
+        "bad field of a searched one",
+        ["--set", "space.learning_rate.scale=logg"],
+        "error: --set space.learning_rate.scale: unknown scale 'logg'",
+    ),
 ]
 
 
@@ -502,6 +508,27 @@ def test_bad_overrides_are_refused(cli, folder, args, fragment):
         and len(result.stderr.splitlines()) == 1
     )
     assert not (folder / "runs").exists()
+
+
+def test_an_interrupt_too_wide_for_the_terminal_puts_the_resume_command_on_its_own_line(
+    cli, folder, monkeypatch
+):
+    from hpsearch.cli import search
+    from hpsearch.runs import SearchInterrupted
+
+    def interrupted(config, **kwargs):
+        raise SearchInterrupted("runs/a-rather-long-name-for-a-run", 86, 120)
+
+    monkeypatch.setattr(search, "run_search", interrupted)
+    path = folder / "c.yaml"
+    path.write_text(cfg(""))
+    for columns, lines in (("120", 1), ("60", 2)):
+        result = cli("run", path, env={"COLUMNS": columns})
+        assert result.exit_code == 130 and len(result.stderr.splitlines()) == lines
+        assert result.stderr.splitlines()[-1].endswith(
+            "hpsearch resume runs/a-rather-long-name-for-a-run"
+        )
+        assert max(map(len, result.stderr.splitlines())) <= int(columns)
 
 
 def test_the_corpus_is_large(folder):

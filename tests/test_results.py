@@ -108,6 +108,12 @@ def test_tables_fit_the_terminal(cli, runs):
         assert max(len(line) for line in result.output.splitlines()) <= int(columns)
     narrow = cli("results", runs / "a", env={"COLUMNS": "60"})
     assert "more column(s) not shown" in narrow.output and "--format csv" in narrow.output
+    # each round's note in full, below the regions' table, wrapped rather than cut
+    notes = json.loads((runs / "a" / "rounds.json").read_text())
+    lines = narrow.output.splitlines()
+    start = lines.index("round 1: the whole space")
+    below = " ".join(line.strip() for line in lines[start + 1 : start + 3])
+    assert below.startswith(f"round 2: {notes[1]['note']}") and "…" not in below
 
 
 def test_sort_directions_and_rounds(cli, runs):

@@ -113,7 +113,12 @@ class Group(click.Group):
         except UserError as e:
             raise Refused(e.message) from None
         except SearchInterrupted as e:
-            click.echo(str(e), err=True)
+            from .output import width  # noqa: PLC0415  (numpy: not for --help)
+
+            text = str(e)
+            if len(text) > width():  # the command whole, on a line of its own
+                text = text.replace("continue with: ", "continue with:\n  ")
+            click.echo(text, err=True)
             ctx.exit(e.code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

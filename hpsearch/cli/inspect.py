@@ -55,8 +55,10 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
             regions.to_dict(orient="records"),
             "table",
             "\nsampling region of each round (boxes with half its samples)",
-            ["round", "boxes", *[p for p in run.params if p in regions.columns], "note"],
+            ["round", "boxes", *[p for p in run.params if p in regions.columns]],
         )
+        for rounds, note in _runs_of(regions["round"], regions["note"]):
+            say(f"{rounds}: {note}")
     columns = ["trial", "round", "status", run.metric, *run.params]
     for row in rows:  # pruned trials rank by how far they went: say it where it is seen
         if row.get("status") == "pruned" and show(row.get("epochs")):  # "" when not known
@@ -141,3 +143,14 @@ def plot(run_path, out):
     folder = Path(out) if out else (run.path if run.path.is_dir() else run.path.parent) / "plots"
     for path in plot_run(run, folder):
         click.echo(str(path))
+
+
+def _runs_of(rounds, notes) -> list:
+    """("round 1" or "rounds 2-4", note) for each stretch of rounds with the same note."""
+    out = []
+    for rnd, note in zip(rounds, notes):
+        if out and out[-1][2] == note and out[-1][1] == rnd - 1:
+            out[-1][1] = rnd
+        else:
+            out.append([rnd, rnd, note])
+    return [(f"round {a}" if a == b else f"rounds {a}-{b}", note) for a, b, note in out]

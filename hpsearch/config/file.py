@@ -148,9 +148,11 @@ def load_config(path, overrides=()) -> Config:
 def _blame_override(error: UserError, overrides) -> UserError:
     """An error about a key that a `--set` gave is the `--set`'s, not the file's."""
     for item in overrides or ():
-        key = parse_override(item)[0]
+        key, value = parse_override(item)
         if "." not in key and key not in TOP_KEYS:
             key = f"params.{key}"
         if error.key and (error.key == key or error.key.startswith(f"{key}.")):
             return UserError(error.problem, key=f"--set {error.key}", fix=error.fix)
+        if error.key and key.startswith(f"{error.key}.") and repr(value) in error.problem:
+            return UserError(error.problem, key=f"--set {key}", fix=error.fix)  # its section's
     return error

@@ -62,10 +62,11 @@ def gradient_check(
     model.build(X.shape[1], n_classes or int(y.max()) + 1)
     net, l2 = model.net, model.hp["l2"]
 
-    def cost() -> float:
-        return net.cost_and_grads(X, y, l2, update_buffers=False)[0]
+    def cost() -> float:  # the forward pass alone: twice per parameter checked
+        logits, _ = net.forward(X, True, update_buffers=False)
+        return net.data_loss(logits, y)[0] + net.l2_cost(l2, X.shape[0])
 
-    cost()
+    net.cost_and_grads(X, y, l2, update_buffers=False)
     theta = net.flat
     checked = np.arange(theta.size)
     if max_params is not None and theta.size > max_params:

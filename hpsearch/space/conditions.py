@@ -42,7 +42,8 @@ def check_conditions(space: dict, fixed: dict, prefix: str = "space") -> dict:
                         fix=f"search {parent} in space, or drop {name} from space",
                     )
             else:
-                raise unknown("hyperparameter in condition", parent, sorted(space), key=key)
+                names = [n for n in space if n != name and isinstance(space[n], Categorical)]
+                raise unknown("name in condition", parent, sorted({*names, *fixed}), key=key)
         out[name] = dataclasses.replace(dist, when=tuple(when))
     order(out, prefix)  # refuses cycles
     return out

@@ -105,7 +105,11 @@ def refine(
     weights = [1.0 / rank**2 for rank in range(1, len(top) + 1)]
     notes = [
         f"a box around each of the best {len(top)} trials"
-        + (f", reaching {WIDEN**stalled:.3g}x as far" if stalled else "")
+        + (
+            f", reaching {WIDEN**stalled:.3g}x as far ({stalled} round(s) found no better)"
+            if stalled
+            else ""
+        )
     ]
     best_values = {n: top[0].params[n] for n in categorical if n in top[0].params}
     alike = [

@@ -99,7 +99,7 @@ def test_conditions_on_fixed_values_are_resolved():
     [
         (
             {"optimiser": "adam"},
-            "unknown hyperparameter in condition 'optimiser'; did you mean 'optimizer'",
+            "unknown name in condition 'optimiser'; did you mean 'optimizer'",
         ),
         ({"optimizer": "adamw"}, "unknown value of optimizer 'adamw'; did you mean 'adam'"),
         ({"optimizer": ["momentum", "nesterov"]}, "unknown value of optimizer 'nesterov'"),
