@@ -253,6 +253,19 @@ def test_every_shipped_config_validates(cli):
         assert result.exit_code == 0, (path, result.output)
 
 
+def test_validate_marks_what_the_fixed_optimizer_never_reads(cli):
+    from pathlib import Path
+
+    import yaml
+
+    digits = Path(__file__).parents[1] / "configs" / "digits.yaml"  # adam; beta1 searched
+    text = cli("validate", digits).stdout
+    assert "  beta: 0.9  # not read by adam\n" in text and "  beta2: 0.999\n" in text
+    momentum = cli("validate", digits, "--set", "optimizer=momentum").stdout
+    assert "  beta: 0.9\n" in momentum and "  epsilon: 1.0e-08  # not read by momentum" in momentum
+    assert yaml.safe_load(text.split("\n\n")[0])["params"]["beta"] == 0.9  # still YAML
+
+
 def test_help_lists_every_command_with_its_own_summary(cli):
     """--help lists the commands from a table (without importing them all): it must say what
     each command's own help says."""

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..config import load_config
 from ..errors import UserError
+from ..nn.hyper import unread
 from ..runs import prepare, resume_search, run_search
 from ..space import sample_config, whole_space
 from ..store import RunDir
@@ -178,7 +179,8 @@ def validate(config_file, overrides):
     data, client = prepare(config)
     if client is not None:
         client.close()
-    click.echo(yaml.safe_dump(config.to_dict(), sort_keys=False), nl=False)
+    text = yaml.safe_dump(config.to_dict(), sort_keys=False)
+    click.echo(_mark_unread(text, config.params) if config.builtin else text, nl=False)
     about = f"{len(config.space)} searched, {len(config.params)} fixed; {config.plan.describe()}"
     if data is not None:
         about += (
@@ -223,3 +225,15 @@ def sample(config_file, n, seed, fmt, overrides):
         title=f"{n} configurations from {config_file} (seed {seed})",
         columns=["trial", *config.space],
     )
+
+
+def _mark_unread(text: str, params: dict) -> str:
+    """The dumped config with a comment on each fixed hyperparameter its optimizer never reads."""
+    names, section, lines = unread(params), None, []
+    for line in text.splitlines():
+        section = line[:-1] if line.endswith(":") and not line.startswith(" ") else section
+        name = line.strip().split(":")[0]
+        if section == "params" and line.startswith("  ") and name in names:
+            line += f"  # not read by {params['optimizer']}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"

@@ -122,3 +122,13 @@ def resolve(values: dict | None = None, key_prefix: str = "params") -> dict:
 
 
 LIVE = tuple(name for name, p in PARAMS.items() if p.live)  # may change between epochs
+
+
+def unread(params: dict) -> set:
+    """The names in `params` of hyperparameters of other optimizers than the one `params`
+    fixes (beta with adam, beta1 with momentum): training never reads them."""
+    chosen = OPTIMIZERS.get(params.get("optimizer"))
+    if chosen is None:
+        return set()
+    others = {n for o in OPTIMIZERS.values() for n in o.uses}
+    return {n for n in params if n in others and n not in chosen.uses}

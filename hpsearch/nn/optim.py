@@ -23,6 +23,7 @@ from .jit import kernel
 class Optimizer:
     slots: tuple  # names of the state arrays shaped like w
     step: Callable
+    uses: tuple = ()  # the hyperparameters it reads besides the learning rate
 
     def init(self, w: np.ndarray) -> dict:
         state = {slot: np.zeros_like(w) for slot in self.slots}
@@ -103,7 +104,7 @@ def _adam(w, dw, state, lr, hp):
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "gd": Optimizer((), _gd),
-    "momentum": Optimizer(("v",), _momentum),
-    "rmsprop": Optimizer(("s",), _rmsprop),
-    "adam": Optimizer(("m", "v"), _adam),
+    "momentum": Optimizer(("v",), _momentum, ("beta",)),
+    "rmsprop": Optimizer(("s",), _rmsprop, ("beta", "epsilon")),
+    "adam": Optimizer(("m", "v"), _adam, ("beta1", "beta2", "epsilon")),
 }
