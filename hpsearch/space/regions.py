@@ -106,7 +106,7 @@ def refine(
     notes = [
         f"a box around each of the best {len(top)} trials"
         + (
-            f", reaching {WIDEN**stalled:.3g}x as far ({stalled} round(s) found no better)"
+            f", {WIDEN**stalled:.3g}x as wide after {stalled} round(s) without better"
             if stalled
             else ""
         )
@@ -146,10 +146,7 @@ def refine(
             centres.append(centre)
             weights.append(share / len(untried) * weight)
     if untried:
-        notes.append(
-            "the categorical values none of them has, around where each did best and where the "
-            "best trial is"
-        )
+        notes.append("the categorical values none of them has")
     note = ", and ".join([", ".join(notes[:-1]), notes[-1]]) if len(notes) > 1 else notes[0]
     spreads = [joint.get(i) for i in range(len(boxes))] if joint else None
     return Region(boxes, note=note, top=ids, weights=weights, centres=centres, spreads=spreads)
