@@ -111,25 +111,16 @@ def refine(
             else ""
         )
     ]
-    best_values = {n: top[0].params[n] for n in categorical if n in top[0].params}
-    alike = [
-        p
-        for p in points
-        if p.finished and all(p.params.get(n) == v for n, v in best_values.items())
-    ]
+    held = _held(top[0], categorical)  # the model and the spread learn from points alike
+    alike = [p for p in points if p.finished and _held(p, categorical) == held]
     peak, dims = _model_peak(space, numeric, alike, units)
     if peak is not None:
         half = np.maximum(np.abs(peak - units[0][dims]), MIN_HALF_WIDTH)
-        boxes.append(
-            {
-                **_intervals([numeric[i] for i in dims], peak, half),
-                **{n: (v,) for n, v in best_values.items()},
-            }
-        )
+        boxes.append({**_intervals([numeric[i] for i in dims], peak, half), **held})
         centres.append({numeric[i]: float(c) for i, c in zip(dims, peak)})
         weights.append(MODEL_SHARE / (1 - MODEL_SHARE) * sum(weights))
         notes.append("one where a quadratic fitted to the trials peaks")
-    spread = _spread(numeric, categorical, top, units, WIDEN**stalled)
+    spread = _spread(numeric, [_held(p, categorical) == held for p in top], units, WIDEN**stalled)
     if spread is not None:
         names, centre, covariance = spread
         sd = np.sqrt(np.diag(covariance))
@@ -152,21 +143,20 @@ def refine(
     return Region(boxes, note=note, top=ids, weights=weights, centres=centres, spreads=spreads)
 
 
-def _spread(numeric, categorical, top, units, widen):
+def _spread(numeric, alike, units, widen):
     """(names, centre, covariance): a normal centred on the best point, with the covariance
-    of the best points that share its categorical values (weighted 1 / rank, times
+    of the best points that share its categorical values (`alike`, one bool per row of
+    `units`; weighted 1 / rank, times
     (SPREAD_SCALE x widen)^2), over the numeric dimensions they all have; None when there are
     fewer than 2 such dimensions or fewer than SPREAD_POINTS per dimension to estimate it
     from. Along a curved ridge the best points line up, so these samples step along it where a
     box's independent draws mostly fall off it."""
-    held = _held(top[0], categorical)
-    alike = [i for i, p in enumerate(top) if _held(p, categorical) == held]
-    x = units[alike]
+    x = units[np.asarray(alike, bool)]
     dims = [i for i in range(len(numeric)) if not np.isnan(x[:, i]).any()]
-    if len(dims) < 2 or len(alike) < SPREAD_POINTS * len(dims):
+    if len(dims) < 2 or len(x) < SPREAD_POINTS * len(dims):
         return None
     x = x[:, dims]
-    w = 1.0 / np.arange(1, len(alike) + 1)
+    w = 1.0 / np.arange(1, len(x) + 1)
     w /= w.sum()
     d = x - w @ x
     covariance = (d * w[:, None]).T @ d * (SPREAD_SCALE * widen) ** 2
