@@ -19,7 +19,7 @@ from .data import Dataset, load_data
 from .errors import UserError
 from .nn.hyper import DEFAULTS
 from .nn.model import MLP
-from .study import FunctionObjective, Goal, Task, Trial, TrialResult, failure
+from .study import TIEBREAK, FunctionObjective, Goal, Task, Trial, TrialResult, failure
 
 NAN_METRICS = {
     "train_cost": math.nan,
@@ -150,7 +150,8 @@ class MLPObjective:
     def report(self, trial: Trial, record: dict) -> bool:
         """Tell the trial the epoch's metric; True when it should stop there."""
         value = record.get(self.goal.metric)
-        return value is not None and trial.report(record["epoch"], value)
+        tie = record.get(TIEBREAK) if self.goal.metric != TIEBREAK else None
+        return value is not None and trial.report(record["epoch"], value, tie=tie)
 
     def result(
         self, task: Task, model: MLP, trial: Trial, seconds: float, interventions=(), paused=False

@@ -3,7 +3,7 @@ round loop. Knows the search space, and nothing of the network, the data or the 
 
 from .loop import SearchFailed, Settings, run_study, search
 from .plan import Plan
-from .prune import PruneRule, Pruning
+from .prune import TIEBREAK, PruneRule, Pruning
 from .record import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult, table_columns
 from .study import Study
 from .trial import FunctionObjective, Task, Trial, failure, trial_seed
@@ -18,6 +18,7 @@ __all__ = [
     "Plan",
     "PruneRule",
     "Pruning",
+    "TIEBREAK",
     "SearchFailed",
     "Settings",
     "Study",

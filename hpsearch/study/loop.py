@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..space import Point, refine, sample_config, whole_space
 from .plan import Plan, keep_for
-from .prune import Pruning
+from .prune import TIEBREAK, Pruning
 from .record import Goal
 from .study import Study
 from .trial import FunctionObjective, Task, trial_seed
@@ -109,7 +109,8 @@ class Groups:
         for r in list(self.paused.values()):
             if rule is None or r.trial not in self.unjudged:
                 continue
-            if rule.check(r.epochs, r.intermediate(rule.goal.metric)[r.epochs]) is not None:
+            value = r.intermediate(rule.goal.metric)[r.epochs]
+            if rule.check(r.epochs, value, r.intermediate(TIEBREAK).get(r.epochs)) is not None:
                 del self.paused[r.trial]
                 self.record(dataclasses.replace(r, status="pruned", model=None))
         todo = todo + [

@@ -14,6 +14,9 @@ price is that a group does not learn from its own trials, and a wait at the end 
 - halving: rungs at min_epochs x reduction^k epochs; at a rung a trial goes on only if it is
   among the best 1/reduction of the earlier trials that reached the rung, itself counted (and at
   least `min_trials` of them did). A promoted trial simply trains on: it is never restarted.
+  Accuracy on a dev set of a few hundred examples moves in steps, so many trials tie at a rung;
+  a tie goes to the lower dev cost when the trials record one (TIEBREAK; the built-in network
+  does), and otherwise the trial goes on.
 
 Past halving's last rung a trial will train to its end whatever happens, so it need not hold up
 the next group: it pauses there, keeping its state (weights, optimiser moments, random state),
@@ -27,6 +30,7 @@ of it goes on: the second half's rule, which counts it, judges it.
 from __future__ import annotations
 
 import dataclasses
+import math
 import statistics
 from dataclasses import dataclass, field
 
@@ -39,6 +43,7 @@ SETTINGS = {
     "halving": ("min_epochs", "reduction", "min_trials"),
 }
 LOWEST = {"warmup": 0, "min_trials": 1, "min_epochs": 1, "reduction": 2}
+TIEBREAK = "dev_cost"  # halving: of two trials level on the metric, the lower one goes on
 
 
 @dataclass(frozen=True)
@@ -124,20 +129,22 @@ class Pruning:
         """The rule of a round, from the records (with curves) of the rounds before it."""
         if self.method == "none":
             return None
-        by_epoch: dict[int, list[float]] = {}
+        by_epoch: dict[int, list[tuple]] = {}
         for result in earlier:
+            ties = result.intermediate(TIEBREAK) if goal.metric != TIEBREAK else {}
             for epoch, value in result.intermediate(goal.metric).items():
-                by_epoch.setdefault(epoch, []).append(value)
+                by_epoch.setdefault(epoch, []).append((value, ties.get(epoch)))
         thresholds = {}
         for epoch, values in sorted(by_epoch.items()):
             if len(values) < self.min_trials or not self._checked(epoch):
                 continue
             if self.method == "median":
-                thresholds[epoch] = (statistics.median(values), len(values))
+                thresholds[epoch] = (statistics.median(v for v, _ in values), len(values), None)
             else:
-                best = sorted(values, key=goal.score, reverse=True)
+                best = sorted(values, key=lambda v: _key(goal, *v), reverse=True)
                 survivors = max(1, (len(values) + 1) // self.reduction)
-                thresholds[epoch] = (best[survivors - 1], len(values))
+                value, tie = best[survivors - 1]
+                thresholds[epoch] = (value, len(values), tie)
         if not thresholds and self.pause_rung(self.epochs) is None:
             return None
         return PruneRule(self, goal, thresholds)
@@ -153,20 +160,30 @@ class Pruning:
 
 @dataclass(frozen=True)
 class PruneRule:
-    """A round's pruning decisions: epoch -> (threshold, how many earlier trials set it)."""
+    """A round's pruning decisions: epoch -> (threshold, how many earlier trials set it, the
+    threshold trial's TIEBREAK value or None)."""
 
     pruning: Pruning
     goal: Goal
     thresholds: dict = field(default_factory=dict)
 
-    def check(self, epoch: int, value: float) -> str | None:
-        """Why a trial whose metric is `value` after `epoch` epochs stops, or None to go on."""
+    def check(self, epoch: int, value: float, tie: float | None = None) -> str | None:
+        """Why a trial whose metric is `value` (and TIEBREAK `tie`) after `epoch` epochs stops,
+        or None to go on."""
         if epoch not in self.thresholds or self.goal.score(value) == -float("inf"):
             return None
-        threshold, n = self.thresholds[epoch]
-        if self.goal.score(value) >= self.goal.score(threshold):
+        threshold, n, threshold_tie = self.thresholds[epoch]
+        if self.goal.score(value) > self.goal.score(threshold):
             return None
         metric = self.goal.metric
+        if self.goal.score(value) == self.goal.score(threshold):
+            if tie is None or threshold_tie is None or tie <= threshold_tie:
+                return None
+            return (
+                f"{metric} {value:.4g} at epoch {epoch} ties the last of the best "
+                f"1/{self.pruning.reduction} of {n} earlier trials, whose {TIEBREAK} "
+                f"{threshold_tie:.4g} is lower than {tie:.4g}"
+            )
         if self.pruning.method == "median":
             return (
                 f"{metric} {value:.4g} at epoch {epoch} is worse than {threshold:.4g}, "
@@ -177,3 +194,8 @@ class PruneRule:
             f"{metric} {value:.4g} at epoch {epoch} is not among the best {share} of {n} earlier "
             f"trials (needs {threshold:.4g})"
         )
+
+
+def _key(goal: Goal, value: float, tie: float | None) -> tuple:
+    """Best last: by the metric, then by the lower TIEBREAK (a missing one last)."""
+    return (goal.score(value), -tie if tie is not None and math.isfinite(tie) else -math.inf)

@@ -58,11 +58,12 @@ class Trial:
         self.pruned_at: int | None = None
         self.reason: str | None = None
 
-    def report(self, epoch: int, value: float) -> bool:
-        """Record the metric after `epoch`; True when the trial should stop here (pruned)."""
+    def report(self, epoch: int, value: float, *, tie: float | None = None) -> bool:
+        """Record the metric after `epoch`; True when the trial should stop here (pruned).
+        `tie` breaks a tie on the metric with halving's threshold (`prune.TIEBREAK`)."""
         self.reported.append((int(epoch), float(value)))
         if self.pruned_at is None and self._rule is not None:
-            self.reason = self._rule.check(int(epoch), float(value))
+            self.reason = self._rule.check(int(epoch), float(value), tie)
             if self.reason is not None:
                 self.pruned_at = int(epoch)
         return self.pruned_at is not None

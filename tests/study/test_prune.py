@@ -38,7 +38,11 @@ def stops(rule, curve):
 def test_median_stops_a_trial_below_the_median_of_earlier_trials_at_the_same_epoch():
     past = earlier([[0.1, 0.2, 0.3, 0.4], [0.2, 0.3, 0.4, 0.5], [0.3, 0.4, 0.5, 0.6]])
     rule = Pruning("median", warmup=1, min_trials=3).rule_for(past, ACC)
-    assert rule.thresholds == {2: (0.3, 3), 3: (0.4, 3), 4: (0.5, 3)}  # epoch 1: inside the warmup
+    assert rule.thresholds == {
+        2: (0.3, 3, None),
+        3: (0.4, 3, None),
+        4: (0.5, 3, None),
+    }  # epoch 1: inside the warmup
     assert stops(rule, [0.0, 0.3, 0.4, 0.5]) is None  # equal to the median: goes on
     assert stops(rule, [0.9, 0.29, 0.9, 0.9]) == 2
     assert stops(rule, [0.0, 0.9, 0.9, 0.49]) == 4
@@ -48,7 +52,7 @@ def test_median_stops_a_trial_below_the_median_of_earlier_trials_at_the_same_epo
 def test_median_minimises_costs_and_waits_for_enough_trials():
     past = earlier([[3.0, 2.0], [2.0, 1.0], [1.0, 0.5], [5.0]], metric="dev_cost")
     rule = Pruning("median", warmup=0, min_trials=3).rule_for(past, COST)
-    assert rule.thresholds == {1: (2.5, 4), 2: (1.0, 3)}
+    assert rule.thresholds == {1: (2.5, 4, None), 2: (1.0, 3, None)}
     assert (
         stops(rule, [2.6, 0.1]) == 1
         and stops(rule, [2.5, 1.0]) is None
@@ -65,11 +69,37 @@ def test_halving_keeps_the_best_third_at_each_rung():
     )
     # epoch 1: with itself, 9 trials; the best 3 go on: it needs the 3rd best earlier (0.6)
     # epoch 3: 5 trials; 5 // 3 = 1 goes on: it must beat them all (0.8)
-    assert rule.thresholds == {1: (0.6, 8), 3: (0.8, 4)}
+    assert rule.thresholds == {1: (0.6, 8, None), 3: (0.8, 4, None)}
     assert sorted(rule.thresholds) == [1, 3]  # epoch 2 is no rung
     assert stops(rule, [0.59]) == 1
     assert stops(rule, [0.6, 0.0, 0.79]) == 3
     assert stops(rule, [0.6, 0.0, 0.8, 0.1, 0.1]) is None  # promoted at both rungs; nothing beyond
+
+
+def test_halving_breaks_a_tie_on_the_metric_by_the_lower_dev_cost():
+    # accuracy moves in steps: 4 of 6 earlier trials tie at 0.9 after epoch 1
+    accuracy, cost = [0.9, 0.9, 0.9, 0.9, 0.8, 0.95], [0.30, 0.20, 0.25, 0.40, 0.1, 0.5]
+    past = [
+        TrialResult(
+            i, 1, "ok", {}, value=a, curve=[{"epoch": 1, "dev_accuracy": a, "dev_cost": c}]
+        )
+        for i, (a, c) in enumerate(zip(accuracy, cost))
+    ]
+    rule = Pruning("halving", min_trials=2).rule_for(past, ACC)
+    # with itself, 7 trials; the best 2 go on: 0.95, then the 0.9 with the lowest cost (0.20)
+    assert rule.thresholds == {1: (0.9, 6, 0.20)}
+    trial = Trial(Task(9, 2, {}, 0, rule))
+    assert trial.report(1, 0.9, tie=0.21) and trial.pruned_at == 1
+    assert trial.reason == (
+        "dev_accuracy 0.9 at epoch 1 ties the last of the best 1/3 of 6 earlier trials, "
+        "whose dev_cost 0.2 is lower than 0.21"
+    )
+    assert not Trial(Task(9, 2, {}, 0, rule)).report(1, 0.9, tie=0.20)  # level on both: goes on
+    assert not Trial(Task(9, 2, {}, 0, rule)).report(1, 0.9)  # no cost to tell: goes on
+    assert not Trial(Task(9, 2, {}, 0, rule)).report(1, 0.91, tie=9.0)  # better: the cost is moot
+    # a metric that is itself the cost has no tie-break; the median never needs one
+    assert Pruning("halving", min_trials=2).rule_for(past, COST).thresholds[1][2] is None
+    assert Pruning("median", warmup=0, min_trials=2).rule_for(past, ACC).thresholds[1][2] is None
 
 
 def test_a_non_finite_value_is_not_a_pruning_decision():
