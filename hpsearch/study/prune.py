@@ -14,7 +14,7 @@ price is that a group does not learn from its own trials, and a wait at the end 
 - halving: rungs at min_epochs x reduction^k epochs; at a rung a trial goes on only if it is
   among the best 1/reduction of the earlier trials that reached the rung, itself counted (and at
   least `min_trials` of them did). A promoted trial simply trains on: it is never restarted.
-  Accuracy on a dev set of a few hundred examples moves in steps, so many trials tie at a rung;
+  Accuracy on a small dev set moves in steps, so many trials tie at a rung;
   a tie goes to the lower dev cost when the trials record one (TIEBREAK; the built-in network
   does), and otherwise the trial goes on.
 
