@@ -277,11 +277,15 @@ def test_panda_prunes_with_the_same_rule_and_says_why(tmp_path, cli):
     # the first half of round 1 (trials 0 and 1) has nothing to compare with
     assert pruned and all(int(r["trial"]) >= 2 and int(r["epochs"]) < 40 for r in pruned)
     first = pruned[0]
-    assert f"trial {first['trial']} pruned after epoch {first['epochs']}: dev_accuracy" in (
-        result.stderr
-    )
+    flat = " ".join(line.strip() for line in result.stderr.splitlines())
+    assert f"trial {first['trial']} pruned after epoch {first['epochs']}: dev_accuracy" in flat
     earlier = 2 if first["round"] == "1" else 4
-    assert f"the median of {earlier} earlier trials" in result.stderr
+    assert f"the median of {earlier} earlier trials" in flat
+    # a note wraps at the width, words whole, later lines indented
+    lines = result.stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if " pruned after epoch " in line)
+    assert len(lines[start]) <= 80 and lines[start] == lines[start].rstrip()
+    assert lines[start + 1].startswith("  ") and "earlier trials" in lines[start + 1]
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ when the output is not a terminal."""
 from __future__ import annotations
 
 import math
+import textwrap
 
 from rich.console import Console
 from rich.live import Live
@@ -118,9 +119,16 @@ class PandaView(Listener):
             )
 
     def note(self, text):
+        text = textwrap.fill(  # words whole, later lines indented, no trailing spaces
+            text,
+            self.console.width,
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
         self.notes = (self.notes + [text])[-3:]
         if self.live is None:
-            self.console.print(text)
+            self.console.print(text, soft_wrap=True)
 
     def epoch_done(self, task, model, record):
         line = (
