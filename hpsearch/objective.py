@@ -150,7 +150,7 @@ class MLPObjective:
     def report(self, trial: Trial, record: dict) -> bool:
         """Tell the trial the epoch's metric; True when it should stop there."""
         value = record.get(self.goal.metric)
-        tie = record.get(TIEBREAK) if self.goal.metric != TIEBREAK else None
+        tie = record.get(TIEBREAK)  # the rule ignores it where the metric is TIEBREAK itself
         return value is not None and trial.report(record["epoch"], value, tie=tie)
 
     def result(

@@ -28,16 +28,19 @@ def width() -> int:
     return max(40, shutil.get_terminal_size((100, 24)).columns)
 
 
+def wrap(text: str, columns: int, indent: str = "  ") -> str:
+    """Prose wrapped to `columns` (words are never cut), later lines starting with `indent`."""
+    return textwrap.fill(
+        text, columns, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+
+
 def say(text: str, err: bool = False, indent: str = "  "):
-    """A line of prose, wrapped to the terminal's width (words are never cut), later lines
-    starting with `indent`."""
+    """A line of prose, wrapped to the terminal's width."""
     while text.startswith("\n"):
         click.echo("", err=err)
         text = text[1:]
-    wrapped = textwrap.fill(
-        text, width(), subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
-    )
-    click.echo(wrapped, err=err)
+    click.echo(wrap(text, width(), indent), err=err)
 
 
 def fmt(value) -> str:

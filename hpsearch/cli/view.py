@@ -5,7 +5,6 @@ when the output is not a terminal."""
 from __future__ import annotations
 
 import math
-import textwrap
 
 from rich.console import Console
 from rich.live import Live
@@ -20,6 +19,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..modes.panda import Listener
+from .output import wrap
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -119,13 +119,7 @@ class PandaView(Listener):
             )
 
     def note(self, text):
-        text = textwrap.fill(  # words whole, later lines indented, no trailing spaces
-            text,
-            self.console.width,
-            subsequent_indent="  ",
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
+        text = wrap(text, self.console.width)  # rich's own wrap leaves trailing spaces
         self.notes = (self.notes + [text])[-3:]
         if self.live is None:
             self.console.print(text, soft_wrap=True)

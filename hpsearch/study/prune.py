@@ -16,7 +16,9 @@ price is that a group does not learn from its own trials, and a wait at the end 
   least `min_trials` of them did). A promoted trial simply trains on: it is never restarted.
   Accuracy on a small dev set moves in steps, so many trials tie at a rung;
   a tie goes to the lower dev cost when the trials record one (TIEBREAK; the built-in network
-  does), and otherwise the trial goes on.
+  does), and otherwise the trial goes on. One ordering (`_key`) both ranks the earlier trials
+  and judges a trial against the threshold; the median rule's threshold has no tie-break, so
+  a trial level with the median goes on.
 
 Past halving's last rung a trial will train to its end whatever happens, so it need not hold up
 the next group: it pauses there, keeping its state (weights, optimiser moments, random state),
@@ -173,16 +175,14 @@ class PruneRule:
         if epoch not in self.thresholds or self.goal.score(value) == -float("inf"):
             return None
         threshold, n, threshold_tie = self.thresholds[epoch]
-        if self.goal.score(value) > self.goal.score(threshold):
+        if _key(self.goal, value, tie) >= _key(self.goal, threshold, threshold_tie):
             return None
         metric = self.goal.metric
-        if self.goal.score(value) == self.goal.score(threshold):
-            if tie is None or threshold_tie is None or tie <= threshold_tie:
-                return None
+        if self.goal.score(value) == self.goal.score(threshold):  # lost on the tie-break
             return (
                 f"{metric} {value:.4g} at epoch {epoch} ties the last of the best "
                 f"1/{self.pruning.reduction} of {n} earlier trials, whose {TIEBREAK} "
-                f"{threshold_tie:.4g} is lower than {tie:.4g}"
+                f"{threshold_tie:.4g} is lower" + (f" than {tie:.4g}" if tie is not None else "")
             )
         if self.pruning.method == "median":
             return (
@@ -197,5 +197,6 @@ class PruneRule:
 
 
 def _key(goal: Goal, value: float, tie: float | None) -> tuple:
-    """Best last: by the metric, then by the lower TIEBREAK (a missing one last)."""
+    """Larger is better: by the metric, then by the lower TIEBREAK (a missing one last, so
+    trials that record none, like a custom objective's, stay level)."""
     return (goal.score(value), -tie if tie is not None and math.isfinite(tie) else -math.inf)

@@ -95,7 +95,12 @@ def test_halving_breaks_a_tie_on_the_metric_by_the_lower_dev_cost():
         "whose dev_cost 0.2 is lower than 0.21"
     )
     assert not Trial(Task(9, 2, {}, 0, rule)).report(1, 0.9, tie=0.20)  # level on both: goes on
-    assert not Trial(Task(9, 2, {}, 0, rule)).report(1, 0.9)  # no cost to tell: goes on
+    assert Trial(Task(9, 2, {}, 0, rule)).report(1, 0.9)  # no cost beside recorded ones: last
+    no_costs = Pruning("halving", min_trials=2).rule_for(earlier([[a] for a in accuracy]), ACC)
+    assert no_costs.thresholds == {1: (0.9, 6, None)}
+    assert not Trial(Task(9, 2, {}, 0, no_costs)).report(1, 0.9)  # none recorded: ties go on
+    assert not Trial(Task(9, 2, {}, 0, no_costs)).report(1, 0.9, tie=5.0)
+    assert Trial(Task(9, 2, {}, 0, no_costs)).report(1, 0.89)
     assert not Trial(Task(9, 2, {}, 0, rule)).report(1, 0.91, tie=9.0)  # better: the cost is moot
     # a metric that is itself the cost has no tie-break; the median never needs one
     assert Pruning("halving", min_trials=2).rule_for(past, COST).thresholds[1][2] is None
