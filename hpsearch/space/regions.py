@@ -21,12 +21,14 @@ metrics, goals or statuses. Two methods:
   numeric dimension, 2 dimensions or more), SPREAD_SHARE of the samples are drawn around the
   best point from a normal with their covariance: along a narrow curved ridge the best points
   line up, and these samples step along it where independent draws per dimension mostly fall
-  off it. Where the space has categorical values that no best point holds, EXPLORE_SHARE of
-  the samples go to them: half where a quadratic fitted to its own trials peaks, or around its
-  best trial, half around the best point with the value swapped in (over the whole numeric
-  space when no trial had it), so a value that wins only once the rest is right is not lost
-  after one round. After `stalled` rounds without a better point, every box reaches WIDEN times
-  further per stalled round. bench/refine.py measures each choice.
+  off it. EXPLORE_SHARE of the samples go to the categorical values the best point lacks (the
+  k-th 1/k as many as the first: those no trial had, then by their best trial's rank, so a
+  value that came close gets more than one that never did): half where a quadratic fitted to
+  the value's own trials peaks, or around its best trial, half around the best point with the
+  value swapped in (over the whole numeric space when no trial had it), so a value that wins
+  only once the rest is right is not lost after one round. After `stalled` rounds without a
+  better point, every box reaches WIDEN times further per stalled round. bench/refine.py
+  measures each choice.
 
 Points that were stopped early (pruned) come after the finished ones in the ranking; they may
 be among the best when too few finished, but never feed the quadratic, whose values must be
@@ -50,7 +52,7 @@ NEIGHBOURS = 4  # boxes: a box reaches toward this many of the nearest other bes
 NEIGHBOUR_SCALE = 1.2  # ... and this far (1: all the way)
 MIN_TOP = 2
 MODEL_SHARE = 0.2  # boxes: the share of samples around the fitted quadratic's maximum
-EXPLORE_SHARE = 0.3  # boxes: the share of samples for categorical values no best point has
+EXPLORE_SHARE = 0.3  # boxes: the share of samples for categorical values the best point lacks
 WIDEN = 1.3  # boxes: how much further each box reaches per round without a better point
 MODEL_REACH = 0.5  # boxes: the model's peak may lie this fraction of the best's span beyond it
 SPREAD_SHARE = 0.35  # boxes: the share of samples drawn with the best points' own spread
@@ -129,15 +131,16 @@ def refine(
         joint[len(boxes) - 1] = {"names": names, "covariance": covariance.tolist()}
         weights.append(SPREAD_SHARE / (1 - SPREAD_SHARE) * sum(weights))
         notes.append("one shaped like the spread of the best trials")
-    untried = _untried_values(space, numeric, categorical, points, top, units, reach)
+    others = _other_values(space, numeric, categorical, points, units, reach)
     share = EXPLORE_SHARE / (1 - EXPLORE_SHARE) * sum(weights)
-    for value_boxes in untried:
+    places = sum(1 / k for k in range(1, len(others) + 1))
+    for k, value_boxes in enumerate(others, 1):
         for box, centre, weight in value_boxes:
             boxes.append(box)
             centres.append(centre)
-            weights.append(share / len(untried) * weight)
-    if untried:
-        notes.append("the categorical values none of them has")
+            weights.append(share / k / places * weight)
+    if others:
+        notes.append("the categorical values the best trial lacks")
     note = ", and ".join([", ".join(notes[:-1]), notes[-1]]) if len(notes) > 1 else notes[0]
     spreads = [joint.get(i) for i in range(len(boxes))] if joint else None
     return Region(boxes, note=note, top=ids, weights=weights, centres=centres, spreads=spreads)
@@ -164,25 +167,29 @@ def _spread(numeric, alike, units, widen):
     return [numeric[i] for i in dims], x[0], covariance
 
 
-def _untried_values(space, numeric, categorical, points, top, top_units, reach) -> list:
-    """For each categorical value no best point has, its boxes (box, centre, share of the
-    value's samples): the whole numeric space when no trial had it; otherwise two halves. One box
-    goes where a quadratic fitted to the value's trials peaks (when they are enough), or else
-    around the best of them, reaching toward the best points; the other goes around the best
-    point with the value swapped in, reaching as far and at least to the first box's centre, so
-    a value that wins only where the others do best is tried there too."""
-    out = []
+def _other_values(space, numeric, categorical, points, top_units, reach) -> list:
+    """For each categorical value the best point lacks (it has not won yet), its boxes (box,
+    centre, share of the value's samples), in the order the values are to be weighted: first
+    those no trial had, then by their best trial's rank, so a value that came close is tried
+    more than one that never did. A value no trial had gets the whole numeric space; the
+    others two halves. One box goes where a quadratic fitted to the value's trials peaks (when
+    they are enough; kept within the span of the value's trials), or else around the best of
+    them, reaching toward the best points; the other goes around the best point with the value
+    swapped in, reaching as far and at least to the first box's centre, so a value that wins
+    only where the others do best is tried there too."""
+    best_point, ranked = points[0], []
     for name in categorical:
         for value in space[name].values:
-            if any(p.params.get(name) == value for p in top):
+            if best_point.params.get(name) == value:
                 continue
-            have = [p for p in points if p.params.get(name) == value]
+            have = [(i, p) for i, p in enumerate(points) if p.params.get(name) == value]
             if not have:
-                out.append([({name: (value,)}, {}, 1.0)])
+                ranked.append((-1, [({name: (value,)}, {}, 1.0)]))
                 continue
-            u = _units(space, numeric, have[:1])[0]
-            better = _units(space, numeric, have[: max(2, len(have) // 4)])
-            peak, dims = _model_peak(space, numeric, [p for p in have if p.finished], better)
+            have_units = _units(space, numeric, [p for _, p in have])
+            u = have_units[0].copy()
+            alike = [p for _, p in have if p.finished]
+            peak, dims = _model_peak(space, numeric, alike, have_units)
             if peak is not None:
                 u[dims] = peak
             order = np.argsort(np.nansum((top_units - u) ** 2, axis=1))[:NEIGHBOURS]
@@ -190,17 +197,16 @@ def _untried_values(space, numeric, categorical, points, top, top_units, reach) 
             half = np.maximum(reach * np.nan_to_num(far), MIN_HALF_WIDTH)
             best = top_units[0]
             swapped = np.maximum(reach * np.nan_to_num(np.abs(u - best)), half)
-            out.append(
-                [
-                    (
-                        {**_intervals(numeric, c, h), **_held(p, categorical), name: (value,)},
-                        _centre(numeric, c),
-                        0.5,
-                    )
-                    for p, c, h in ((have[0], u, half), (top[0], best, swapped))
-                ]
-            )
-    return out
+            value_boxes = [
+                (
+                    {**_intervals(numeric, c, h), **_held(p, categorical), name: (value,)},
+                    _centre(numeric, c),
+                    0.5,
+                )
+                for p, c, h in ((have[0][1], u, half), (best_point, best, swapped))
+            ]
+            ranked.append((have[0][0], value_boxes))
+    return [value_boxes for _, value_boxes in sorted(ranked, key=lambda r: r[0])]
 
 
 def _held(point, categorical) -> dict:

@@ -104,17 +104,43 @@ def test_categoricals_keep_the_values_seen_among_the_best_and_explore_the_others
     box = refine(space, points, keep=0.5, method="box")
     assert set(box.boxes[0]["act"]) == {"relu", "tanh"}
     boxes = refine(space, points, keep=0.5)
-    # the last boxes: each value none of the best has, around the best trial that had it and
-    # around the best trial (relu's, at 0.0) with the value swapped in, reaching to the first
-    own, swapped, elu = boxes.boxes[-3:]
-    assert own["act"] == swapped["act"] == ("sigmoid",) and own["x"][0] <= 0.2 <= own["x"][1]
-    assert boxes.centres[-3]["x"] == pytest.approx(0.2)  # trial 2, sigmoid's best
-    assert boxes.centres[-2]["x"] == pytest.approx(0.0) and swapped["x"][1] >= 0.2
-    assert elu == {"act": ("elu",)}  # never tried: anywhere
-    assert "categorical values none of them has" in boxes.note
-    assert sum(boxes.weights[-3:]) / sum(boxes.weights) == pytest.approx(EXPLORE_SHARE)
-    assert boxes.weights[-3] == boxes.weights[-2] == pytest.approx(boxes.weights[-1] / 2)
-    assert all(set(b["act"]) <= {"relu", "tanh"} for b in boxes.boxes[:-3])
+    # the last boxes: each value the best trial (relu's, at 0.0) lacks; first elu, never tried:
+    # anywhere; then by their best trial's rank, tanh (trial 1) and sigmoid (trial 2), each
+    # around its best trial and around the best trial with the value swapped in
+    elu, tanh, tanh_swapped, sigmoid, swapped = boxes.boxes[-5:]
+    assert elu == {"act": ("elu",)}
+    assert tanh["act"] == tanh_swapped["act"] == ("tanh",)
+    assert sigmoid["act"] == swapped["act"] == ("sigmoid",)
+    assert sigmoid["x"][0] <= 0.2 <= sigmoid["x"][1]
+    assert boxes.centres[-2]["x"] == pytest.approx(0.2)  # trial 2, sigmoid's best
+    assert boxes.centres[-1]["x"] == pytest.approx(0.0) and swapped["x"][1] >= 0.2
+    assert "categorical values the best trial lacks" in boxes.note
+    total = sum(boxes.weights)
+    assert sum(boxes.weights[-5:]) / total == pytest.approx(EXPLORE_SHARE)
+    # the k-th value gets 1/k of the first's samples, split in halves between its two boxes
+    shares = [boxes.weights[-5], sum(boxes.weights[-4:-2]), sum(boxes.weights[-2:])]
+    assert [s / shares[0] for s in shares] == pytest.approx([1, 1 / 2, 1 / 3])
+    assert boxes.weights[-4] == pytest.approx(boxes.weights[-3])
+    assert all(set(b["act"]) <= {"relu", "tanh"} for b in boxes.boxes[:-5])
+
+
+def test_a_value_that_came_close_is_tried_where_its_own_quadratic_peaks():
+    # tanh wins only at a smaller x; its trials are all far from its peak, which lies outside
+    # the span of its best two trials but within that of them all: a box goes to the peak
+    space = {"x": Float(0, 1), "act": Categorical(("relu", "tanh"))}
+
+    def f(c):
+        return -((c["x"] - 0.6) ** 2) if c["act"] == "relu" else 0.01 - (c["x"] - 0.3) ** 2
+
+    xs = [0.55, 0.6, 0.62, 0.65, 0.58] + [0.45, 0.6, 0.8, 0.9, 0.95, 0.7]
+    acts = ["relu"] * 5 + ["tanh"] * 6
+    configs = [{"x": x, "act": a} for x, a in zip(xs, acts)]
+    points = sorted(
+        (Point(c, f(c), True, i) for i, c in enumerate(configs)), key=lambda p: -p.score
+    )
+    assert points[0].params["act"] == "relu"
+    region = refine(space, points, keep=0.25)
+    assert region.centres[-2]["x"] == pytest.approx(0.3)  # tanh's quadratic peak, exactly
 
 
 def test_a_stalled_search_widens_its_boxes():
