@@ -9,6 +9,7 @@ import math
 import pandas as pd
 
 from .errors import unknown
+from .nn.hyper import unread
 from .results import Run
 from .study import Goal, TrialResult
 
@@ -47,19 +48,12 @@ def compare(runs: list, metric: str | None = None, top: int = 5) -> pd.DataFrame
             f"top-{top} mean": values.head(top).mean(),
         }
         held = run.config.params if run.config else {}  # a fixed value is the best's too
+        top_values = [_read(r, held) for r in ranked[:top]]
         column.update(
-            {
-                f"best {p}": best.final_params.get(p, held.get(p)) if best else None
-                for p in _all_params(runs)
-            }
+            {f"best {p}": top_values[0].get(p) if best else None for p in _all_params(runs)}
         )
         column.update(
-            {
-                f"top-{top} {p}": _range(
-                    [r.final_params.get(p, held.get(p)) for r in ranked[:top]]
-                )
-                for p in _all_params(runs)
-            }
+            {f"top-{top} {p}": _range([v.get(p) for v in top_values]) for p in _all_params(runs)}
         )
         column.update(
             {f"fixed {p}": (run.config.params.get(p) if run.config else None) for p in fixed}
@@ -84,6 +78,13 @@ def better(frame: pd.DataFrame, runs: list, top: int = 5) -> dict:
         if ordered and ordered[0] > -math.inf and (len(ordered) == 1 or ordered[0] > ordered[1]):
             marks[row] = max(scores, key=scores.get)
     return marks
+
+
+def _read(result: TrialResult, held: dict) -> dict:
+    """The values a trial trained with, its run's fixed ones included, less those its
+    optimizer never reads (a fixed beta in an adam trial)."""
+    values = {**held, **result.final_params}
+    return {n: v for n, v in values.items() if n not in unread(values)}
 
 
 def _all_params(runs) -> list:

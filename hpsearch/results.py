@@ -8,7 +8,9 @@ rollbacks, listed in `interventions`). Every order here is `Goal`'s; the CLI onl
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from math import inf
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ import pandas as pd
 
 from .config import BUILTIN_METRICS, Config
 from .errors import UserError, unknown
-from .importance import importance
+from .importance import MIN_TRIALS, importance
 from .nn.model import MLP
 from .store import RunDir
 from .store.files import read_json, read_table
@@ -110,16 +112,41 @@ class Run:
     def best_result(self) -> TrialResult | None:
         return self.goal.best(self.results)
 
-    def importance(self) -> list[dict]:
+    def importance(self) -> tuple[list[dict], int | None]:
         """How much of the metric's variance each hyperparameter explains alone (see
-        hpsearch.importance); needs the run directory, whose config gives the space."""
+        hpsearch.importance), and the epoch it was judged at: None for the trials' ends, or,
+        when pruning left fewer than MIN_TRIALS finished, the last epoch that MIN_TRIALS or
+        more trials reached, at which it compares them all. Needs the run directory, whose
+        config gives the space."""
         if self.config is None:
             raise UserError(
                 "importance needs the run's config",
                 key="--importance",
                 fix="give the run directory, not a trials.csv file",
             )
-        return importance(self.space, self.results, self.goal, self.config.seed)
+        results, epoch = self.results, None
+        finished = [r for r in results if r.status == "ok" and self.goal.score(r.value) > -inf]
+        if len(finished) < MIN_TRIALS and self.curves is not None:
+            results, epoch = self._at_last_common_epoch(results)
+        return importance(self.space, results, self.goal, self.config.seed), epoch
+
+    def _at_last_common_epoch(self, results):
+        """The records as they stood at the last epoch MIN_TRIALS or more of them reached
+        (each trial's last row for that epoch: a rollback may have trained it twice)."""
+        curves = self.curves.dropna(subset=[self.metric])
+        curves = curves.drop_duplicates(["trial", "epoch"], keep="last")
+        counts = curves.groupby("epoch")["trial"].nunique()
+        reached = counts[counts >= MIN_TRIALS]
+        if reached.empty:
+            return results, None
+        epoch = int(reached.index.max())
+        at = curves[curves["epoch"] == epoch].set_index("trial")[self.metric]
+        standing = [
+            dataclasses.replace(r, status="ok", value=float(at[r.trial]))
+            for r in results
+            if r.status in ("ok", "pruned") and r.trial in at.index
+        ]
+        return standing, epoch
 
     def load_model(self):
         """The best model, predicting on raw inputs (see hpsearch.load_model)."""
@@ -242,9 +269,10 @@ def _bare(csv_path: Path):
 
 
 def region_table(run: Run) -> pd.DataFrame:
-    """Each round's region per hyperparameter, in values: the span of the heaviest of its
-    boxes that together take at least half of its samples (the span of all of them reaches
-    across most of the space as soon as one box sits far from the others)."""
+    """Each round's region per hyperparameter, in values. A numeric one: the span of the
+    heaviest of its boxes that together take at least half of its samples (the span of all of
+    them reaches across most of the space as soon as one box sits far from the others). A
+    categorical one: every value it samples, the most sampled first."""
     rows = []
     for record in run.regions:
         row = {
@@ -252,18 +280,33 @@ def region_table(run: Run) -> pd.DataFrame:
             "boxes": len(record["boxes"]),
             "note": record.get("note", ""),
         }
-        weights = record.get("weights") or [1.0] * len(record["boxes"])
+        boxes = record["boxes"]
+        weights = record.get("weights") or [1.0] * len(boxes)
         heaviest, taken = [], 0.0
         for i in sorted(range(len(weights)), key=lambda i: -weights[i]):
             if taken >= sum(weights) / 2:
                 break
-            heaviest.append(record["boxes"][i])
+            heaviest.append(boxes[i])
             taken += weights[i]
         for p in run.params:
+            values = getattr(run.space.get(p), "values", None)
+            if values is not None:
+                row[p] = ", ".join(str(v) for v in _by_share(p, values, boxes, weights))
+                continue
             spans = [b[p] for b in heaviest if p in b]
-            if spans and p in run.space and not hasattr(run.space[p], "values"):
+            if spans:
                 row[p] = f"{min(s[0] for s in spans):.4g} .. {max(s[1] for s in spans):.4g}"
-            elif spans:
-                row[p] = ", ".join(sorted({str(v) for s in spans for v in s}))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _by_share(name, values, boxes, weights) -> list:
+    """The categorical values the boxes sample, the most sampled first (a box that does not
+    hold the hyperparameter samples all its values alike)."""
+    share = dict.fromkeys(values, 0.0)
+    for box, weight in zip(boxes, weights):
+        held = box.get(name, values)
+        for v in held:
+            if v in share:
+                share[v] += weight / len(held)
+    return sorted((v for v in values if share[v] > 0), key=lambda v: -share[v])

@@ -28,6 +28,7 @@ def cli():
             [str(a) for a in args],
             catch_exceptions=False,
             env={"COLUMNS": "80", **(env or {})},
+            prog_name="hpsearch",
         )
 
     return invoke

@@ -545,6 +545,25 @@ def test_missing_config_and_a_folder_as_config(cli, tmp_path):
 
 
 @pytest.mark.parametrize(
+    "args,line",
+    [
+        (
+            ["resume", "runs/x", "--budget", "0"],
+            "error: Invalid value for '--budget': 0 is not in the range x>=1. "
+            "See: hpsearch resume --help",
+        ),
+        (["run", "c.yaml", "--jobz", "2"], "error: No such option '--jobz'"),
+        (["results"], "error: Missing argument 'RUN_PATH'. See: hpsearch results --help"),
+        (["runn"], "error: No such command 'runn'. See: hpsearch --help"),
+    ],
+)
+def test_a_bad_option_is_one_line(cli, args, line):
+    result = cli(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(line) and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
     "text",
     [
         MOONS + GOOD_SPACE,

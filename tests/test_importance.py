@@ -5,6 +5,7 @@ import json
 import math
 import shutil
 
+import pandas as pd
 import pytest
 
 from hpsearch.errors import UserError
@@ -82,3 +83,30 @@ def test_the_results_command_prints_the_ranking(cli, write, tmp_path):
     shutil.copy(tmp_path / "runs" / "i" / "trials.csv", tmp_path / "alone.csv")
     bare = cli("results", tmp_path / "alone.csv", "--importance")
     assert bare.exit_code == 2 and "give the run directory" in bare.stderr
+
+
+def test_a_pruned_run_is_judged_at_the_last_epoch_enough_trials_reached(cli, write, tmp_path):
+    path = write(
+        "p.yaml",
+        """
+        data: {dataset: moons, n_samples: 200}
+        params: {layers: 1, hidden_units: 8, epochs: 9}
+        search: {budget: 12, jobs: 1, prune: halving}
+        space:
+          learning_rate: {low: 1e-4, high: 1, scale: log}
+          keep_prob: {low: 0.5, high: 1}
+    """,
+    )
+    assert cli("run", path, "--runs-dir", tmp_path / "runs").exit_code == 0
+    run = tmp_path / "runs" / "p"
+    trials, curves = pd.read_csv(run / "trials.csv"), pd.read_csv(run / "curves.csv")
+    assert (trials["status"] == "ok").sum() < 8  # too few finished to judge at the end
+    reached = curves.groupby("epoch")["trial"].nunique()
+    epoch = int(reached[reached >= 8].index.max())
+    shown = cli("results", run, "--importance")
+    assert shown.exit_code == 0 and f"at epoch {epoch}, the last that 8 or more" in " ".join(
+        shown.output.split()
+    )
+    rows = json.loads(cli("results", run, "--importance", "--format", "json").output)
+    assert {r["epoch"] for r in rows} == {epoch}
+    assert {r["trials"] for r in rows} == {int(reached[epoch])}

@@ -158,6 +158,9 @@ def test_compare_runs_with_different_spaces(cli, runs):
     assert frame.loc["best hidden_units", "a"] == held
     assert frame.loc["top-5 hidden_units", "a"] == str(held)
     assert frame.loc["best hidden_units", "b"] is not None
+    b = open_run(runs / "b")
+    assert b.config.params["beta1"] == 0.9  # b's momentum never reads adam's beta1: not shown
+    assert pd.isna(frame.loc["best beta1", "b"]) and frame.loc["top-5 beta1", "b"] == ""
     mixed = open_run(runs / "mixed" / "trials.csv")  # a has pruned trials there
     assert "median" not in better(compare([mixed, a]), [mixed, a])
     assert frame.loc["best activation", "a"] in ("relu", "tanh")
@@ -262,3 +265,15 @@ def test_one_hyperparameter_fits_its_title(runs, tmp_path):
     title = fig._suptitle.get_window_extent()
     assert title.x0 >= 0 and title.x1 <= fig.bbox.width
     assert len(plot_run(open_run(runs / "b"), tmp_path)) == 4
+
+
+def test_a_rounds_categorical_values_are_listed_most_sampled_first(runs):
+    from hpsearch.results import region_table
+
+    run = open_run(runs / "a")
+    regions = region_table(run).set_index("round")
+    assert regions.loc[1, "activation"] == "relu, tanh"  # the whole space: in the space's order
+    first = run.goal.best([r for r in run.results if r.round == 1])
+    listed = regions.loc[2, "activation"].split(", ")
+    assert listed[0] == first.params["activation"]  # the best trial's value, sampled most
+    assert listed == ["relu", "tanh"] or listed == ["tanh", "relu"]  # the other still tried

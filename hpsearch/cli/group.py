@@ -1,9 +1,9 @@
 """The command group and what it does with errors.
 
-Every command turns `UserError` into one line on stderr and exit code 2; Ctrl-C into one line
-and exit code 130; a search whose first round all failed into one line and exit code 1; output
-into a closed pipe (`| head`) into a quiet exit 0. Anything else that escapes is a bug and
-exits with code 1.
+Every command turns `UserError` and a bad option into one line on stderr and exit code 2;
+Ctrl-C into one line and exit code 130; a search whose first round all failed into one line and
+exit code 1; output into a closed pipe (`| head`) into a quiet exit 0. Anything else that
+escapes is a bug and exits with code 1.
 """
 
 from __future__ import annotations
@@ -112,6 +112,9 @@ class Group(click.Group):
             return super().invoke(ctx)
         except UserError as e:
             raise Refused(e.message) from None
+        except click.UsageError as e:  # a bad option or argument: one line, with where to look
+            where = e.ctx.command_path if e.ctx else "hpsearch"
+            raise Refused(f"{e.format_message()} See: {where} --help") from None
         except SearchInterrupted as e:
             from .output import width  # noqa: PLC0415  (numpy: not for --help)
 

@@ -9,6 +9,7 @@ import click
 from ..compare import better
 from ..compare import compare as compare_runs
 from ..errors import UserError
+from ..importance import MIN_TRIALS
 from ..plots import plot_run
 from ..results import open_run, region_table
 from . import options
@@ -51,11 +52,14 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
     say(f"{run.name}: {len(run.results)} trials ({words}); {run.metric}, {run.goal.direction}d")
     if run.regions:
         regions = region_table(run)
+        say(
+            "\nsampling region of each round: the boxes with half its samples; of a categorical"
+            " hyperparameter, every value it samples, the most sampled first"
+        )
         emit(
             regions.to_dict(orient="records"),
             "table",
-            "\nsampling region of each round (boxes with half its samples)",
-            ["round", "boxes", *[p for p in run.params if p in regions.columns]],
+            columns=["round", "boxes", *[p for p in run.params if p in regions.columns]],
         )
         for rounds, note in _runs_of(regions["round"], regions["note"]):
             say(f"{rounds}: {note}")
@@ -78,15 +82,27 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
 
 
 def _importance(run, fmt):
-    rows = [{**row, "share": round(row["share"], 4)} for row in run.importance()]
+    shares, epoch = run.importance()
+    rows = [{**row, "share": round(row["share"], 4), "epoch": epoch} for row in shares]
     if fmt != "table":
-        emit(rows, fmt, columns=["hyperparameter", "share", "trials"])
+        emit(rows, fmt, columns=["hyperparameter", "share", "trials", "epoch"])
         return
+    trials = (
+        "the finished trials"
+        if epoch is None
+        else f"the trials as they stood at epoch {epoch}, the last that {MIN_TRIALS} or more "
+        "reached: too few finished, pruning stopped the others"
+    )
     say(
         f"{run.name}: the share of the variance of {run.metric} each hyperparameter explains "
-        "alone, "
-        "on its sampling scale (fANOVA on a random forest of the finished trials); the rest is "
+        f"alone, on its sampling scale (fANOVA on a random forest of {trials}); the rest is "
         "interactions and noise"
+        + (
+            ". A hyperparameter with a condition is judged among the trials where it applies, "
+            "so the shares need not add up to 100%"
+            if any(d.when for d in run.space.values())
+            else ""
+        )
     )
     table = [
         {

@@ -26,7 +26,8 @@ def output_format(function):
         type=click.Choice(FORMATS),
         default="table",
         show_default=True,
-        help="Output format: an aligned table, or csv, json, markdown with every digit.",
+        help="Output format: an aligned table, markdown (rounded as the table is), or csv and "
+        "json with every digit.",
     )(function)
 
 

@@ -1,5 +1,5 @@
-"""What commands print: tables that fit the terminal, and csv, json and markdown that keep
-every digit.
+"""What commands print: tables that fit the terminal, markdown rounded as they are, and csv and
+json that keep every digit.
 
 A table never runs past the terminal's width (COLUMNS, or the terminal's own): long text cells
 are shortened, and columns that still do not fit are left out, with a line saying which. Numbers
@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+import re
 import shutil
 import textwrap
 
@@ -21,6 +22,7 @@ import click
 from ..store.files import cell, jsonable
 
 FORMATS = ("table", "csv", "json", "markdown")
+PERCENT = re.compile(r"-?\d+(\.\d+)?%")
 MIN_TEXT = 12  # a text column is never shortened below this
 
 
@@ -100,9 +102,12 @@ def emit(rows: list[dict], fmt_name: str, title: str = "", columns: list | None 
 
 
 def _numeric(rows, column) -> bool:
+    """Whether a column holds numbers (or percentages such as '40.2%'): aligned right."""
     values = [r.get(column) for r in rows if r.get(column) is not None]
     return bool(values) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+        (isinstance(v, (int, float)) and not isinstance(v, bool))
+        or (isinstance(v, str) and PERCENT.fullmatch(v) is not None)
+        for v in values
     )
 
 

@@ -1,6 +1,6 @@
 """What every plot of a run shares: each hyperparameter's axis on its sampling scale, colours
-by round, the finished and pruned trials, each round's region along one axis, legends, the
-metric axis focused on the better trials, and how much each hyperparameter explains."""
+by round, the finished and pruned trials, each round's region along one axis, legends, and the
+metric axis focused on the better trials."""
 
 from __future__ import annotations
 
@@ -138,23 +138,3 @@ def focus(ax, y, direction):
         fontsize=7,
         color="grey",
     )
-
-
-def influence(run: Run) -> dict:
-    """How much of the metric's variance each numeric hyperparameter explains, on its sampling
-    scale (correlation ratio over quantile bins): high for a learning rate with an optimum in
-    the middle, where a correlation coefficient would see nothing."""
-    out = {}
-    ok = list(finished(run))
-    for param in run.params:
-        have = [r for r in ok if param in r.final_params]
-        if scale_of(run, param) == "categorical" or len(have) < 4:
-            continue
-        x = coords(run, param, [r.final_params[param] for r in have])
-        x = np.log10(x) if scale_of(run, param) in ("log", "one_minus_log") else x
-        y = np.array([r.value for r in have])
-        bins = np.quantile(x, np.linspace(0, 1, min(5, len(have) // 2) + 1))
-        groups = np.clip(np.searchsorted(bins, x, side="right") - 1, 0, len(bins) - 2)
-        means = np.array([y[groups == g].mean() for g in groups])
-        out[param] = float(((means - y.mean()) ** 2).mean() / y.var()) if y.var() > 0 else 0.0
-    return out

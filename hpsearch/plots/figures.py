@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from ..errors import UserError
 from ..results import Run
 from .axes import (
     COLORS,
@@ -29,7 +30,6 @@ from .axes import (
     coords,
     finished,
     focus,
-    influence,
     legend,
     pruned_with_values,
     round_color,
@@ -87,11 +87,12 @@ def metric_vs_params(run: Run) -> Figure:
 
 
 def coarse_to_fine(run: Run) -> Figure | None:
-    """The two most influential numeric hyperparameters, trials by round, regions as boxes."""
-    scores = influence(run)
-    if len(scores) < 2:
+    """The two numeric hyperparameters that explain most of the metric (as `results
+    --importance` ranks them), trials by round, regions as boxes."""
+    pair, why = _two_to_show(run)
+    if pair is None:
         return None
-    px, py = sorted(scores, key=lambda p: -scores[p])[:2]
+    px, py = pair
     ok = [r for r in finished(run) if px in r.final_params and py in r.final_params]
     fig = Figure(figsize=(7, 6), layout="constrained")
     ax = fig.subplots()
@@ -149,11 +150,23 @@ def coarse_to_fine(run: Run) -> Figure | None:
     set_axis(ax, run, py, "y")
     legend(ax, sorted({r.round for r in ok}), False, extra)
     ax.grid(alpha=0.3)
-    ax.set_title(
-        f"{run.name}: coarse to fine\n(the two hyperparameters that explain most of {run.metric})",
-        fontsize=10,
-    )
+    ax.set_title(f"{run.name}: coarse to fine\n({why})", fontsize=10)
     return fig
+
+
+def _two_to_show(run: Run):
+    """((x, y), why): the two numeric hyperparameters that explain most of the metric, or the
+    first two when there are too few trials to rank them; (None, "") with fewer than two."""
+    numeric = [p for p in run.params if scale_of(run, p) != "categorical"]
+    if len(numeric) < 2:
+        return None, ""
+    try:
+        shares, _ = run.importance()
+    except UserError:
+        return (numeric[0], numeric[1]), "too few trials to rank the hyperparameters"
+    ranked = [row["hyperparameter"] for row in shares if row["hyperparameter"] in numeric]
+    ranked += [p for p in numeric if p not in ranked]
+    return (ranked[0], ranked[1]), f"the two hyperparameters that explain most of {run.metric}"
 
 
 def learning_curves(run: Run, top: int = 5) -> Figure | None:
