@@ -3,16 +3,8 @@ round loop. Knows the search space, and nothing of the network, the data or the 
 
 from .loop import SearchFailed, Settings, run_study, search
 from .plan import Plan
-from .prune import PruneRule, Pruning
-from .record import (
-    HEAD_COLUMNS,
-    STATUSES,
-    TAIL_COLUMNS,
-    TIEBREAK,
-    Goal,
-    TrialResult,
-    table_columns,
-)
+from .prune import TIEBREAK, PruneRule, Pruning
+from .record import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult, table_columns
 from .study import Study
 from .trial import FunctionObjective, Task, Trial, failure, trial_seed
 

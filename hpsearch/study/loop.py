@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from ..space import Point, refine, sample_config, whole_space
 from .plan import Plan, keep_for
-from .prune import Pruning
-from .record import TIEBREAK, Goal
+from .prune import TIEBREAK, Pruning
+from .record import Goal
 from .study import Study
 from .trial import FunctionObjective, Task, trial_seed
 
@@ -70,9 +70,7 @@ def stalled_rounds(results: list, goal: Goal) -> int:
     for rnd in reversed(rounds[1:]):
         before = goal.best([r for r in results if r.round < rnd])
         within = goal.best([r for r in results if r.round == rnd])
-        if before is None or (
-            within is not None and goal.record_key(within) > goal.record_key(before)
-        ):
+        if before is None or (within is not None and goal.better(within.value, before.value)):
             break
         stalled += 1
     return stalled

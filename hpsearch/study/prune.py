@@ -16,7 +16,7 @@ price is that a group does not learn from its own trials, and a wait at the end 
   least `min_trials` of them did). A promoted trial simply trains on: it is never restarted.
   Accuracy on a small dev set moves in steps, so many trials tie at a rung;
   a tie goes to the lower dev cost when the trials record one (TIEBREAK; the built-in network
-  does), and otherwise the trial goes on. One ordering (`Goal.key`) both ranks the earlier trials
+  does), and otherwise the trial goes on. One ordering (`_key`) both ranks the earlier trials
   and judges a trial against the threshold; the median rule's threshold has no tie-break, so
   a trial level with the median goes on.
 
@@ -32,11 +32,12 @@ of it goes on: the second half's rule, which counts it, judges it.
 from __future__ import annotations
 
 import dataclasses
+import math
 import statistics
 from dataclasses import dataclass, field
 
 from ..errors import UserError, unknown
-from .record import TIEBREAK, Goal
+from .record import Goal
 
 METHODS = ("none", "median", "halving")
 SETTINGS = {
@@ -44,6 +45,7 @@ SETTINGS = {
     "halving": ("min_epochs", "reduction", "min_trials"),
 }
 LOWEST = {"warmup": 0, "min_trials": 1, "min_epochs": 1, "reduction": 2}
+TIEBREAK = "dev_cost"  # halving: of two trials level on the metric, the lower one goes on
 
 
 @dataclass(frozen=True)
@@ -123,9 +125,7 @@ class Pruning:
         value = result.intermediate(goal.metric).get(rung)
         if value is None:
             return result
-        tie = result.intermediate(TIEBREAK).get(rung)
-        metrics = {**result.metrics, goal.metric: value, TIEBREAK: tie}
-        return dataclasses.replace(result, status="ok", value=value, metrics=metrics)
+        return dataclasses.replace(result, status="ok", value=value)
 
     def rule_for(self, earlier: list, goal: Goal) -> PruneRule | None:
         """The rule of a round, from the records (with curves) of the rounds before it."""
@@ -133,7 +133,7 @@ class Pruning:
             return None
         by_epoch: dict[int, list[tuple]] = {}
         for result in earlier:
-            ties = result.intermediate(TIEBREAK)
+            ties = result.intermediate(TIEBREAK) if goal.metric != TIEBREAK else {}
             for epoch, value in result.intermediate(goal.metric).items():
                 by_epoch.setdefault(epoch, []).append((value, ties.get(epoch)))
         thresholds = {}
@@ -143,7 +143,7 @@ class Pruning:
             if self.method == "median":
                 thresholds[epoch] = (statistics.median(v for v, _ in values), len(values), None)
             else:
-                best = sorted(values, key=lambda v: goal.key(*v), reverse=True)
+                best = sorted(values, key=lambda v: _key(goal, *v), reverse=True)
                 survivors = max(1, (len(values) + 1) // self.reduction)
                 value, tie = best[survivors - 1]
                 thresholds[epoch] = (value, len(values), tie)
@@ -175,7 +175,7 @@ class PruneRule:
         if epoch not in self.thresholds or self.goal.score(value) == -float("inf"):
             return None
         threshold, n, threshold_tie = self.thresholds[epoch]
-        if self.goal.key(value, tie) >= self.goal.key(threshold, threshold_tie):
+        if _key(self.goal, value, tie) >= _key(self.goal, threshold, threshold_tie):
             return None
         metric = self.goal.metric
         if self.goal.score(value) == self.goal.score(threshold):  # lost on the tie-break
@@ -194,3 +194,9 @@ class PruneRule:
             f"{metric} {value:.4g} at epoch {epoch} is not among the best {share} of {n} earlier "
             f"trials (needs {threshold:.4g})"
         )
+
+
+def _key(goal: Goal, value: float, tie: float | None) -> tuple:
+    """Larger is better: by the metric, then by the lower TIEBREAK (a missing one last, so
+    trials that record none, like a custom objective's, stay level)."""
+    return (goal.score(value), -tie if tie is not None and math.isfinite(tie) else -math.inf)

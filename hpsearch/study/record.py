@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 STATUSES = ("ok", "pruned", "diverged", "failed")  # in the order ranked
 MINIMISED = re.compile(r"(cost|loss|error|regret|seconds|time)$")  # metrics whose goal is minimize
-TIEBREAK = "dev_cost"  # of two records level on the metric, the one lower on this is better
 HEAD_COLUMNS = ("trial", "round", "status")
 TAIL_COLUMNS = ("epochs", "seconds", "seed", "error")
 
@@ -138,28 +137,19 @@ class Goal:
             return -math.inf
         return self.sign * float(value)
 
-    def key(self, value, tie=None) -> tuple:
-        """Larger is better: by the metric, then, level on it, by the lower TIEBREAK (accuracy
-        on a small dev set moves in steps, so trials often tie). A missing TIEBREAK comes
-        last, so records without one (a custom objective's) stay level; a metric that is
-        TIEBREAK itself has no tie-break."""
-        if self.metric == TIEBREAK or tie is None or not math.isfinite(tie):
-            return (self.score(value), -math.inf)
-        return (self.score(value), -float(tie))
-
-    def record_key(self, result: TrialResult) -> tuple:
-        """`key` of a record's value and its TIEBREAK metric."""
-        return self.key(result.value, result.metrics.get(TIEBREAK))
+    def better(self, a, b) -> bool:
+        """Whether value `a` is strictly better than `b`."""
+        return self.score(a) > self.score(b)
 
     def rank_key(self, result: TrialResult) -> tuple:
-        """Best first: finished trials by `key`, then pruned ones (those that went further
-        first, then by `key`), then diverged, then failed; then by trial number."""
+        """Best first: finished trials by their value, then pruned ones (those that went
+        further first, then by value), then diverged, then failed; ties by trial number."""
         order = STATUSES.index(result.status)
-        if result.status in ("ok", "pruned"):
-            further = -(result.epochs or 0) if result.status == "pruned" else 0
-            score, tie = self.record_key(result)
-            return (order, further, -score, -tie, result.trial)
-        return (order, 0, 0.0, 0.0, result.trial)
+        if result.status == "ok":
+            return (order, 0, -self.score(result.value), result.trial)
+        if result.status == "pruned":
+            return (order, -(result.epochs or 0), -self.score(result.value), result.trial)
+        return (order, 0, 0.0, result.trial)
 
     def best_first(self, results) -> list:
         return sorted(results, key=self.rank_key)
