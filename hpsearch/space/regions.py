@@ -15,20 +15,20 @@ metrics, goals or statuses. Two methods:
   points are sampled more often (weight 1 / rank^2), and inside a box samples concentrate
   around its point (a normal with sigma half the box's reach, truncated to the box), much as a
   Parzen estimator does. One more box goes where a quadratic, fitted by weighted least squares
-  to the finished points that share the best point's categorical values, peaks (kept within half
-  the span of the best points beyond it, so a poor fit cannot lead far); it takes MODEL_SHARE of
-  the samples. When enough of the best points share the best one's categorical values (4 per
-  numeric dimension, 2 dimensions or more), SPREAD_SHARE of the samples are drawn around the
-  best point from a normal with their covariance: along a narrow curved ridge the best points
-  line up, and these samples step along it where independent draws per dimension mostly fall
-  off it. EXPLORE_SHARE of the samples go to the categorical values the best point lacks (the
-  k-th 1/k as many as the first: those no trial had, then by their best trial's rank, so a
-  value that came close gets more than one that never did): half where a quadratic fitted to
-  the value's own trials peaks, or around its best trial, half around the best point with the
-  value swapped in (over the whole numeric space when no trial had it), so a value that wins
-  only once the rest is right is not lost after one round. After `stalled` rounds without a
-  better point, every box reaches WIDEN times further per stalled round. bench/refine.py
-  measures each choice.
+  to the finished points that share the best point's categorical values (without cross terms
+  while they are too few for them), peaks (kept within half the span of the best points beyond
+  it, so a poor fit cannot lead far); it takes MODEL_SHARE of the samples. When enough of the
+  best points share the best one's categorical values (4 per numeric dimension, 2 dimensions or
+  more), SPREAD_SHARE of the samples are drawn around the best point from a normal with their
+  covariance: along a narrow curved ridge the best points line up, and these samples step along
+  it where independent draws per dimension mostly fall off it. EXPLORE_SHARE of the samples go
+  to the categorical values the best point lacks (the k-th 1/k as many as the first: those no
+  trial had, then by their best trial's rank, so a value that came close gets more than one that
+  never did): half where a quadratic fitted to the value's own trials peaks, or around its best
+  trial, half around the best point with the value swapped in (over the whole numeric space when
+  no trial had it), so a value that wins only once the rest is right is not lost after one
+  round. After `stalled` rounds without a better point, every box reaches WIDEN times further
+  per stalled round. bench/refine.py measures each choice.
 
 Points that were stopped early (pruned) come after the finished ones in the ranking; they may
 be among the best when too few finished, but never feed the quadratic, whose values must be
@@ -257,10 +257,15 @@ def _model_peak(space, numeric, alike, top_units):
 
 def _quadratic_peak(units: np.ndarray, scores: list):
     """Where the quadratic fitted to (units, scores) peaks; None when there are not more
-    points than the quadratic has coefficients, or it has no peak. The fit weights the point
-    of rank r (0 for the best) by 1 / (1 + 4 r / n)."""
+    points than even a quadratic without cross terms has coefficients (1 + 2d), or it has no
+    peak. With fewer points than the full quadratic needs (1 + d + d(d + 1) / 2: 22 in 5
+    dimensions), it is fitted without cross terms, so that a model guides the search from
+    about a dozen points on rather than only late. The fit weights the point of rank r (0 for
+    the best) by 1 / (1 + 4 r / n)."""
     n, d = units.shape
     upper = np.triu_indices(d)
+    if n <= 1 + d + d * (d + 1) // 2:  # too few for the cross terms
+        upper = (np.arange(d), np.arange(d))
     squares = (units[:, :, None] * units[:, None, :])[:, upper[0], upper[1]]
     features = np.hstack([np.ones((n, 1)), units, squares])
     if n <= features.shape[1]:

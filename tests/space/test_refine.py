@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from hpsearch.space import Categorical, Float, Point, refine
-from hpsearch.space.regions import EXPLORE_SHARE, SPREAD_POINTS, SPREAD_SHARE, WIDEN
+from hpsearch.space.regions import (
+    EXPLORE_SHARE,
+    MODEL_REACH,
+    SPREAD_POINTS,
+    SPREAD_SHARE,
+    WIDEN,
+)
 from hpsearch.study import Goal, search
 
 SPACE = {"learning_rate": Float(1e-4, 1.0, "log"), "beta1": Float(0.8, 0.9999, "one_minus_log")}
@@ -206,8 +212,21 @@ def test_no_quadratic_box_from_a_saddle_or_from_too_few_trials():
 
     region = refine(SPACE, _points(saddle, SPACE, 20), keep=0.25)
     assert "quadratic" not in region.note and len(region.boxes) == len(region.top)
-    few = refine(SPACE, _points(peak, SPACE, 6), keep=0.5)  # 6 coefficients: not enough
+    few = refine(SPACE, _points(peak, SPACE, 5), keep=0.5)  # 5 coefficients without cross terms
     assert "quadratic" not in few.note
+
+
+def test_too_few_points_for_cross_terms_fit_a_quadratic_without_them():
+    points = _points(peak, SPACE, 6)  # too few for 6 coefficients, enough for 5: no cross term
+    region = refine(SPACE, points, keep=1.0)
+    assert "quadratic" in region.note
+    model = region.centres[len(region.top)]  # right after the best trials' boxes
+    for name, d in SPACE.items():
+        best = [d.to_unit(p.params[name]) for p in points]
+        reach = MODEL_REACH * (max(best) - min(best))  # how far beyond them a model may lead
+        lo, hi = max(min(best) - reach, 0.0), min(max(best) + reach, 1.0)
+        optimum = min(max(d.to_unit(OPTIMUM[name]), lo), hi)
+        assert model[name] == pytest.approx(optimum, abs=1e-9)  # peak is separable: exact
 
 
 def test_the_quadratic_is_fitted_to_trials_sharing_the_best_trials_categorical_values():
