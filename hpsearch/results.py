@@ -131,9 +131,11 @@ class Run:
         return importance(self.space, results, self.goal, self.config.seed), epoch
 
     def _at_last_common_epoch(self, results):
-        """The records as they stood at the last epoch MIN_TRIALS or more of them reached
-        (each trial's last row for that epoch: a rollback may have trained it twice)."""
-        curves = self.curves.dropna(subset=[self.metric])
+        """The finished and pruned records as they stood at the last epoch MIN_TRIALS or more
+        of them reached (each trial's last row for that epoch: a rollback may have trained it
+        twice)."""
+        ranked = {r.trial for r in results if r.status in ("ok", "pruned")}
+        curves = self.curves[self.curves["trial"].isin(ranked)].dropna(subset=[self.metric])
         curves = curves.drop_duplicates(["trial", "epoch"], keep="last")
         counts = curves.groupby("epoch")["trial"].nunique()
         reached = counts[counts >= MIN_TRIALS]
@@ -144,7 +146,7 @@ class Run:
         standing = [
             dataclasses.replace(r, status="ok", value=float(at[r.trial]))
             for r in results
-            if r.status in ("ok", "pruned") and r.trial in at.index
+            if r.trial in at.index
         ]
         return standing, epoch
 
