@@ -237,10 +237,11 @@ def _span(units):
     return lo, hi
 
 
-def _model_peak(space, numeric, alike, top_units):
+def _model_peak(space, numeric, alike, within):
     """Where a quadratic fitted to the `alike` points peaks, over the numeric dimensions they
-    all have (`dims`, indices into `numeric`), clipped to the span of the best points
-    (`top_units`); (None, None) when there is no such peak."""
+    all have (`dims`, indices into `numeric`), clipped to MODEL_REACH of their span beyond the
+    span of the points `within` (unit coordinates: the best points, or a categorical value's
+    own); (None, None) when there is no such peak."""
     if not numeric or not alike:
         return None, None
     units = _units(space, numeric, alike)
@@ -250,7 +251,7 @@ def _model_peak(space, numeric, alike, top_units):
     peak = _quadratic_peak(units[:, dims], [p.score for p in alike])
     if peak is None:
         return None, None
-    lo, hi = _span(top_units[:, dims])
+    lo, hi = _span(within[:, dims])
     margin = MODEL_REACH * (hi - lo)
     return np.clip(peak, np.maximum(lo - margin, 0.0), np.minimum(hi + margin, 1.0)), dims
 
