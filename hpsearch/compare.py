@@ -111,7 +111,12 @@ def _range(values) -> str:
         return ""
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         lo, hi = min(values), max(values)
-        return f"{lo:.4g}" if lo == hi else f"{lo:.4g} .. {hi:.4g}"
+        if lo == hi:
+            return f"{lo:.4g}"
+        # 4 significant digits, or enough to show hi - lo with 2 (betas near 1: 0.99983 ..)
+        size = math.floor(math.log10(max(abs(lo), abs(hi))))
+        digits = min(max(4, size - math.floor(math.log10(hi - lo)) + 2), 10)
+        return f"{lo:.{digits}g} .. {hi:.{digits}g}"
     return ", ".join(sorted({str(v) for v in values}))
 
 

@@ -277,3 +277,20 @@ def test_a_rounds_categorical_values_are_listed_most_sampled_first(runs):
     listed = regions.loc[2, "activation"].split(", ")
     assert listed[0] == first.params["activation"]  # the best trial's value, sampled most
     assert listed == ["relu", "tanh"] or listed == ["tanh", "relu"]  # the other still tried
+
+
+def test_betas_keep_the_digits_that_tell_them_apart(cli, runs):
+    from hpsearch.cli.output import fmt, near_one
+    from hpsearch.compare import _range
+
+    assert (near_one(0.998611), near_one(0.998595)) == ("0.998611", "0.998595")
+    assert fmt(0.998611) == "0.9986"  # other numbers near 1 (an accuracy) keep 4 digits
+    assert near_one(0.9) == "0.9" and near_one(None) == ""
+    assert _range([0.999847, 0.999874, 0.99986]) == "0.999847 .. 0.999874"
+    assert _range([0.0007966, 0.1262]) == "0.0007966 .. 0.1262"
+    shown = cli("results", runs / "a", "--sort", "beta1", "--format", "table")
+    run = open_run(runs / "a")
+    table = shown.output.split("trials by beta1")[1].splitlines()
+    for r in run.results:  # each beta1 as near_one writes it, in its trial's row
+        line = next(x for x in table if x.split()[:1] == [str(r.trial)])
+        assert near_one(r.params["beta1"]) in line.split()

@@ -13,7 +13,7 @@ from ..importance import MIN_TRIALS
 from ..plots import plot_run
 from ..results import open_run, region_table
 from . import options
-from .output import emit, say
+from .output import emit, near_one, say
 from .output import fmt as show
 
 HIDDEN = ("seed", "metrics", "train_cost", "train_accuracy", "seconds")  # in --format csv/json
@@ -64,9 +64,11 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
         for rounds, note in _runs_of(regions["round"], regions["note"]):
             say(f"{rounds}: {note}")
     columns = ["trial", "round", "status", run.metric, *run.params]
+    betas = [p for p in run.params if getattr(run.space.get(p), "scale", "") == "one_minus_log"]
     for row in rows:  # pruned trials rank by how far they went: say it where it is seen
         if row.get("status") == "pruned" and show(row.get("epochs")):  # "" when not known
             row["status"] = f"pruned@{int(row['epochs'])}"
+        row.update({p: near_one(row[p]) for p in betas})  # apart where 4 digits are alike
     columns += [
         c
         for c in frame.columns

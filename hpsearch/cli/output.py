@@ -22,7 +22,7 @@ import click
 from ..store.files import cell, jsonable
 
 FORMATS = ("table", "csv", "json", "markdown")
-PERCENT = re.compile(r"-?\d+(\.\d+)?%")
+NUMBER = re.compile(r"-?\d+(\.\d+)?%?")  # numbers and percentages as text
 MIN_TEXT = 12  # a text column is never shortened below this
 
 
@@ -52,11 +52,19 @@ def fmt(value) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float) and 0 < 1 - value < 0.001:
-        decimals = 3 - math.floor(math.log10(1 - value))  # a beta near 1: the digits of 1 - beta
-        return f"{value:.{decimals}f}".rstrip("0")
+        return near_one(value)
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def near_one(value) -> str:
+    """A value below 1 (a beta) with the 4 significant digits of 1 - value: 0.998611 and
+    0.998595 stay apart, where 4 digits of the value show 0.9986 twice."""
+    if not isinstance(value, float) or not 0 < 1 - value < 1:
+        return fmt(value)
+    decimals = 3 - math.floor(math.log10(1 - value))
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def _plain(value):
@@ -102,11 +110,12 @@ def emit(rows: list[dict], fmt_name: str, title: str = "", columns: list | None 
 
 
 def _numeric(rows, column) -> bool:
-    """Whether a column holds numbers (or percentages such as '40.2%'): aligned right."""
-    values = [r.get(column) for r in rows if r.get(column) is not None]
+    """Whether a column holds numbers, or numbers as text ('0.998611', '40.2%'): aligned
+    right."""
+    values = [r.get(column) for r in rows if r.get(column) not in (None, "")]
     return bool(values) and all(
         (isinstance(v, (int, float)) and not isinstance(v, bool))
-        or (isinstance(v, str) and PERCENT.fullmatch(v) is not None)
+        or (isinstance(v, str) and NUMBER.fullmatch(v) is not None)
         for v in values
     )
 
