@@ -80,8 +80,8 @@ class Run:
         top: int | None = None,
         rnd: int | None = None,
     ) -> pd.DataFrame:
-        """Trials best first (by the goal), or ordered by column `sort` (ascending unless the
-        goal's rule says the column is better large, or as `ascending` says)."""
+        """Trials best first (by the goal), or ordered by column `sort`: a metric best first
+        (by the goal's rule), any other column ascending, or as `ascending` says."""
         results = self.results if rnd is None else [r for r in self.results if r.round == rnd]
         if rnd is not None and not results:
             rounds = sorted({r.round for r in self.results})
@@ -94,7 +94,9 @@ class Run:
         if sort is not None:
             if sort not in frame.columns:
                 raise unknown("sort column", sort, list(frame.columns), key="--sort")
-            if ascending is None:
+            if ascending is None and sort in (*self.params, *HEAD_COLUMNS, *TAIL_COLUMNS):
+                ascending = True  # a hyperparameter, the trial number...: smallest first
+            elif ascending is None:  # a metric: best first
                 ascending = (
                     Goal.of(sort).direction == "minimize"
                     if sort != self.metric

@@ -554,7 +554,7 @@ def test_missing_config_and_a_folder_as_config(cli, tmp_path):
         ),
         (["run", "c.yaml", "--jobz", "2"], "error: No such option '--jobz'"),
         (["results"], "error: Missing argument 'RUN_PATH'. See: hpsearch results --help"),
-        (["runn"], "error: No such command 'runn'. See: hpsearch --help"),
+        (["runn"], "error: unknown command 'runn'; did you mean 'run'?"),
     ],
 )
 def test_a_bad_option_is_one_line(cli, args, line):

@@ -125,6 +125,15 @@ def test_sort_directions_and_rounds(cli, runs):
     )
     lrs = [r["learning_rate"] for r in asc]
     assert lrs == sorted(lrs) and [r["learning_rate"] for r in desc] == sorted(lrs, reverse=True)
+
+    def column(name):  # the --sort order with no direction given
+        shown = cli("results", runs / "a", "--sort", name, "--format", "json").output
+        return [r[name] for r in json.loads(shown)]
+
+    assert column("learning_rate") == lrs  # a hyperparameter: ascending, as --help says
+    assert column("trial") == sorted(column("trial"))
+    accuracy, cost = column("dev_accuracy"), column("dev_cost")  # metrics: best first
+    assert accuracy == sorted(accuracy, reverse=True) and cost == sorted(cost)
     out_of_range = cli("results", runs / "a", "--round", "4")
     assert (
         out_of_range.exit_code == 2

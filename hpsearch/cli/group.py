@@ -15,7 +15,7 @@ import warnings
 
 import click
 
-from ..errors import UserError
+from ..errors import UserError, unknown
 from ..runs import SearchFailed, SearchInterrupted
 from ..version import __version__
 
@@ -101,6 +101,11 @@ class Group(click.Group):
         if name not in COMMANDS:
             return None
         return getattr(importlib.import_module(f"hpsearch.cli.{COMMANDS[name][0]}"), name)
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            raise unknown("command", args[0], list(COMMANDS))  # with the nearest one
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx, formatter):
         """The list in --help, from COMMANDS: without importing every command's module."""

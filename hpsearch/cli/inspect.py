@@ -54,7 +54,7 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
         regions = region_table(run)
         say(
             "\nsampling region of each round: the boxes with half its samples; of a categorical"
-            " hyperparameter, every value it samples, the most sampled first"
+            " hyperparameter, every value it samples, the likeliest first"
         )
         emit(
             regions.to_dict(orient="records"),
