@@ -20,6 +20,7 @@ from .config import BUILTIN_METRICS, Config
 from .errors import UserError, unknown
 from .importance import MIN_TRIALS, importance
 from .nn.model import MLP
+from .space import may_apply
 from .store import RunDir
 from .store.files import read_json, read_table
 from .study import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult
@@ -297,7 +298,7 @@ def region_table(run: Run) -> pd.DataFrame:
             if values is not None:
                 row[p] = ", ".join(str(v) for v in _by_share(p, values, boxes, weights))
                 continue
-            spans = [b[p] for b in heaviest if p in b]
+            spans = [b[p] for b in heaviest if p in b and may_apply(run.space, p, b)]
             if spans:
                 row[p] = f"{min(s[0] for s in spans):.4g} .. {max(s[1] for s in spans):.4g}"
         rows.append(row)

@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..errors import UserError
 from ..results import Run
+from ..space import may_apply
 from .axes import (
     COLORS,
     PRUNED,
@@ -98,7 +99,7 @@ def coarse_to_fine(run: Run) -> Figure | None:
     ax = fig.subplots()
     for record in run.regions[1:]:
         for box in record["boxes"]:
-            if px in box and py in box:
+            if all(p in box and may_apply(run.space, p, box) for p in (px, py)):
                 (x0, x1), (y0, y1) = (sorted(coords(run, p, box[p])) for p in (px, py))
                 ax.add_patch(
                     Rectangle(
@@ -155,8 +156,9 @@ def coarse_to_fine(run: Run) -> Figure | None:
 
 
 def _two_to_show(run: Run):
-    """((x, y), why): the two numeric hyperparameters that explain most of the metric, or the
-    first two when there are too few trials to rank them; (None, "") with fewer than two."""
+    """((x, y), why): the two numeric hyperparameters that explain most of the metric (those
+    without a condition, which every trial has, before those with one), or the first two when
+    there are too few trials to rank them; (None, "") with fewer than two."""
     numeric = [p for p in run.params if scale_of(run, p) != "categorical"]
     if len(numeric) < 2:
         return None, ""
@@ -166,6 +168,7 @@ def _two_to_show(run: Run):
         return (numeric[0], numeric[1]), "too few trials to rank the hyperparameters"
     ranked = [row["hyperparameter"] for row in shares if row["hyperparameter"] in numeric]
     ranked += [p for p in numeric if p not in ranked]
+    ranked.sort(key=lambda p: bool(getattr(run.space.get(p), "when", ())))  # all have: first
     return (ranked[0], ranked[1]), f"the two hyperparameters that explain most of {run.metric}"
 
 

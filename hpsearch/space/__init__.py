@@ -1,7 +1,7 @@
 """Search spaces (a dict: hyperparameter name -> distribution): distributions on their scales,
 conditions, sampling, and coarse-to-fine regions. Knows nothing of the network or of trials."""
 
-from .conditions import active_names, check_conditions, drop_inactive
+from .conditions import active_names, check_conditions, drop_inactive, may_apply
 from .distributions import Categorical, Float, Int, parse_distribution
 from .regions import Point, refine
 from .sampler import Region, sample_config, whole_space
@@ -14,6 +14,7 @@ __all__ = [
     "Region",
     "active_names",
     "check_conditions",
+    "may_apply",
     "drop_inactive",
     "parse_distribution",
     "refine",

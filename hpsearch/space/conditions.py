@@ -96,3 +96,13 @@ def drop_inactive(space: dict, config: dict) -> dict:
     """`config` without the hyperparameters whose condition does not hold."""
     keep = active_names(space, config)
     return {k: v for k, v in config.items() if k in keep or k not in space}
+
+
+def may_apply(space: dict, name: str, box: dict) -> bool:
+    """Whether `name`'s condition can hold in a region's `box` (name -> a categorical's
+    allowed values; a name the box leaves out may take any value): a beta1 that only Adam
+    reads has no place in a box that holds only gd."""
+    when = space[name].when if name in space else ()
+    return all(
+        parent not in box or bool(set(box[parent]) & set(values)) for parent, values in when
+    )

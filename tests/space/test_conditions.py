@@ -12,6 +12,7 @@ from hpsearch.space import (
     Point,
     active_names,
     check_conditions,
+    may_apply,
     parse_distribution,
     refine,
     sample_config,
@@ -139,3 +140,11 @@ def test_a_malformed_when_is_refused(when, message):
     with pytest.raises(UserError) as e:
         parse_distribution({"low": 0, "high": 1, "when": when}, "space.x")
     assert message in e.value.message
+
+
+def test_a_box_shows_a_hyperparameter_only_where_its_condition_can_hold():
+    assert may_apply(SPACE, "beta1", {"optimizer": ["adam", "gd"], "beta1": (0.8, 0.9)})
+    assert not may_apply(SPACE, "beta1", {"optimizer": ["gd"], "beta1": (0.8, 0.999)})
+    assert may_apply(SPACE, "beta", {"learning_rate": (1e-3, 1e-2)})  # any optimizer: may hold
+    assert may_apply(SPACE, "learning_rate", {"optimizer": ["gd"]})  # no condition
+    assert may_apply({}, "x", {"optimizer": ["gd"]})  # a bare trials.csv: no space to ask
