@@ -303,3 +303,12 @@ def test_betas_keep_the_digits_that_tell_them_apart(cli, runs):
     for r in run.results:  # each beta1 as near_one writes it, in its trial's row
         line = next(x for x in table if x.split()[:1] == [str(r.trial)])
         assert near_one(r.params["beta1"]) in line.split()
+
+
+def test_prose_never_breaks_where_it_is_told_not_to():
+    from hpsearch.cli.output import KEEP, wrap
+
+    text = f"(3 more column(s) not shown: beta2, dev_cost, epochs; use --format{KEEP}csv)"
+    lines = wrap(text, 70).splitlines()
+    assert lines[-1] == "  --format csv)" and all(len(line) <= 70 for line in lines)
+    assert KEEP not in wrap(text, 200)

@@ -30,11 +30,15 @@ def width() -> int:
     return max(40, shutil.get_terminal_size((100, 24)).columns)
 
 
+KEEP = "\N{NO-BREAK SPACE}"  # a space the wrap never breaks at: "--format{KEEP}csv"
+
+
 def wrap(text: str, columns: int, indent: str = "  ") -> str:
-    """Prose wrapped to `columns` (words are never cut), later lines starting with `indent`."""
+    """Prose wrapped to `columns` (words are never cut), later lines starting with `indent`;
+    words joined by KEEP stay on one line."""
     return textwrap.fill(
         text, columns, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
-    )
+    ).replace(KEEP, " ")
 
 
 def say(text: str, err: bool = False, indent: str = "  "):
@@ -147,8 +151,8 @@ def table(rows: list[dict], columns: list, title: str = ""):
         click.echo(line([cells[c][i] for c in shown]).rstrip())
     if hidden:
         names = ", ".join(hidden)
-        fix = "widen the terminal or use --format csv"
-        say(f"({len(hidden)} more column(s) not shown: {names}; {fix})")
+        fix = f"widen the terminal or use --format{KEEP}csv)"
+        say(f"({len(hidden)} more column(s) not shown: {names}; {fix}")
 
 
 def _cut(text: str, n: int) -> str:
