@@ -17,8 +17,15 @@ COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e3
 PRUNED = {"marker": "x", "color": "#999999", "s": 16, "linewidths": 1}
 
 
+ROUND_COLORS = [  # tab10 without its grey (pruned trials are grey), then darker kin: 17 rounds
+    *("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22"),
+    *("#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d"),
+    "#31a354",
+]
+
+
 def round_color(rnd: int) -> str:
-    return COLORS[(int(rnd) - 1) % len(COLORS)]
+    return ROUND_COLORS[(int(rnd) - 1) % len(ROUND_COLORS)]
 
 
 def scale_of(run: Run, param: str) -> str:

@@ -2,7 +2,14 @@
 "use strict";
 
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
-const roundColor = (r) => COLORS[(Math.max(1, r) - 1) % COLORS.length];
+// Rounds: tab10 without its grey (pruned trials are grey), then darker kin: 17 rounds (as
+// hpsearch/plots/axes.py's ROUND_COLORS).
+const ROUND_COLORS = [
+  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
+  "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
+  "#31a354",
+];
+const roundColor = (r) => ROUND_COLORS[(Math.max(1, r) - 1) % ROUND_COLORS.length];
 const PRUNED_COLOR = "#999999";
 
 const $ = (selector, root = document) => root.querySelector(selector);
