@@ -28,6 +28,11 @@ class UserError(Exception):
         return UserError(self.problem, file=self.file or file, key=self.key or key, fix=self.fix)
 
 
+def count(n: int, word: str) -> str:
+    """'1 round', '2 rounds': a number and its noun, in the plural unless one."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def nearest(word: str, choices) -> str | None:
     """The choice closest to a mistyped `word`, or None when nothing is close."""
     found = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .errors import UserError
+from .errors import UserError, count
 
 TREES = 64
 MIN_TRIALS = 8
@@ -29,7 +29,7 @@ def importance(space: dict, results: list, goal, seed: int = 0) -> list[dict]:
     done = [r for r in results if r.status == "ok" and goal.score(r.value) > -math.inf]
     if len(done) < MIN_TRIALS:
         raise UserError(
-            f"only {len(done)} finished trial(s)",
+            f"only {count(len(done), 'finished trial')}",
             key="--importance",
             fix=f"importance needs {MIN_TRIALS} or more finished trials",
         )

@@ -383,7 +383,7 @@ CONFIGS = [
     (
         "missing labels",
         "data: {path: nolabel.csv, target: label}\n" + GOOD_SPACE,
-        "3 row(s) have no label",
+        "3 rows have no label",
     ),
     (
         "continuous target",
@@ -398,7 +398,7 @@ CONFIGS = [
     (
         "tiny class",
         "data: {path: tiny.csv, target: label}\n" + GOOD_SPACE,
-        "class 'rare' has 2 row(s): the dev part",
+        "class 'rare' has 2 rows: the dev part",
     ),
     ("binary csv", "data: {path: binary.csv, target: y}\n" + GOOD_SPACE, "binary.csv: "),
     ("header only", "data: {path: header.csv, target: label}\n" + GOOD_SPACE, "has no rows"),

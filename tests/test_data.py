@@ -83,7 +83,7 @@ def _csv(tmp_path, frame):
         ("ok", {"target": "labl"}, "unknown target column 'labl'; did you mean 'label'"),
         ("ok", {}, "no target column given; name the label column, one of: a, b, label"),
         ("text", {"target": "label"}, "feature column 'b' is not numeric"),
-        ("nan", {"target": "label"}, "feature column 'a' has 2 missing, NaN or infinite value(s)"),
+        ("nan", {"target": "label"}, "feature column 'a' has 2 missing, NaN or infinite values"),
         ("one", {"target": "label"}, "the labels have 1 class (1 only)"),
         (None, {"split": {"train": 0.8, "dev": 0.3}}, "sum to 1.1; make train + dev + test = 1"),
         (None, {"split": {"train": 1.0}}, "train and dev must be > 0"),

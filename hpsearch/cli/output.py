@@ -19,6 +19,7 @@ import textwrap
 
 import click
 
+from ..errors import count
 from ..store.files import cell, jsonable
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -152,7 +153,7 @@ def table(rows: list[dict], columns: list, title: str = ""):
     if hidden:
         names = ", ".join(hidden)
         fix = f"widen the terminal or use --format{KEEP}csv)"
-        say(f"({len(hidden)} more column(s) not shown: {names}; {fix}")
+        say(f"({count(len(hidden), 'more column')} not shown: {names}; {fix}")
 
 
 def _cut(text: str, n: int) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError, unknown
+from ..errors import UserError, count, unknown
 from .files import SUFFIXES, read_file
 from .synthetic import GENERATORS, NOISE
 
@@ -255,11 +255,11 @@ def _check_parts(y, parts, classes, split, where, column):
         present = np.bincount(y[part], minlength=len(classes))
         if (present == 0).any():
             index = int(np.argmax(present == 0))
-            count = int((y == index).sum())
+            rows = count(int((y == index).sum()), "row")
             need = next(n for n in range(1, 10_000) if _fits(n, split))
             raise UserError(
-                f"class {classes[index]!r} has {count} row(s): the {name} part of the split "
-                "gets none of them",
+                f"class {classes[index]!r} has {rows}: the {name} part of the split gets none of "
+                "them",
                 file=where,
                 key=column,
                 fix=f"give each class at least {need} rows, or change data.split",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError, unknown
+from ..errors import UserError, count, unknown
 
 SUFFIXES = (".csv", ".parquet", ".npz")
 MAX_CONTINUOUS_CLASSES = 20  # more distinct non-integer labels than this: a regression target
@@ -145,9 +145,9 @@ def check_features(X, names, path):
     bad = ~np.isfinite(X)
     if bad.any():
         column = int(np.argmax(bad.any(axis=0)))
-        rows = int(bad[:, column].sum())
+        values = count(int(bad[:, column].sum()), "missing, NaN or infinite value")
         raise UserError(
-            f"feature column '{names[column]}' has {rows} missing, NaN or infinite value(s)",
+            f"feature column '{names[column]}' has {values}",
             file=path,
             key=names[column],
             fix="drop or impute those rows",
@@ -160,8 +160,9 @@ def check_labels(labels, path, column):
     non-integer values is a regression target, which a classifier cannot learn."""
     missing = np.array([v is None or v != v for v in labels.tolist()], dtype=bool)  # None, NaN
     if missing.any():
+        n = int(missing.sum())
         raise UserError(
-            f"{int(missing.sum())} row(s) have no label",
+            f"{count(n, 'row')} {'has' if n == 1 else 'have'} no label",
             file=path,
             key=column,
             fix="drop or fill those rows",

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import count
 from .distributions import Categorical
 from .sampler import Region, whole_space
 
@@ -80,7 +81,7 @@ def refine(
     top = points[: math.ceil(keep * len(points))]
     if len(top) < MIN_TOP:
         return whole_space(
-            space, note=f"only {len(points)} trial(s) to learn from: the whole space again"
+            space, note=f"only {count(len(points), 'trial')} to learn from: the whole space again"
         )
     numeric = [n for n in sorted(space) if not isinstance(space[n], Categorical)]
     categorical = [n for n in sorted(space) if isinstance(space[n], Categorical)]
@@ -108,7 +109,7 @@ def refine(
     notes = [
         f"a box around each of the best {len(top)} trials"
         + (
-            f", {WIDEN**stalled:.3g}x as wide after {stalled} round(s) without better"
+            f", {WIDEN**stalled:.3g}x as wide after {count(stalled, 'round')} without better"
             if stalled
             else ""
         )

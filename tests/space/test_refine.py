@@ -158,7 +158,7 @@ def test_a_stalled_search_widens_its_boxes():
     assert sum(b[n][1] - b[n][0] for b in wide.boxes[:5] for n in SPACE) > WIDEN * sum(
         b[n][1] - b[n][0] for b in normal.boxes[:5] for n in SPACE
     )  # WIDEN^2 as far, less what the edges of the space clip
-    assert f"{WIDEN**2:.3g}x as wide after 2 round(s) without better" in wide.note
+    assert f"{WIDEN**2:.3g}x as wide after 2 rounds without better" in wide.note
 
 
 def test_pruned_points_never_feed_the_quadratic():
