@@ -106,7 +106,7 @@ def _differing_fixed(runs) -> list:
 
 
 def _range(values) -> str:
-    values = [v for v in values if v is not None]
+    values = [v for v in values if v is not None and v == v]  # v != v: NaN
     if not values:
         return ""
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):

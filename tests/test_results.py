@@ -298,6 +298,7 @@ def test_betas_keep_the_digits_that_tell_them_apart(cli, runs):
     assert near_one(0.9) == "0.9" and near_one(None) == ""
     assert _range([0.999847, 0.999874, 0.99986]) == "0.999847 .. 0.999874"
     assert _range([0.0007966, 0.1262]) == "0.0007966 .. 0.1262"
+    assert _range([0.5, float("nan"), 0.25]) == "0.25 .. 0.5" and _range([float("nan")]) == ""
     shown = cli("results", runs / "a", "--sort", "beta1", "--format", "table")
     run = open_run(runs / "a")
     table = shown.output.split("trials by beta1")[1].splitlines()
