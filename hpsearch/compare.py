@@ -34,9 +34,7 @@ def compare(runs: list, metric: str | None = None, top: int = 5) -> pd.DataFrame
     fixed = _differing_fixed(runs)
     rows: dict[str, dict] = {}
     for name, run in zip(names, runs):
-        ranked = run.goal.best_first(
-            [r for r in run.results if r.status == "ok" and run.goal.score(r.value) > -math.inf]
-        )
+        ranked = run.goal.best_first(run.goal.finished(run.results))
         values = pd.Series([r.value for r in ranked], dtype=float)
         best = ranked[0] if ranked else None
         column = {

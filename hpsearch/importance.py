@@ -13,8 +13,6 @@ among the trials where it applies.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .errors import UserError, count
@@ -26,7 +24,7 @@ MIN_TRIALS = 8
 def importance(space: dict, results: list, goal, seed: int = 0) -> list[dict]:
     """[{hyperparameter, share, trials}] best first: the share of the metric's variance each
     explains alone, over the finished trials (`trials` of them) where it applies."""
-    done = [r for r in results if r.status == "ok" and goal.score(r.value) > -math.inf]
+    done = goal.finished(results)
     if len(done) < MIN_TRIALS:
         raise UserError(
             f"only {count(len(done), 'finished trial')}",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from math import inf
 from pathlib import Path
 
 import numpy as np
@@ -128,8 +127,7 @@ class Run:
                 fix="give the run directory, not a trials.csv file",
             )
         results, epoch = self.results, None
-        finished = [r for r in results if r.status == "ok" and self.goal.score(r.value) > -inf]
-        if len(finished) < MIN_TRIALS and self.curves is not None:
+        if len(self.goal.finished(results)) < MIN_TRIALS and self.curves is not None:
             results, epoch = self._at_last_common_epoch(results)
         return importance(self.space, results, self.goal, self.config.seed), epoch
 

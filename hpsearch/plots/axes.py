@@ -79,7 +79,7 @@ def categories(run: Run, param: str) -> list:
 
 
 def finished(run: Run) -> list:
-    ok = [r for r in run.results if r.status == "ok" and run.goal.score(r.value) > -math.inf]
+    ok = run.goal.finished(run.results)
     if not ok:
         raise UserError(
             f"no trial of '{run.path}' finished: there is nothing to plot",

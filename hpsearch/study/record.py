@@ -154,7 +154,11 @@ class Goal:
     def best_first(self, results) -> list:
         return sorted(results, key=self.rank_key)
 
+    def finished(self, results) -> list:
+        """The trials trained to the end with a finite value: those a result compares."""
+        return [r for r in results if r.status == "ok" and self.score(r.value) > -math.inf]
+
     def best(self, results) -> TrialResult | None:
         """The best finished trial with a finite value, or None."""
-        ok = [r for r in results if r.status == "ok" and self.score(r.value) > -math.inf]
+        ok = self.finished(results)
         return min(ok, key=self.rank_key) if ok else None

@@ -40,6 +40,7 @@ def test_best_first_ranks_finished_then_pruned_then_diverged_then_failed():
     ]
     assert [r.trial for r in goal.best_first(results)] == [4, 6, 1, 5, 2, 3, 0]
     assert goal.best(results).trial == 4
+    assert [r.trial for r in goal.finished(results)] == [1, 4, 6]  # ok, with a finite value
     assert goal.better(0.1, 0.2) and not goal.better(0.2, 0.2) and goal.better(0.1, None)
 
 
