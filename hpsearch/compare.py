@@ -41,6 +41,7 @@ def compare(runs: list, metric: str | None = None, top: int = 5) -> pd.DataFrame
             "trials": len(run.results),
             **run.counts(),
             "metric": run.metric,
+            "goal": run.goal.direction,
             "best": values.iloc[0] if len(values) else None,
             "median": values.median(),
             f"top-{top} mean": values.head(top).mean(),
@@ -61,13 +62,18 @@ def compare(runs: list, metric: str | None = None, top: int = 5) -> pd.DataFrame
     return pd.DataFrame(rows).T[names]
 
 
-def better(frame: pd.DataFrame, runs: list, top: int = 5) -> dict:
-    """For each comparable row, the column holding the strictly best value (none on a tie).
-    Medians are compared only between runs that pruned nothing: a pruning run's trials trained
-    to the end are its best ones, so their median is not its trials' median."""
-    goal = runs[0].goal
+def better(frame: pd.DataFrame, top: int = 5) -> dict:
+    """For each comparable row of a `compare` frame, the column holding the strictly best
+    value (none on a tie), judged by the goal the frame's columns share: none when the runs
+    differ in metric or direction, whose bests are not comparable. Medians are compared only
+    between runs that pruned nothing: a pruning run's trials trained to the end are its best
+    ones, so their median is not its trials' median."""
+    goals = {(m, d) for m, d in zip(frame.loc["metric"], frame.loc["goal"])}
+    if len(goals) != 1:
+        return {}
+    goal = Goal(*goals.pop())
     marks = {}
-    pruned = any(r.counts().get("pruned") for r in runs)
+    pruned = (pd.to_numeric(frame.loc["pruned"], errors="coerce").fillna(0) > 0).any()
     for row in ("best", *(() if pruned else ("median",)), f"top-{top} mean"):
         scores = {
             c: goal.score(v) for c, v in pd.to_numeric(frame.loc[row], errors="coerce").items()

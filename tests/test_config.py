@@ -1,6 +1,7 @@
 """Config files and --set: resolved defaults, and every kind of bad input as one clear line."""
 
 import importlib
+import json
 
 import pytest
 
@@ -274,3 +275,74 @@ def test_help_lists_every_command_with_its_own_summary(cli):
         command = getattr(importlib.import_module(f"hpsearch.cli.{module}"), name)
         assert command.get_short_help_str(limit=1000) == summary
         assert f"  {name} " in shown
+
+
+QUOTED = """
+name: "2024"
+objective: tagged_objective:evaluate
+params: {tag: "007", rate: 1e-3, count: 010}
+search: {budget: 4}
+space:
+  kind: {values: ["1e-3", b]}
+  x: {low: 1e-4, high: 1.0e+0, scale: log}
+"""
+
+
+def test_a_quoted_value_stays_a_string_and_1e_4_is_a_number(write):
+    """YAML 1.2's numbers, decided when the file is read: quoting says "a string"."""
+    config = load_config(write("q.yaml", QUOTED))
+    assert config.name == "2024"
+    assert config.params == {"tag": "007", "rate": 0.001, "count": 10}  # 010 is not octal 8
+    assert config.space["kind"].values == ("1e-3", "b")
+    assert config.space["x"] == Float(1e-4, 1.0, "log")
+
+
+def test_set_reads_values_with_the_same_loader(write):
+    path = write("q.yaml", QUOTED)
+    config = load_config(
+        path, ['params.tag="010"', "params.rate=1e-2", "space.kind.values=['1e-2', c]"]
+    )
+    assert config.params["tag"] == "010" and config.params["rate"] == 0.01
+    assert config.space["kind"].values == ("1e-2", "c")
+
+
+def test_quoted_strings_reach_the_objective_and_survive_a_resume(write, tmp_path):
+    from hpsearch.runs import resume_search, run_search
+
+    write(
+        "tagged_objective.py",
+        "import json, pathlib\n"
+        "def evaluate(config):\n"
+        "    with open(pathlib.Path(__file__).with_name('seen.jsonl'), 'a') as f:\n"
+        "        f.write(json.dumps([config['tag'], config['kind']]) + '\\n')\n"
+        "    return config['x']\n",
+    )
+    path = write("q.yaml", QUOTED)
+    run_search(load_config(path), runs_dir=tmp_path / "runs")
+    outcome = resume_search(tmp_path / "runs" / "2024", budget=8)
+    seen = [json.loads(line) for line in (tmp_path / "seen.jsonl").read_text().splitlines()]
+    assert len(seen) == 8 and {tag for tag, _ in seen} == {"007"}
+    assert {kind for _, kind in seen} <= {"1e-3", "b"}
+    assert outcome.run.read_config().space["kind"].values == ("1e-3", "b")
+
+
+@pytest.mark.parametrize("name", ["no", "2024", "1e3", "null", "on"])
+def test_typed_options_stay_typed_only_set_reads_yaml(cli, write, tmp_path, name):
+    """--name no is the name "no", not YAML's False (which fell back to the file's stem)."""
+    write("plain_value.py", "def evaluate(config):\n    return config['x']\n")
+    path = write(
+        "p.yaml",
+        "objective: plain_value:evaluate\nsearch: {budget: 2, jobs: 1}\n"
+        "space: {x: {low: 0, high: 1}}\n",
+    )
+    result = cli("run", path, "--runs-dir", tmp_path / "runs", "--name", name, "--trials", "2")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "runs" / name / "trials.csv").exists()
+    assert load_config(path, values={"name": name, "seed": 5}).name == name
+
+
+def test_a_bad_option_value_is_blamed_on_the_option(cli, write, tmp_path):
+    path = write("p.yaml", "space: {learning_rate: {low: 1e-4, high: 1, scale: log}}\n")
+    result = cli("run", path, "--runs-dir", tmp_path / "runs", "--name", "a/b")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --name: run name 'a/b' is not a plain name")

@@ -172,7 +172,7 @@ def test_compare_runs_with_different_spaces(cli, runs):
     assert b.config.params["beta1"] == 0.9  # b's momentum never reads adam's beta1: not shown
     assert pd.isna(frame.loc["best beta1", "b"]) and frame.loc["top-5 beta1", "b"] == ""
     mixed = open_run(runs / "mixed" / "trials.csv")  # a has pruned trials there
-    assert "median" not in better(compare([mixed, a]), [mixed, a])
+    assert "median" not in better(compare([mixed, a]))
     assert frame.loc["best activation", "a"] in ("relu", "tanh")
     assert (
         frame.loc["fixed optimizer", "a"] == "adam"
@@ -314,3 +314,22 @@ def test_prose_never_breaks_where_it_is_told_not_to():
     lines = wrap(text, 70).splitlines()
     assert lines[-1] == "  --format csv)" and all(len(line) <= 70 for line in lines)
     assert KEEP not in wrap(text, 200)
+
+
+def test_compare_on_another_metric_stars_the_better_run_by_that_metrics_goal(cli, runs):
+    """--metric dev_cost: the lower best cost is the better (it was judged by dev_accuracy's
+    goal, maximize, before the runs were judged on the new metric)."""
+    frame = compare([open_run(runs / "a"), open_run(runs / "b")], "dev_cost")
+    assert frame.loc["goal"].tolist() == ["minimize", "minimize"]
+    lower = frame.loc["best"].astype(float).idxmin()
+    assert better(frame)["best"] == lower
+    shown = cli("compare", runs / "a", runs / "b", "--metric", "dev_cost", "--format", "table")
+    starred = [line for line in shown.output.splitlines() if line.startswith("best ")][0]
+    assert starred.split()[1:].index("*") == ["a", "b"].index(lower) + 1
+
+
+def test_compare_stars_nothing_between_runs_judged_on_different_metrics(runs, tmp_path):
+    a = open_run(runs / "a")
+    cost = open_run(runs / "b")
+    cost.goal = type(cost.goal).of("dev_cost")
+    assert better(compare([a, cost])) == {}

@@ -136,7 +136,7 @@ def compare(runs, metric, top, fmt):
         )
     opened = [open_run(r) for r in runs]
     frame = compare_runs(opened, metric, top)
-    marks = better(frame, opened, top)
+    marks = better(frame, top)
     rows = []
     for key, values in frame.iterrows():
         row = {"": key, **values.to_dict()}

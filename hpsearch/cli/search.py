@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 from rich.console import Console
 
-from ..config import load_config
+from ..config import load_config, yamlio
 from ..errors import UserError
 from ..nn.hyper import unread
 from ..runs import prepare, resume_search, run_search
@@ -62,21 +61,21 @@ def run(
     overrides,
 ):
     """Run a search: write runs/NAME/ with trials.csv, curves.csv, rounds.json, best.json."""
-    sizes = {"search.budget": budget} if budget else {}
-    if trials or rounds:
-        sizes = {"search.budget": "null", "search.trials": trials, "search.rounds": rounds}
     given = {
+        "search.budget": budget,
+        "search.trials": trials,
+        "search.rounds": rounds,
         "search.mode": mode,
         "search.jobs": jobs,
         "seed": seed,
         "name": name,
         "search.scheduler": scheduler,
         "search.backend": "dask" if scheduler else None,
-        **sizes,
     }
-    config = load_config(
-        config_file, [*overrides, *(f"{k}={v}" for k, v in given.items() if v is not None)]
-    )
+    given = {k: v for k, v in given.items() if v is not None}
+    if trials or rounds:  # sized by trials x rounds instead of the file's budget
+        given = {"search.budget": None, **given}
+    config = load_config(config_file, overrides, given)
     path = Path(runs_dir) / config.name
     _watch(
         lambda listener: run_search(config, runs_dir=runs_dir, force=force, listener=listener),
@@ -179,7 +178,7 @@ def validate(config_file, overrides):
     data, client = prepare(config)
     if client is not None:
         client.close()
-    text = yaml.safe_dump(config.to_dict(), sort_keys=False)
+    text = yamlio.dump(config.to_dict())
     click.echo(_mark_unread(text, config.params) if config.builtin else text, nl=False)
     about = f"{len(config.space)} searched, {len(config.params)} fixed; {config.plan.describe()}"
     if data is not None:

@@ -9,31 +9,11 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import yaml
-
 from ..errors import UserError, unknown
 from ..nn.hyper import PARAMS
+from . import yamlio
 from .core import Config
 from .schema import SEARCH_DEFAULTS, TOP_KEYS
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys instead of keeping the last one silently."""
-
-
-def _mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 def read_yaml(path) -> dict:
@@ -44,8 +24,8 @@ def read_yaml(path) -> dict:
     if not path.is_file():
         raise UserError(f"config file '{path}' does not exist", fix="check the path")
     try:
-        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as e:
+        raw = yamlio.load(path.read_text())
+    except yamlio.YAMLError as e:
         mark, context = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
         mark = mark or context
         line = f"line {mark.line + 1}: " if mark else ""
@@ -82,57 +62,61 @@ def parse_override(item: str) -> tuple[str, object]:
         )
     key, text = item.split("=", 1)
     try:
-        value = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError:
+        value = yamlio.load(text) if text.strip() else None
+    except yamlio.YAMLError:
         value = text
     return key.strip(), value
 
 
-def apply_overrides(raw: dict, overrides) -> dict:
-    """`--set KEY=VALUE` pairs applied to the raw config. Dotted keys reach inside sections
+def apply_overrides(raw: dict, overrides, values: dict | None = None) -> dict:
+    """`--set KEY=VALUE` pairs applied to the raw config, then `values` (KEY: value, typed,
+    from options such as --name: only --set reads YAML). Dotted keys reach inside sections
     (search.budget=50, space.learning_rate.high=0.1); a bare hyperparameter name
-    (learning_rate=0.01) fixes it in params and takes it out of the space. Values are YAML."""
+    (learning_rate=0.01) fixes it in params and takes it out of the space."""
     raw = copy.deepcopy(raw)
     for item in overrides or ():
-        key, value = parse_override(item)
-        parts = key.split(".")
-        if len(parts) == 1 and key not in TOP_KEYS:
-            if (
-                key in PARAMS
-                or key in (raw.get("params") or {})
-                or key in (raw.get("space") or {})
-            ):
-                raw["params"] = {**(raw.get("params") or {}), key: value}
-                if isinstance(raw.get("space"), dict):
-                    raw["space"].pop(key, None)
-                continue
-            if key in SEARCH_DEFAULTS:
-                raise UserError(
-                    f"'{key}' is a search setting",
-                    key="--set",
-                    fix=f"write --set search.{item.strip()}",
-                )
-            raise unknown("key", key, [*TOP_KEYS, *PARAMS], key="--set")
-        if parts[0] not in TOP_KEYS:
-            raise unknown("key", parts[0], TOP_KEYS, key="--set")
-        node = raw
-        for part in parts[:-1]:
-            if node.get(part) is None:
-                node[part] = {}
-            if not isinstance(node[part], dict):
-                raise UserError(
-                    f"'{key}': '{part}' is not a section", key="--set", fix="check the dotted key"
-                )
-            node = node[part]
-        node[parts[-1]] = value
+        _assign(raw, *parse_override(item), text=item.split("=", 1)[-1])
+    for key, value in (values or {}).items():
+        _assign(raw, key, value)
     return raw
 
 
-def load_config(path, overrides=()) -> Config:
-    """Read, override, default and check a config file; raises UserError."""
+def _assign(raw: dict, key: str, value, text=None):
+    parts = key.split(".")
+    if len(parts) == 1 and key not in TOP_KEYS:
+        if key in PARAMS or key in (raw.get("params") or {}) or key in (raw.get("space") or {}):
+            raw["params"] = {**(raw.get("params") or {}), key: value}
+            if isinstance(raw.get("space"), dict):
+                raw["space"].pop(key, None)
+            return
+        if key in SEARCH_DEFAULTS:
+            raise UserError(
+                f"'{key}' is a search setting",
+                key="--set",
+                fix=f"write --set search.{key}={value if text is None else text}",
+            )
+        raise unknown("key", key, [*TOP_KEYS, *PARAMS], key="--set")
+    if parts[0] not in TOP_KEYS:
+        raise unknown("key", parts[0], TOP_KEYS, key="--set")
+    node = raw
+    for part in parts[:-1]:
+        if node.get(part) is None:
+            node[part] = {}
+        if not isinstance(node[part], dict):
+            raise UserError(
+                f"'{key}': '{part}' is not a section", key="--set", fix="check the dotted key"
+            )
+        node = node[part]
+    node[parts[-1]] = value
+
+
+def load_config(path, overrides=(), values: dict | None = None) -> Config:
+    """Read, override, default and check a config file; raises UserError. `overrides` are
+    `--set KEY=VALUE` texts (the values read as YAML); `values` are typed values of command-line
+    options by config key (search.jobs: 2), each option named as the key's last part."""
     path = Path(path)
     raw = read_yaml(path)
-    overridden = apply_overrides(raw, overrides)
+    overridden = apply_overrides(raw, overrides, values)
     if not raw:
         raise UserError(
             "the config is empty",
@@ -142,17 +126,19 @@ def load_config(path, overrides=()) -> Config:
     try:
         return Config.from_dict(overridden, file=path)
     except UserError as e:
-        raise _blame_override(e, overrides) from None
+        raise _blame_override(e, overrides, values or {}) from None
 
 
-def _blame_override(error: UserError, overrides) -> UserError:
-    """An error about a key that a `--set` gave is the `--set`'s, not the file's."""
-    for item in overrides or ():
-        key, value = parse_override(item)
+def _blame_override(error: UserError, overrides, values: dict) -> UserError:
+    """An error about a key that a `--set` or an option gave is theirs, not the file's."""
+    given = [(*parse_override(item), "--set ") for item in overrides or ()]
+    given += [(key, value, f"--{key.split('.')[-1]}") for key, value in values.items()]
+    for key, value, source in reversed(given):  # the last one given is the one that counts
         if "." not in key and key not in TOP_KEYS:
             key = f"params.{key}"
+        label = source if source != "--set " else None
         if error.key and (error.key == key or error.key.startswith(f"{key}.")):
-            return UserError(error.problem, key=f"--set {error.key}", fix=error.fix)
+            return UserError(error.problem, key=label or f"--set {error.key}", fix=error.fix)
         if error.key and key.startswith(f"{error.key}.") and repr(value) in error.problem:
-            return UserError(error.problem, key=f"--set {key}", fix=error.fix)  # its section's
+            return UserError(error.problem, key=label or f"--set {key}", fix=error.fix)
     return error

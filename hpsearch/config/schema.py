@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ..data import check_data_config
-from ..errors import UserError, as_number, unknown
+from ..errors import UserError, unknown
 from ..nn.hyper import PARAMS, check_value
 from ..space import Categorical, check_conditions, parse_distribution
 from ..study import Goal, Pruning
@@ -44,19 +44,7 @@ CHOICES = {
 }
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 OBJECTIVE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-FLOAT_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*(s|m|h)?\s*$")
-
-
-def _numbers(x):
-    """YAML 1.1 reads 1e-4 as a string: turn such strings into numbers, everywhere."""
-    if isinstance(x, dict):
-        return {k: _numbers(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_numbers(v) for v in x]
-    if isinstance(x, str) and FLOAT_RE.match(x.strip()):
-        return as_number(x.strip())
-    return x
 
 
 def _section(raw, key) -> dict:
@@ -73,7 +61,7 @@ def _section(raw, key) -> dict:
 def resolve(raw: dict, file=None, default_name: str | None = None) -> dict:
     """The fields of a Config (name, seed, data, params, search, space, objective) from a raw
     config; raises UserError located at the key (the caller adds the file)."""
-    return _resolve(_numbers(raw), file, default_name)
+    return _resolve(raw, file, default_name)
 
 
 def _resolve(raw: dict, file, default_name) -> dict:

@@ -78,4 +78,4 @@ def side_by_side(views: list[RunView], top: int = 5) -> dict:
     runs = [v.as_run() for v in views]
     frame = compare(runs, None, top)
     rows = [[key, *(finite(v) for v in values)] for key, values in frame.iterrows()]
-    return {"columns": list(frame.columns), "rows": rows, "marks": better(frame, runs, top)}
+    return {"columns": list(frame.columns), "rows": rows, "marks": better(frame, top)}

@@ -13,9 +13,8 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from ..config import BUILTIN_METRICS, Config
+from ..config import BUILTIN_METRICS, Config, yamlio
 from ..data import KEYS as DATA_KEYS
 from ..errors import UserError
 from ..study import TrialResult, table_columns
@@ -116,14 +115,14 @@ class RunDir:
         if data.get("path") and base and not Path(data["path"]).is_absolute():
             data["path"] = str(Path(base, data["path"]))  # so a resume works from any folder
         resolved = {**resolved, "data": data, "hpsearch_version": __version__, "config_dir": base}
-        atomic_write(self.config_yaml, yaml.safe_dump(resolved, sort_keys=False))
+        atomic_write(self.config_yaml, yamlio.dump(resolved))
         write_json(self.resolved_json, Config.from_dict(_without_meta(resolved)).to_dict())
 
     def read_config(self) -> Config:
         """The resolved config the run was started with (as config.yaml says now)."""
         try:
-            raw = yaml.safe_load(self.config_yaml.read_text()) or {}
-        except (yaml.YAMLError, OSError, UnicodeDecodeError) as e:
+            raw = yamlio.load(self.config_yaml.read_text()) or {}
+        except (yamlio.YAMLError, OSError, UnicodeDecodeError) as e:
             raise UserError(
                 f"cannot read: {type(e).__name__}",
                 file=self.config_yaml,
@@ -151,9 +150,9 @@ class RunDir:
 
     def set_search(self, **changes):
         """Change search settings of the run (a search extended to a larger budget)."""
-        raw = yaml.safe_load(self.config_yaml.read_text())
+        raw = yamlio.load(self.config_yaml.read_text())
         raw["search"] = {**raw["search"], **changes}
-        atomic_write(self.config_yaml, yaml.safe_dump(raw, sort_keys=False))
+        atomic_write(self.config_yaml, yamlio.dump(raw))
         write_json(self.resolved_json, Config.from_dict(_without_meta(raw)).to_dict())
 
     # -- tables ------------------------------------------------------------------------------
