@@ -35,6 +35,15 @@ def cli():
 
 
 @pytest.fixture
+def terminal(monkeypatch):
+    """The CLI as if its output were a terminal: prose wrapped to COLUMNS (off a terminal every
+    message is one line)."""
+    from hpsearch.cli import output
+
+    monkeypatch.setattr(output, "terminal", lambda err=False: True)
+
+
+@pytest.fixture
 def write(tmp_path):
     """write('name.yaml', text) -> the path of a dedented file in tmp_path."""
 

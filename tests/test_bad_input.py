@@ -2,9 +2,11 @@
 file, the key and the fix, exit code 2, and nothing written. `validate` and `run` refuse alike,
 so that after `validate` exits 0, `run` does not refuse."""
 
+import click
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 GOOD_SPACE = "space: {learning_rate: {low: 1e-3, high: 1e-1, scale: log}}\n"
 MOONS = "data: {dataset: moons, n_samples: 200}\n"
@@ -511,7 +513,7 @@ def test_bad_overrides_are_refused(cli, folder, args, fragment):
 
 
 def test_an_interrupt_too_wide_for_the_terminal_puts_the_resume_command_on_its_own_line(
-    cli, folder, monkeypatch
+    cli, folder, monkeypatch, terminal
 ):
     from hpsearch.cli import search
     from hpsearch.runs import SearchInterrupted
@@ -529,6 +531,29 @@ def test_an_interrupt_too_wide_for_the_terminal_puts_the_resume_command_on_its_o
             "hpsearch resume runs/a-rather-long-name-for-a-run"
         )
         assert max(map(len, result.stderr.splitlines())) <= int(columns)
+
+
+def test_off_a_terminal_every_message_is_one_line_whatever_its_length(cli, folder, monkeypatch):
+    """A log is grepped: neither the width nor a long path may break a message in two."""
+    from hpsearch.cli import search
+    from hpsearch.cli.output import say
+    from hpsearch.runs import SearchInterrupted
+
+    long = "runs/" + "a-rather-long-name-for-a-run-" * 6
+
+    def interrupted(config, **kwargs):
+        raise SearchInterrupted(long, 86, 120)
+
+    monkeypatch.setattr(search, "run_search", interrupted)
+    path = folder / "c.yaml"
+    path.write_text(cfg(""))
+    result = cli("run", path, env={"COLUMNS": "40"})
+    assert result.exit_code == 130 and result.stderr.splitlines() == [
+        f"interrupted: 86 of 120 trials recorded; continue with: hpsearch resume {long}"
+    ]
+    speak = click.command()(lambda: say(f"nothing to run: {long} is complete", err=True))
+    said = CliRunner().invoke(speak, env={"COLUMNS": "40"})
+    assert said.stderr == f"nothing to run: {long} is complete\n"
 
 
 def test_the_corpus_is_large(folder):

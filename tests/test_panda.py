@@ -263,7 +263,7 @@ def test_ctrl_c_in_panda_stops_at_the_epoch_with_a_checkpoint_and_resume_is_exac
     same_run(run, reference)
 
 
-def test_panda_prunes_with_the_same_rule_and_says_why(tmp_path, cli):
+def test_panda_prunes_with_the_same_rule_and_says_why(tmp_path, cli, terminal):
     text = PANDA.replace("trials: 2, rounds: 2", "trials: 4, rounds: 2").replace(
         "checkpoint_every: 0",
         "checkpoint_every: 1h, prune: {method: median, warmup: 1, min_trials: 2}, keep: 1.0",

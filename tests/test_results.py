@@ -102,7 +102,7 @@ def test_json_and_csv_keep_every_digit(cli, runs, tmp_path):
     assert "1.69e-12" in text and "0.1234567890123456" in text
 
 
-def test_tables_fit_the_terminal(cli, runs):
+def test_tables_fit_the_terminal(cli, runs, terminal):
     for columns in ("80", "60"):
         result = cli("results", runs / "a", env={"COLUMNS": columns})
         assert max(len(line) for line in result.output.splitlines()) <= int(columns)

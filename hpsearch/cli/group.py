@@ -121,10 +121,10 @@ class Group(click.Group):
             where = e.ctx.command_path if e.ctx else "hpsearch"
             raise Refused(f"{e.format_message()} See: {where} --help") from None
         except SearchInterrupted as e:
-            from .output import width  # noqa: PLC0415  (numpy: not for --help)
+            from .output import terminal, width  # noqa: PLC0415  (numpy: not for --help)
 
             text = str(e)
-            if len(text) > width():  # the command whole, on a line of its own
+            if terminal(err=True) and len(text) > width():  # the command whole, on its own line
                 text = text.replace("continue with: ", "continue with:\n  ")
             click.echo(text, err=True)
             ctx.exit(e.code)

@@ -15,6 +15,7 @@ import json
 import math
 import re
 import shutil
+import sys
 import textwrap
 
 import click
@@ -34,6 +35,22 @@ def width() -> int:
 KEEP = "\N{NO-BREAK SPACE}"  # a space the wrap never breaks at: "--format{KEEP}csv"
 
 
+def terminal(err: bool = False) -> bool:
+    """Whether stdout (or stderr) is a terminal. Prose is wrapped only there: a log or a pipe
+    gets each message on one line, whatever the width or the length of a path in it, so grep
+    finds it."""
+    stream = sys.stderr if err else sys.stdout
+    return bool(getattr(stream, "isatty", None) and stream.isatty())
+
+
+def fill(text: str, columns: int | None = None, indent: str = "  ", err: bool = False) -> str:
+    """`text` wrapped to `columns` (the terminal's width by default) on a terminal, or on one
+    line when the stream is not one."""
+    if not terminal(err):
+        return text.replace(KEEP, " ")
+    return wrap(text, columns or width(), indent)
+
+
 def wrap(text: str, columns: int, indent: str = "  ") -> str:
     """Prose wrapped to `columns` (words are never cut), later lines starting with `indent`;
     words joined by KEEP stay on one line."""
@@ -43,11 +60,11 @@ def wrap(text: str, columns: int, indent: str = "  ") -> str:
 
 
 def say(text: str, err: bool = False, indent: str = "  "):
-    """A line of prose, wrapped to the terminal's width."""
+    """A line of prose, wrapped to the terminal's width on a terminal (see `fill`)."""
     while text.startswith("\n"):
         click.echo("", err=err)
         text = text[1:]
-    click.echo(wrap(text, width(), indent), err=err)
+    click.echo(fill(text, indent=indent, err=err), err=err)
 
 
 def fmt(value) -> str:

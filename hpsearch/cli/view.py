@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..modes.panda import Listener
-from .output import wrap
+from . import output
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -119,7 +119,8 @@ class PandaView(Listener):
             )
 
     def note(self, text):
-        text = wrap(text, self.console.width)  # rich's own wrap leaves trailing spaces
+        # wrapped here: rich's own wrap leaves trailing spaces
+        text = output.fill(text, self.console.width, err=True)
         self.notes = (self.notes + [text])[-3:]
         if self.live is None:
             self.console.print(text, soft_wrap=True)

@@ -1,9 +1,8 @@
-"""Reading results: a run's trials best first, counts, regions, the best model, and runs side
-by side.
+"""A run as read back: its trials best first, counts, importance, and its best model.
 
-`open_run(path)` takes a run directory or a bare trials.csv and returns a `Run` whose
-`trials` (pandas, best first) show each trial's hyperparameters as it ended (after nudges and
-rollbacks, listed in `interventions`). Every order here is `Goal`'s; the CLI only formats.
+A `Run`'s `trials` (pandas, best first) show each trial's hyperparameters as it ended (after
+nudges and rollbacks, listed in `interventions`). Every order here is `Goal`'s; the CLI only
+formats.
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import BUILTIN_METRICS, Config
-from .errors import UserError, unknown
-from .importance import MIN_TRIALS, importance
-from .nn.model import MLP
-from .space import may_apply
-from .store import RunDir
-from .store.files import read_json, read_table
-from .study import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult
+from ..config import BUILTIN_METRICS, Config
+from ..errors import UserError, unknown
+from ..importance import MIN_TRIALS, importance
+from ..nn.model import MLP
+from ..store import RunDir
+from ..study import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult
 
 NOT_PARAMS = {*HEAD_COLUMNS, *BUILTIN_METRICS, "metrics", *TAIL_COLUMNS}
 
@@ -167,149 +164,3 @@ def load_model(run_path) -> MLP:
         )
     with np.load(run.best_npz, allow_pickle=False) as f:
         return MLP().load_state_dict(dict(f))
-
-
-def open_run(path) -> Run:
-    """A run directory or a trials CSV file; raises UserError for anything else."""
-    path = Path(path)
-    if path.is_dir():
-        folder, csv_path = path, path / "trials.csv"
-        if not csv_path.exists():
-            raise UserError(
-                f"'{path}' is not a run directory (no trials.csv)",
-                fix="give a folder written by `hpsearch run`, or a trials.csv file",
-            )
-    elif path.is_file() and path.suffix == ".csv":
-        folder, csv_path = path.parent, path
-    else:
-        raise UserError(
-            f"'{path}' is neither a run directory nor a trials CSV file",
-            fix="give runs/NAME or a path to a trials.csv",
-        )
-    config = (
-        RunDir(folder).read_config()
-        if (folder / "config.yaml").exists() and csv_path.name == "trials.csv"
-        else None
-    )
-    if config is not None:
-        results, params, goal = (
-            RunDir(folder).read_results(config),
-            list(config.space),
-            config.goal,
-        )
-    else:
-        results, params, goal = _bare(csv_path)
-    if not results:
-        raise UserError(
-            "the run has no finished trial yet", file=csv_path, fix="wait for trials to finish"
-        )
-    name = folder.name if csv_path.name == "trials.csv" else csv_path.stem
-    curves = (
-        pd.read_csv(folder / "curves.csv")
-        if config is not None and (folder / "curves.csv").exists()
-        else None
-    )
-    return Run(
-        name,
-        path,
-        results,
-        params,
-        goal,
-        config,
-        read_json(folder / "rounds.json") or [],
-        read_json(folder / "best.json"),
-        curves,
-    )
-
-
-class _Value:
-    """How a bare CSV's hyperparameter column is read back: a number when it is one."""
-
-    def parse(self, text):
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return (
-            int(number)
-            if number.is_integer() and "." not in text and "e" not in text.lower()
-            else number
-        )
-
-
-def _bare(csv_path: Path):
-    try:
-        header, rows = read_table(csv_path)
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(
-            f"cannot read: {e}".splitlines()[0],
-            file=csv_path,
-            fix="give a trials.csv written by hpsearch",
-        ) from None
-    missing = [c for c in ("trial", "round", "status") if c not in header]
-    if missing:
-        raise UserError(
-            f"missing column '{missing[0]}' (columns: {', '.join(header)})",
-            file=csv_path,
-            fix="give a trials.csv written by hpsearch",
-        )
-    metric = (
-        "dev_accuracy"
-        if "dev_accuracy" in header
-        else (header[header.index("metrics") - 1] if "metrics" in header else header[-1])
-    )
-    params = [c for c in header[3:] if c not in NOT_PARAMS and c != metric]
-    space = {p: _Value() for p in params}
-    try:
-        results = [TrialResult.from_row(dict(zip(header, r)), space, metric) for r in rows]
-    except (ValueError, KeyError) as e:
-        raise UserError(
-            f"a row cannot be read: {e}",
-            file=csv_path,
-            fix="give a trials.csv written by hpsearch",
-        ) from None
-    return results, params, Goal.of(metric)
-
-
-def region_table(run: Run) -> pd.DataFrame:
-    """Each round's region per hyperparameter, in values. A numeric one: the span of the
-    heaviest of its boxes that together take at least half of its samples (the span of all of
-    them reaches across most of the space as soon as one box sits far from the others). A
-    categorical one: every value it samples, the most sampled first."""
-    rows = []
-    for record in run.regions:
-        row = {
-            "round": record["round"],
-            "boxes": len(record["boxes"]),
-            "note": record.get("note", ""),
-        }
-        boxes = record["boxes"]
-        weights = record.get("weights") or [1.0] * len(boxes)
-        heaviest, taken = [], 0.0
-        for i in sorted(range(len(weights)), key=lambda i: -weights[i]):
-            if taken >= sum(weights) / 2:
-                break
-            heaviest.append(boxes[i])
-            taken += weights[i]
-        for p in run.params:
-            values = getattr(run.space.get(p), "values", None)
-            if values is not None:
-                row[p] = ", ".join(str(v) for v in _by_share(p, values, boxes, weights))
-                continue
-            spans = [b[p] for b in heaviest if p in b and may_apply(run.space, p, b)]
-            if spans:
-                row[p] = f"{min(s[0] for s in spans):.4g} .. {max(s[1] for s in spans):.4g}"
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _by_share(name, values, boxes, weights) -> list:
-    """The categorical values the boxes sample, the most sampled first (a box that does not
-    hold the hyperparameter samples all its values alike)."""
-    share = dict.fromkeys(values, 0.0)
-    for box, weight in zip(boxes, weights):
-        held = box.get(name, values)
-        for v in held:
-            if v in share:
-                share[v] += weight / len(held)
-    return sorted((v for v in values if share[v] > 0), key=lambda v: -share[v])

@@ -1,0 +1,52 @@
+"""Each round's region of the search space, in values, as `results --regions` shows it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..space import may_apply
+from .run import Run
+
+
+def region_table(run: Run) -> pd.DataFrame:
+    """Each round's region per hyperparameter, in values. A numeric one: the span of the
+    heaviest of its boxes that together take at least half of its samples (the span of all of
+    them reaches across most of the space as soon as one box sits far from the others). A
+    categorical one: every value it samples, the most sampled first."""
+    rows = []
+    for record in run.regions:
+        row = {
+            "round": record["round"],
+            "boxes": len(record["boxes"]),
+            "note": record.get("note", ""),
+        }
+        boxes = record["boxes"]
+        weights = record.get("weights") or [1.0] * len(boxes)
+        heaviest, taken = [], 0.0
+        for i in sorted(range(len(weights)), key=lambda i: -weights[i]):
+            if taken >= sum(weights) / 2:
+                break
+            heaviest.append(boxes[i])
+            taken += weights[i]
+        for p in run.params:
+            values = getattr(run.space.get(p), "values", None)
+            if values is not None:
+                row[p] = ", ".join(str(v) for v in _by_share(p, values, boxes, weights))
+                continue
+            spans = [b[p] for b in heaviest if p in b and may_apply(run.space, p, b)]
+            if spans:
+                row[p] = f"{min(s[0] for s in spans):.4g} .. {max(s[1] for s in spans):.4g}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _by_share(name, values, boxes, weights) -> list:
+    """The categorical values the boxes sample, the most sampled first (a box that does not
+    hold the hyperparameter samples all its values alike)."""
+    share = dict.fromkeys(values, 0.0)
+    for box, weight in zip(boxes, weights):
+        held = box.get(name, values)
+        for v in held:
+            if v in share:
+                share[v] += weight / len(held)
+    return sorted((v for v in values if share[v] > 0), key=lambda v: -share[v])
