@@ -198,6 +198,12 @@ CONFIGS = [
         "did you mean 'optimizer'",
     ),
     (
+        "bare list of numbers",
+        MOONS + "space: {learning_rate: [1.0e-4, 1.0]}\n",
+        "space.learning_rate: a bare list [0.0001, 1.0] may mean these values or a range; "
+        "write {values: [0.0001, 1.0]} for these values, or {low: 0.0001, high: 1.0} for a range",
+    ),
+    (
         "when impossible",
         MOONS + "space: {optimizer: [adam, gd], beta1: {low: 0.8, high: 0.99, "
         "when: {optimizer: adamw}}}\n",

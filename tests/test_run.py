@@ -306,7 +306,7 @@ def test_a_search_whose_first_round_all_fails_stops_there_and_exits_1(write, tmp
     path = write(
         "b.yaml",
         "objective: broken:evaluate\nsearch: {trials: 3, rounds: 4, jobs: 1}\n"
-        "space: {x: [1, 2]}\n",
+        "space: {x: {values: [1, 2]}}\n",
     )
     result = cli("run", path, "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 1 and "Traceback" not in result.output

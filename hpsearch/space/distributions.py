@@ -178,6 +178,10 @@ class Categorical:
         return {"values": list(self.values), **_when(self)}
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _when(dist) -> dict:
     return {"when": {name: list(values) for name, values in dist.when}} if dist.when else {}
 
@@ -201,11 +205,20 @@ def parse_when(when, key: str) -> tuple:
 
 def parse_distribution(entry, key: str, int_hint: bool = False):
     """A distribution from a YAML space entry: {low, high, scale?, type?, when?} or
-    {values: [...], when?}, or a bare list as shorthand for values. `int_hint` makes `type`
-    default to int (for hyperparameters that only take integers). Raises UserError located at
-    `key`."""
+    {values: [...], when?}, or a bare list of names as shorthand for values ([adam, momentum]).
+    A bare list with a number in it is refused: [1.0e-4, 1.0] reads as a range as much as two
+    values. `int_hint` makes `type` default to int (for hyperparameters that only take
+    integers). Raises UserError located at `key`."""
     try:
         if isinstance(entry, list):
+            if any(_is_number(v) for v in entry):
+                shown = ", ".join(map(str, entry))
+                bounds = f"{{low: {entry[0]}, high: {entry[-1]}}} for a range"
+                raise UserError(
+                    f"a bare list [{shown}] may mean these values or a range",
+                    fix=f"write {{values: [{shown}]}} for these values"
+                    + (f", or {bounds}" if len(entry) == 2 else ""),
+                )
             return Categorical(tuple(entry))
         if not isinstance(entry, dict):
             raise UserError(
