@@ -19,7 +19,16 @@ from .data import Dataset, load_data
 from .errors import UserError
 from .nn.hyper import DEFAULTS
 from .nn.model import MLP
-from .study import TIEBREAK, FunctionObjective, Goal, Task, Trial, TrialResult, failure
+from .study import (
+    TIEBREAK,
+    FunctionObjective,
+    Goal,
+    Task,
+    Trial,
+    TrialResult,
+    failure,
+    trial_passing,
+)
 
 NAN_METRICS = {
     "train_cost": math.nan,
@@ -60,6 +69,11 @@ def import_objective(name: str, base_dir: str | None = None):
             key="objective",
             fix="name a function defined in that module",
         )
+    try:
+        trial_passing(func)
+    except TypeError as e:
+        problem, fix = str(e).split(": ", 1)
+        raise UserError(f"{name}: {problem}", key="objective", fix=fix) from None
     return func
 
 

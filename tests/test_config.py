@@ -77,7 +77,8 @@ def test_custom_objective_allows_any_hyperparameter_names():
     )
     assert config.params == {"depth": 3} and "temperature" in config.space
     assert (
-        Config.from_dict({"objective": "m:f", "space": {"x": ["a", "b"]}}).search["metric"] == "value"
+        Config.from_dict({"objective": "m:f", "space": {"x": ["a", "b"]}}).search["metric"]
+        == "value"
     )
 
 

@@ -6,7 +6,7 @@ from .plan import Plan
 from .prune import TIEBREAK, PruneRule, Pruning
 from .record import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult, table_columns
 from .study import Study
-from .trial import FunctionObjective, Task, Trial, failure, trial_seed
+from .trial import FunctionObjective, Task, Trial, failure, trial_passing, trial_seed
 
 __all__ = [
     "HEAD_COLUMNS",
@@ -28,5 +28,6 @@ __all__ = [
     "failure",
     "run_study",
     "search",
+    "trial_passing",
     "trial_seed",
 ]

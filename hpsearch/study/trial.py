@@ -2,8 +2,9 @@
 
 An objective is anything callable as `objective(task) -> TrialResult`: it never raises (a
 failure is a record with status `failed`). The built-in network is one; `FunctionObjective`
-makes one of a user's function `f(config)` or `f(config, trial)`, where `trial.report(epoch,
-value)` says whether to stop (pruning) and `trial.number`, `trial.seed` are given.
+makes one of a user's function `f(config)` or `f(config, trial)` (see `trial_passing`), where
+`trial.report(epoch, value)` says whether to stop (pruning) and `trial.number`, `trial.seed`
+are given.
 """
 
 from __future__ import annotations
@@ -84,6 +85,43 @@ def failure(task: Task, error: BaseException | str, seconds: float = 0.0) -> Tri
     return task.result("failed", seconds=seconds, error=" ".join(error.split()))  # one line
 
 
+def trial_passing(func) -> str | None:
+    """How `func` takes the trial: "keyword" when a parameter after the config is named
+    `trial`; "positional" when its second parameter is positional with no default
+    (`f(config, t)`); None when it takes the config alone, so `f(config, verbose=False)` is not
+    given the trial as `verbose`. Raises TypeError when `func` cannot be called so."""
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # no signature to read (a builtin): the config alone
+        return None
+    kind = inspect.Parameter
+    if not parameters or parameters[0].kind in (kind.KEYWORD_ONLY, kind.VAR_KEYWORD):
+        raise TypeError("it takes no config: write f(config) or f(config, trial)")
+    rest = parameters[1:]
+    passing, given = None, set()
+    if any(p.name == "trial" and p.kind != kind.POSITIONAL_ONLY for p in rest):
+        passing, given = "keyword", {"trial"}
+    elif (
+        rest
+        and rest[0].kind in (kind.POSITIONAL_ONLY, kind.POSITIONAL_OR_KEYWORD)
+        and rest[0].default is kind.empty
+    ):
+        passing, given = "positional", {rest[0].name}
+    missing = [
+        p.name
+        for p in rest
+        if p.name not in given
+        and p.default is kind.empty
+        and p.kind not in (kind.VAR_POSITIONAL, kind.VAR_KEYWORD)
+    ]
+    if missing:
+        raise TypeError(
+            f"it needs '{missing[0]}', which hpsearch does not give: write f(config) or "
+            "f(config, trial)"
+        )
+    return passing
+
+
 class FunctionObjective:
     """A user's function as an objective. It returns a number or a dict of numbers (the
     goal's metric among them); NaN or inf is `diverged`; told to stop by `trial.report`, the
@@ -91,18 +129,19 @@ class FunctionObjective:
 
     def __init__(self, func, goal: Goal, fixed: dict | None = None):
         self.func, self.goal, self.fixed = func, goal, dict(fixed or {})
-        try:
-            inspect.signature(func).bind(None, None)
-            self.takes_trial = True
-        except (TypeError, ValueError):
-            self.takes_trial = False
+        self.passing = trial_passing(func)
 
     def __call__(self, task: Task) -> TrialResult:
         start = time.perf_counter()
         trial = Trial(task)
         config = {**self.fixed, **task.params}
         try:
-            out = self.func(config, trial) if self.takes_trial else self.func(config)
+            if self.passing == "keyword":
+                out = self.func(config, trial=trial)
+            elif self.passing == "positional":
+                out = self.func(config, trial)
+            else:
+                out = self.func(config)
             metrics = (
                 {k: float(v) for k, v in out.items()}
                 if isinstance(out, dict)
