@@ -58,7 +58,7 @@ def run_optuna(pruner: str, seed: int):
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     torch.set_num_threads(1)  # two trials at once on two cores, as hpsearch's two workers
     config = load_config(QUICKSTART, [f"seed={seed}"])
-    data = load_data(config.data, config.seed)  # the same split hpsearch uses
+    data = load_data(config.data, config.seed).for_training()  # as hpsearch trains on it
     epochs, batch = config.params["epochs"], config.params["batch_size"]
     tensors = {k: torch.from_numpy(getattr(data, k)) for k in ("X_train", "X_dev", "X_test")}
     labels = {

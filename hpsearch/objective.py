@@ -83,8 +83,9 @@ def build_objective(spec: TrialSpec, data: Dataset | None = None):
         return FunctionObjective(
             import_objective(spec.objective, spec.base_dir), spec.goal, spec.params
         )
-    data = data if data is not None else load_data(spec.data, spec.seed, base_dir=spec.base_dir)
-    return MLPObjective(data, spec.params, spec.goal)
+    if data is None:
+        data = load_data(spec.data, spec.seed, base_dir=spec.base_dir)
+    return MLPObjective(data.for_training(), spec.params, spec.goal)
 
 
 def run_task(spec: TrialSpec, task: Task, objective=None) -> TrialResult:

@@ -143,3 +143,31 @@ def test_a_custom_objective_without_curves_is_not_said_to_have_any(cli, write, t
 @pytest.mark.parametrize("name", ["MLP", "search"])
 def test_every_public_object_has_a_docstring(name):
     assert getattr(hpsearch, name).__doc__
+
+
+@pytest.mark.parametrize("data", [{"dataset": "moons"}, {"path": "animals.csv", "target": "kind"}])
+def test_load_data_and_load_model_together_give_the_runs_test_accuracy(tmp_path, data):
+    """The README's two lines: the data as load_data gives it (raw inputs, original labels) is
+    what the best model predicts on; standardised inputs gave 0.86 on moons instead of 0.97."""
+    from hpsearch import load_data
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.standard_normal((300, 2)) * [1, 100] + [0, 500], columns=["a", "b"])
+    frame["kind"] = np.where(frame.a + (frame.b - 500) / 100 > 0, "cat", "dog")
+    frame.to_csv(tmp_path / "animals.csv", index=False)
+    config = Config.from_dict(
+        {
+            "data": data,
+            "params": {"layers": 1, "hidden_units": 16, "epochs": 10},
+            "search": {"budget": 3, "jobs": 1},
+            "space": {"learning_rate": {"low": 1e-2, "high": 1e-1, "scale": "log"}},
+        },
+        file=tmp_path / "search.yaml",
+    )
+    run_search(config, runs_dir=tmp_path / "runs")
+    d = load_data(data, base_dir=tmp_path)
+    model = load_model(tmp_path / "runs" / "search")
+    test = open_run(tmp_path / "runs" / "search").best["test"]
+    assert model.score(d.X_test, d.y_test) == pytest.approx(test["test_accuracy"], abs=1e-12)
+    assert set(d.y_test) <= set(model.classes_)
+    assert test["test_accuracy"] > 0.9

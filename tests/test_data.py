@@ -9,7 +9,7 @@ from hpsearch.errors import UserError
 
 
 def test_digits_is_the_real_uci_set():
-    d = load_data({"dataset": "digits"})
+    d = load_data({"dataset": "digits"}).for_training()
     n = len(d.y_train) + len(d.y_dev) + len(d.y_test)
     assert n == 1797 and d.n_features == 64 and d.n_classes == 10
     assert d.X_train.dtype == np.float32 and d.X_train.flags.c_contiguous
@@ -35,7 +35,7 @@ def test_split_is_stratified_and_in_proportion():
 
 
 def test_normalisation_uses_the_train_statistics_only():
-    d = load_data({"dataset": "blobs", "n_samples": 900})
+    d = load_data({"dataset": "blobs", "n_samples": 900}).for_training()
     np.testing.assert_allclose(d.X_train.mean(axis=0), 0, atol=1e-5)
     np.testing.assert_allclose(d.X_train.std(axis=0), 1, atol=1e-5)
     raw = load_data({"dataset": "blobs", "n_samples": 900, "normalize": False})

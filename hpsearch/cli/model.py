@@ -31,7 +31,7 @@ def _builtin(config_file, overrides, command):
         config.seed,
         file=config.file,
         base_dir=config.file.parent if config.file else None,
-    )
+    ).for_training()
     return config, config.centre(), data
 
 

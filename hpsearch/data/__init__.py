@@ -1,19 +1,19 @@
 """Data sets: the shipped digits, seeded synthetic ones, and the user's own files.
 
-`load_data(config)` returns a `Dataset`: a stratified, seeded train/dev/test split, inputs
-standardised with the train set's mean and std (the same transform applied to dev and test),
-features as contiguous float32 and labels as integers 0..C-1 (`classes` holds the originals).
+`load_data(config)` returns a `Dataset`: a stratified, seeded train/dev/test split of the raw
+inputs and original labels, with the train set's mean and std to standardise them with;
+`Dataset.for_training()` is what the network trains on (see `dataset`).
 `check_data_config` resolves the `data:` section without reading anything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import UserError, count, unknown
+from .dataset import Dataset
 from .files import SUFFIXES, read_file
 from .synthetic import GENERATORS, NOISE
 
@@ -38,28 +38,6 @@ KEYS = {  # the keys each kind of data takes, with their defaults
     },
 }
 ALL_KEYS = sorted({k for keys in KEYS.values() for k in keys})
-
-
-@dataclass
-class Dataset:
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_dev: np.ndarray
-    y_dev: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    classes: list = field(default_factory=list)  # the original label of each class index
-    features: list = field(default_factory=list)
-    name: str = ""
-    scaler: tuple | None = None  # (mean, std) the inputs were standardised with
-
-    @property
-    def n_features(self) -> int:
-        return self.X_train.shape[1]
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.classes)
 
 
 def check_data_config(data: dict, file=None) -> dict:
@@ -212,25 +190,19 @@ def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
         )
     parts = stratified_split(y, data["split"], rng)
     _check_parts(y, parts, classes.tolist(), data["split"], where, data.get("target") or "y")
-    X_train, X_dev, X_test = (X[i] for i in parts)
     scaler = None
     if data["normalize"]:
-        mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+        mean, std = X[parts[0]].mean(axis=0), X[parts[0]].std(axis=0)
         std[std == 0] = 1.0
         scaler = (mean, std)
-        X_train, X_dev, X_test = ((x - mean) / std for x in (X_train, X_dev, X_test))
-    as32 = lambda x: np.ascontiguousarray(x, dtype=np.float32)  # noqa: E731
+    labels = np.asarray(labels)
     return Dataset(
-        as32(X_train),
-        y[parts[0]],
-        as32(X_dev),
-        y[parts[1]],
-        as32(X_test),
-        y[parts[2]],
+        *(a for i in parts for a in (X[i], labels[i])),
         classes=classes.tolist(),
         features=list(features),
         name=name,
         scaler=scaler,
+        codes=tuple(y[i] for i in parts),
     )
 
 

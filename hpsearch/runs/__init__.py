@@ -60,6 +60,7 @@ def prepare(config: Config, connect: bool = True):
             import_objective(config.objective, base)
         else:
             data = load_data(config.data, config.seed, file=config.file, base_dir=base)
+            data = data.for_training()
     except UserError as e:
         raise e.at(file=config.file) from None
     client = None

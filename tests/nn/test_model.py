@@ -12,7 +12,7 @@ from hpsearch.nn.model import MLP
 
 @pytest.fixture(scope="module")
 def moons():
-    return load_data({"dataset": "moons", "n_samples": 600}, seed=0)
+    return load_data({"dataset": "moons", "n_samples": 600}, seed=0).for_training()
 
 
 def fit(data, **hp):

@@ -1,0 +1,63 @@
+"""`Dataset`: a split data set, in two forms that must not be mixed up.
+
+`load_data` gives the data as the user has it: raw inputs and the original labels, which is
+what a model from `load_model(run)` predicts on and predicts (`model.score(d.X_test,
+d.y_test)` is right). `for_training()` gives what the network trains on inside a search:
+inputs standardised with the train set's mean and std (when the config normalizes; the same
+transform applied to dev and test) as contiguous float32, labels as indices 0..C-1 into
+`classes`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_dev: np.ndarray
+    y_dev: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    classes: list = field(default_factory=list)  # the original label of each class index
+    features: list = field(default_factory=list)
+    name: str = ""
+    scaler: tuple | None = None  # (mean, std) the network's inputs are standardised with
+    codes: tuple | None = field(default=None, repr=False)  # raw form: the labels as indices
+    training: bool = False  # True: the network's form (see for_training)
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def for_training(self) -> Dataset:
+        """The arrays the network trains on: standardised float32 inputs, label indices."""
+        if self.training:
+            return self
+        mean, std = self.scaler if self.scaler is not None else (0.0, 1.0)
+        inputs = (
+            np.ascontiguousarray((x - mean) / std, dtype=np.float32)
+            for x in (self.X_train, self.X_dev, self.X_test)
+        )
+        X_train, X_dev, X_test = inputs
+        y_train, y_dev, y_test = self.codes
+        return dataclasses.replace(
+            self,
+            X_train=X_train,
+            y_train=y_train,
+            X_dev=X_dev,
+            y_dev=y_dev,
+            X_test=X_test,
+            y_test=y_test,
+            codes=None,
+            training=True,
+        )
