@@ -10,7 +10,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..compare import _unique
 from ..errors import UserError
-from ..store.files import atomic_write
+from ..store.files import atomic_write, records_end
 from .data import RunView, poll
 from .folder import line, side_by_side
 from .page import plotly_js, report_page
@@ -60,9 +60,9 @@ def write_report(paths, out="report.html") -> tuple[Path, list[str]]:
 
 
 def _cut_short(table: Path) -> bool:
-    """Whether the table ends inside a line (read from the top, the rest stays out)."""
-    if not table.is_file() or table.stat().st_size == 0:
+    """Whether the table ends inside a record (a line without its newline, or a quoted cell not
+    closed): read from the top, the rest stays out."""
+    if not table.is_file():
         return False
-    with open(table, "rb") as f:
-        f.seek(-1, 2)
-        return f.read() != b"\n"
+    data = table.read_bytes()
+    return records_end(data)[0] < len(data)

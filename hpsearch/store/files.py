@@ -2,8 +2,9 @@
 
 Whole files are written to a temporary file, fsynced and renamed over the old one, so a reader
 sees the old file or the new one, never a mix. Table rows are appended, flushed and fsynced; a
-last line that a kill cut short is cut off before the table is read again. Files get the
-permissions the user's umask allows, as any other program's would.
+last record that a kill cut short (however long, a quoted multi-line cell too) is cut off before
+the table is written again. Files get the permissions the user's umask allows, as any other
+program's would.
 """
 
 from __future__ import annotations
@@ -90,31 +91,54 @@ def csv_line(values) -> str:
     return out.getvalue()
 
 
-def repair_last_line(path: Path):
-    """Cut a last line that has no newline: the remains of a write that was interrupted."""
+def records_end(data: bytes, quoted: bool = False) -> tuple[int, bool]:
+    """(n, quoted): `data[:n]` is the complete CSV records of `data`, up to its last newline
+    outside a quoted cell (0 when there is none), and whether the data ends inside a quoted cell.
+    `quoted` says whether it starts inside one: pass the result back with the next bytes to go
+    on. A quote inside a quoted cell is doubled, so the cell is open after an odd number of
+    quotes; a newline in a quoted cell ends no record."""
+    inside = quoted ^ (_quotes(data, 0, len(data)) % 2 == 1)
+    stop, odd = len(data), inside
+    while (newline := data.rfind(b"\n", 0, stop)) >= 0:
+        odd ^= _quotes(data, newline, stop) % 2 == 1
+        if not odd:
+            return newline + 1, inside
+        stop = newline
+    return 0, inside
+
+
+def _quotes(data: bytes, start: int, stop: int) -> int:
+    """The quotes in data[start:stop] (found one by one: they are rare, and `find` is fast)."""
+    n, at = 0, data.find(b'"', start, stop)
+    while at >= 0:
+        n, at = n + 1, data.find(b'"', at + 1, stop)
+    return n
+
+
+def repair_last_line(path: Path, chunk: int = 1 << 20):
+    """Cut what follows the last complete record: the remains of a write that was interrupted
+    (a line without its newline, or a quoted multi-line cell cut short), however long. The
+    file is read from the top, as only that tells a newline inside quotes from one that ends a
+    record."""
     with open(path, "rb+") as f:
-        f.seek(0, os.SEEK_END)
-        size = f.tell()
-        if size == 0:
-            return
-        f.seek(max(0, size - 65536))
-        tail = f.read()
-        if tail.endswith(b"\n"):
-            return
-        cut = tail.rfind(b"\n")
-        f.truncate(size - len(tail) + cut + 1 if cut >= 0 else 0)
+        end, at, quoted = 0, 0, False
+        while data := f.read(chunk):
+            n, quoted = records_end(data, quoted)
+            end = at + n if n else end
+            at += len(data)
+        if end < at:
+            f.truncate(end)
 
 
 def read_table(path: Path) -> tuple[list, list]:
-    """(header, rows) of a CSV file written here; rows are lists of strings. A last line that
-    has no newline yet (being written, or cut short by a kill) is left out. Reading never
+    """(header, rows) of a CSV file written here; rows are lists of strings. A last record that
+    is not complete yet (being written, or cut short by a kill) is left out. Reading never
     changes the file: only its writer repairs it (`repair_last_line`), holding the run's lock."""
     path = Path(path)
     if not path.exists():
         return [], []
     data = path.read_bytes()
-    if not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
+    data = data[: records_end(data)[0]]
     rows = [r for r in csv.reader(io.StringIO(data.decode())) if r]
     return (rows[0], rows[1:]) if rows else ([], [])
 

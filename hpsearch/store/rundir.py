@@ -162,12 +162,12 @@ class RunDir:
         self.space_names, self.metrics = list(config.space), metric_columns(config)
         columns = table_columns(self.space_names, self.metrics)
         self.curve_columns = ["trial", "epoch", *curve_metrics(config), "abandoned"]
-        for path, header in ((self.trials_csv, columns), (self.curves_csv, self.curve_columns)):
-            if not path.exists():
-                atomic_write(path, csv_line(header))
         for path in (self.trials_csv, self.curves_csv, self.interventions_csv):
-            if path.exists():  # a kill mid-append left half a line: cut it before appending
+            if path.exists():  # a kill mid-append left half a record: cut it before appending
                 repair_last_line(path)
+        for path, header in ((self.trials_csv, columns), (self.curves_csv, self.curve_columns)):
+            if not path.exists() or path.stat().st_size == 0:
+                atomic_write(path, csv_line(header))
 
     def append_result(self, result: TrialResult, with_curve: bool = True):
         """One finished trial: its epochs to curves.csv (unless already there), then its row
