@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from hpsearch.nn.model import MLP
+from hpsearch.nn.model import Model
 
 SIZES = {  # name: (samples, features, hidden units)
     "digits": (1_797, 64, 64),
@@ -33,7 +33,7 @@ MIN_SECONDS = 0.25
 
 
 def ours(X, y, hidden):
-    model = MLP(
+    model = Model(
         layers=2,
         hidden_units=hidden,
         batch_norm=True,

@@ -5,7 +5,7 @@ The Python API under the command line:
 - a search of any function: `search(space, objective, budget=60)` returns a `Study`
   (`best_params`, `best_value`, `best_trial`, `trials_dataframe()`); spaces are dicts of
   `Float`, `Int`, `Categorical`;
-- the network: `MLP(**hyperparameters)` with scikit-learn's conventions, `gradient_check`;
+- the network: `MLP(**hyperparameters)`, a scikit-learn classifier, `gradient_check`;
 - the data: `load_data`;
 - configs and runs: `load_config`, `Config.from_dict`, `run_search`, `resume_search`,
   `open_run` (a run's trials, curves, best), `load_model` (a run's best model).
@@ -23,7 +23,7 @@ _HOMES = {
     "load_data": "data",
     "UserError": "errors",
     "gradient_check": "nn.gradcheck",
-    "MLP": "nn.model",
+    "MLP": "estimators",
     "load_model": "results",
     "open_run": "results",
     "resume_search": "runs",

@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from .data import Dataset, load_data
 from .errors import UserError
 from .nn.hyper import DEFAULTS
-from .nn.model import MLP
+from .nn.model import Model
 from .study import (
     TIEBREAK,
     FunctionObjective,
@@ -126,9 +126,9 @@ class MLPObjective:
     def __init__(self, data: Dataset, fixed: dict, goal: Goal):
         self.data, self.fixed, self.goal = data, fixed, goal
 
-    def model(self, task: Task) -> MLP:
+    def model(self, task: Task) -> Model:
         """A fresh model for `task`: the same weights and batches whoever builds it."""
-        return MLP(**{**self.fixed, **task.params}, seed=task.seed).build(
+        return Model(**{**self.fixed, **task.params}, seed=task.seed).build(
             self.data.n_features, self.data.n_classes
         )
 
@@ -153,7 +153,7 @@ class MLPObjective:
         paused = pause == model.epoch and not (trial.should_prune or model.stopped_early)
         return self.result(task, model, trial, seconds, paused=paused)
 
-    def train(self, model: MLP, callback) -> MLP:
+    def train(self, model: Model, callback) -> Model:
         """Train `model` on until its epochs are done (or `callback(model, record)` says stop)."""
         return model.train(
             self.data.X_train,
@@ -169,7 +169,13 @@ class MLPObjective:
         return value is not None and trial.report(record["epoch"], value, tie=tie)
 
     def result(
-        self, task: Task, model: MLP, trial: Trial, seconds: float, interventions=(), paused=False
+        self,
+        task: Task,
+        model: Model,
+        trial: Trial,
+        seconds: float,
+        interventions=(),
+        paused=False,
     ) -> TrialResult:
         """The record of a trained (or stopped, or paused) model: metrics on train and dev at
         its end; a paused one keeps its whole state, to continue from."""
@@ -206,6 +212,6 @@ class MLPObjective:
         )
 
 
-def inference_state(model: MLP) -> dict:
+def inference_state(model: Model) -> dict:
     """What predicting needs of a model's state: no optimiser moments, no early-stopping copy."""
     return {k: v for k, v in model.state_dict().items() if not k.startswith(("opt.", "best."))}

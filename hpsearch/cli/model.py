@@ -11,7 +11,7 @@ from ..config import load_config
 from ..data import load_data
 from ..errors import UserError
 from ..nn.gradcheck import gradient_check
-from ..nn.model import MLP
+from ..nn.model import Model
 from . import options
 from .output import say
 from .view import sparkline
@@ -64,7 +64,7 @@ def train(config_file, overrides, seed):
             f"{r['dev_cost']:>9.4f}  {r['dev_accuracy']:>7.4f}"
         )
 
-    model = MLP(**hp, seed=seed).build(data.n_features, data.n_classes)
+    model = Model(**hp, seed=seed).build(data.n_features, data.n_classes)
     model.train(data.X_train, data.y_train, (data.X_dev, data.y_dev), callback=show)
     costs = [r["train_cost"] for r in model.history]
     click.echo(f"train cost  {sparkline(costs)}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import MLP
+from .model import Model
 
 VERDICTS = ((1e-7, "correct"), (1e-3, "look closer"), (np.inf, "a bug"))
 
@@ -56,7 +56,7 @@ def gradient_check(
     Runs in float64 with dropout off; L2 and batch norm (training mode, batch statistics)
     are included exactly as in training. Running statistics are never touched. With
     `max_params`, a seeded random subset of that many parameters is checked (big networks)."""
-    model = MLP(**hp, seed=seed, dtype=np.float64)
+    model = Model(**hp, seed=seed, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.intp)
     model.build(X.shape[1], n_classes or int(y.max()) + 1)

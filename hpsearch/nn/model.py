@@ -1,11 +1,12 @@
-"""`MLP`: a network, its optimiser, schedule and training loop, with scikit-learn's conventions.
+"""`Model`: a network, its optimiser, schedule and training loop, in NumPy alone.
 
-`MLP(learning_rate=3e-3, layers=2, ...)` takes the hyperparameters of `hyper.PARAMS` as keyword
-arguments; `fit(X, y)` trains from scratch on any labels (strings too), `predict` returns those
-labels, `classes_` lists them, `score` is the accuracy, `get_params`/`set_params` work as in
-scikit-learn. Lower down, `build` + `train` continue training on encoded labels 0..C-1 (what
-the search's trials do, epoch by epoch), and `state_dict`/`load_state_dict` hold everything
-needed to continue bit-exactly.
+`Model(learning_rate=3e-3, layers=2, ...)` takes the hyperparameters of `hyper.PARAMS` as
+keyword arguments (checked at once: a UserError names the bad one); `fit(X, y)` trains from
+scratch on any labels (strings too), `partial_fit` one more epoch, `predict` returns those
+labels. Lower down, `build` + `train` continue training on encoded labels 0..C-1 (what the
+search's trials do, epoch by epoch), and `state_dict`/`load_state_dict` hold everything needed
+to continue bit-exactly. The scikit-learn estimator around it is `hpsearch.estimators.MLP`:
+scikit-learn takes 1.4 s to import, which the command line and the workers do not pay.
 
 Randomness: one SeedSequence per model, split into an initialisation stream and a training
 stream (shuffling and dropout), so the same seed gives the same weights and the same costs.
@@ -37,7 +38,7 @@ def warm_blas():
         _blas_warm = True
 
 
-class MLP:
+class Model:
     """A multilayer perceptron classifier trained by mini-batch gradient descent.
 
     After training: `history` (one record per epoch, keys HISTORY), `status` ('ok' or
@@ -55,36 +56,42 @@ class MLP:
         self.classes_ = None
         self.scaler_ = None  # (mean, std) of the inputs, or None
 
-    # -- scikit-learn conventions ----------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict:
-        return {
-            **self.hp,
-            "seed": self.seed,
-            "dtype": self.dtype.name,
-            "normalize": self.normalize,
-        }
-
-    def set_params(self, **params) -> MLP:
-        settings = {**self.get_params(), **params}
-        self.__init__(**settings)
-        return self
-
-    def fit(self, X, y, X_dev=None, y_dev=None, callback=None) -> MLP:
+    def fit(self, X, y, X_dev=None, y_dev=None, callback=None) -> Model:
         """Train from scratch on (X, y) with any labels; `(X_dev, y_dev)` adds dev metrics to the
         history (and drives `patience`)."""
         X = np.asarray(X, dtype=np.float64)
         classes, codes = np.unique(np.asarray(y), return_inverse=True)
+        self.start(X, classes)
+        dev = (X_dev, self._encode(y_dev)) if X_dev is not None else None
+        return self.train(X, codes, dev, callback)
+
+    def partial_fit(self, X, y, classes=None) -> Model:
+        """One more epoch over (X, y), any labels. The first call builds the network for
+        `classes` (every label there will ever be) and, with `normalize`, standardises inputs
+        with this X's mean and std from then on."""
+        X = np.asarray(X, dtype=np.float64)
+        if self.net is None:
+            self.start(X, np.unique(np.asarray(classes)))
+        codes = self._encode(y)
+        warm_blas()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.train_epoch(self._inputs(X), codes)
+        return self
+
+    def start(self, X: np.ndarray, classes) -> Model:
+        """A fresh network for inputs like X (N, D) and the sorted labels `classes`, with the
+        input normalisation taken from X when `normalize`."""
         self.scaler_ = None
         if self.normalize:
             std = X.std(axis=0)
             self.scaler_ = (X.mean(axis=0), np.where(std == 0, 1.0, std))
-        self.build(X.shape[1], len(classes), classes)
-        dev = (X_dev, self._encode(y_dev)) if X_dev is not None else None
-        return self.train(X, codes, dev, callback)
+        return self.build(X.shape[1], len(classes), classes)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (N, C), columns in the order of `classes_`."""
-        return self.net.predict_proba(self._inputs(X))
+        """Class probabilities, shape (N, C), columns in the order of `classes_`, computed in
+        float64 whatever the dtype: a float32 product's rounding depends on the row's place in
+        the batch (BLAS kernels), and a sample's prediction must not."""
+        return self.net.predict_proba(self._inputs(X).astype(np.float64))
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels, shape (N,)."""
@@ -117,7 +124,7 @@ class MLP:
         return codes.astype(np.intp)
 
     # -- training, on encoded labels ------------------------------------------------------
-    def build(self, n_features: int, n_classes: int, classes=None) -> MLP:
+    def build(self, n_features: int, n_classes: int, classes=None) -> Model:
         """A fresh network, optimiser state and random streams; labels are 0..C-1 unless
         `classes` (sorted) names them."""
         init_seq, train_seq = np.random.SeedSequence(self.seed).spawn(2)
@@ -135,7 +142,7 @@ class MLP:
     def params(self) -> dict:
         return self.net.params
 
-    def train(self, X, y, dev=None, callback=None) -> MLP:
+    def train(self, X, y, dev=None, callback=None) -> Model:
         """Continue training until hp['epochs'] epochs are done, the cost diverges, or early
         stopping. y holds indices into `classes_`, and so does y_dev in `dev` = (X_dev, y_dev).
 
@@ -249,7 +256,7 @@ class MLP:
             state["scaler.mean"], state["scaler.std"] = self.scaler_
         return state
 
-    def load_state_dict(self, state) -> MLP:
+    def load_state_dict(self, state) -> Model:
         """Restore what `state_dict` saved: this model becomes the saved one, architecture,
         hyperparameters in force and all."""
         meta = json.loads(str(state["meta"]))
@@ -284,4 +291,4 @@ class MLP:
 
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.hp.items() if v != PARAMS[k].default}
-        return "MLP(" + ", ".join(f"{k}={v!r}" for k, v in changed.items()) + ")"
+        return "Model(" + ", ".join(f"{k}={v!r}" for k, v in changed.items()) + ")"

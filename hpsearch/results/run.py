@@ -17,7 +17,7 @@ import pandas as pd
 from ..config import BUILTIN_METRICS, Config
 from ..errors import UserError, unknown
 from ..importance import MIN_TRIALS, importance
-from ..nn.model import MLP
+from ..nn.model import Model
 from ..store import RunDir
 from ..study import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult
 
@@ -153,9 +153,10 @@ class Run:
         return load_model(self.path)
 
 
-def load_model(run_path) -> MLP:
-    """The best model of a run of the built-in network, ready to predict on raw inputs: it
-    standardises them as the run's data was, and predicts the original labels."""
+def load_model(run_path):
+    """The best model of a run of the built-in network, fitted and ready to predict on raw
+    inputs: a scikit-learn `hpsearch.MLP` that standardises them as the run's data was, and
+    predicts the original labels."""
     run = RunDir.open(run_path)
     if not run.best_npz.exists():
         raise UserError(
@@ -163,4 +164,7 @@ def load_model(run_path) -> MLP:
             fix="runs of the built-in network have one once a trial finishes",
         )
     with np.load(run.best_npz, allow_pickle=False) as f:
-        return MLP().load_state_dict(dict(f))
+        model = Model().load_state_dict(dict(f))
+    from ..estimators import MLP  # noqa: PLC0415  (scikit-learn takes 1.4 s: only here)
+
+    return MLP.from_model(model)

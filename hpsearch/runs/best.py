@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from ..nn.model import MLP
+from ..nn.model import Model
 from ..objective import MLPObjective
 from ..store import RunDir
 from ..study import Task, TrialResult
@@ -78,7 +78,7 @@ class BestKeeper:
         self.run.write_best(out)
         return out
 
-    def _model(self) -> MLP:
+    def _model(self) -> Model:
         """The best trial's trained model, working on the data as loaded (standardised inputs,
         label indices): its saved weights, or, when they were lost with an interrupted run,
         the same training again, which gives the same weights."""
@@ -86,7 +86,7 @@ class BestKeeper:
             with np.load(self.run.best_npz, allow_pickle=False) as f:
                 state = dict(f)
             if int(state.get("trial", -1)) == self.best.trial:
-                model = MLP().load_state_dict(state)
+                model = Model().load_state_dict(state)
                 model.classes_, model.scaler_ = np.arange(self.data.n_classes), None
                 return model
         objective = MLPObjective(self.data, self.config.params, self.goal)

@@ -114,11 +114,11 @@ def _reference_grads(params, X, y, l2, eps=1e-5):
 
 
 def test_gradients_match_an_independent_reference_implementation():
-    from hpsearch.nn.model import MLP
+    from hpsearch.nn.model import Model
 
     rng = np.random.default_rng(5)
     X, y = rng.standard_normal((40, 7)), rng.integers(0, 4, 40)
-    model = MLP(layers=3, hidden_units=9, l2=0.3, dtype="float64", seed=2).build(7, 4)
+    model = Model(layers=3, hidden_units=9, l2=0.3, dtype="float64", seed=2).build(7, 4)
     for p in model.params.values():  # move batch norm's parameters away from 1 and 0
         p += rng.standard_normal(p.shape) * 0.1
     cost, grads = model.cost_and_grads(X, y)

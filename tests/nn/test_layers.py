@@ -5,7 +5,7 @@ import pytest
 
 from hpsearch.nn import layers
 from hpsearch.nn.activations import ACTIVATIONS
-from hpsearch.nn.model import MLP
+from hpsearch.nn.model import Model
 
 
 def test_activation_values():
@@ -56,7 +56,7 @@ def _trained(**hp):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 6))
     y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, 2] > 0)
-    return MLP(epochs=5, batch_size=32, seed=1, **hp).fit(X, y), X
+    return Model(epochs=5, batch_size=32, seed=1, **hp).fit(X, y), X
 
 
 def test_batchnorm_inference_uses_running_statistics():
@@ -139,7 +139,7 @@ def test_binary_problems_use_one_sigmoid_unit_and_predict_two_columns():
     model, X = _trained(layers=1, hidden_units=4)
     rng = np.random.default_rng(3)
     Xb, yb = rng.standard_normal((100, 3)), rng.integers(0, 2, 100)
-    binary = MLP(epochs=2).fit(Xb, yb)
+    binary = Model(epochs=2).fit(Xb, yb)
     assert binary.net.params["W3"].shape[1] == 1
     proba = binary.predict_proba(Xb)
     assert proba.shape == (100, 2) and np.allclose(proba.sum(axis=1), 1)

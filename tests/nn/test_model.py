@@ -7,7 +7,7 @@ import pytest
 
 from hpsearch.data import load_data
 from hpsearch.errors import UserError
-from hpsearch.nn.model import MLP
+from hpsearch.nn.model import Model
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def moons():
 
 
 def fit(data, **hp):
-    model = MLP(**{"epochs": 8, **hp}, seed=3)
+    model = Model(**{"epochs": 8, **hp}, seed=3)
     return model.fit(data.X_train, data.y_train, data.X_dev, data.y_dev)
 
 
@@ -24,7 +24,7 @@ def test_same_seed_gives_identical_weights_and_costs(moons):
     a, b = fit(moons, keep_prob=0.8), fit(moons, keep_prob=0.8)
     np.testing.assert_array_equal(a.net.flat, b.net.flat)
     assert a.history == b.history
-    c = MLP(epochs=8, keep_prob=0.8, seed=4).fit(moons.X_train, moons.y_train)
+    c = Model(epochs=8, keep_prob=0.8, seed=4).fit(moons.X_train, moons.y_train)
     assert not np.array_equal(a.net.flat, c.net.flat)
 
 
@@ -42,7 +42,7 @@ def test_training_lowers_the_cost_and_records_each_epoch(moons):
 
 
 def test_float32_training():
-    model = MLP(epochs=1).fit(np.zeros((10, 3)), np.arange(10) % 2)
+    model = Model(epochs=1).fit(np.zeros((10, 3)), np.arange(10) % 2)
     assert model.net.flat.dtype == np.float32
 
 
@@ -79,7 +79,7 @@ def test_l2_shrinks_the_weights(moons):
 
 def _continued(data, state, epochs):
     """A new model restored from `state`, trained on until `epochs`."""
-    resumed = MLP(seed=99).load_state_dict({k: np.array(v) for k, v in state.items()})
+    resumed = Model(seed=99).load_state_dict({k: np.array(v) for k, v in state.items()})
     resumed.hp["epochs"] = epochs
     return resumed.train(data.X_train, data.y_train, (data.X_dev, data.y_dev))
 
@@ -100,28 +100,32 @@ def test_state_dict_keeps_early_stopping_exact(moons):
     np.testing.assert_array_equal(resumed.net.flat, full.net.flat)
 
 
-def test_scikit_learn_conventions_with_string_labels():
+def test_string_labels_and_input_normalisation():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 4)) * [1, 10, 100, 1000] + 50
     y = np.where(X[:, 0] > 50, "cat", np.where(X[:, 1] > 50, "dog", "emu"))
-    model = MLP(learning_rate=0.01, epochs=30, normalize=True, seed=1)
+    model = Model(learning_rate=0.01, epochs=30, normalize=True, seed=1)
     assert model.fit(X, y) is model
     assert list(model.classes_) == ["cat", "dog", "emu"]
     assert set(model.predict(X)) <= {"cat", "dog", "emu"} and model.score(X, y) > 0.9
     assert model.predict_proba(X).shape == (300, 3)
-    params = model.get_params()
-    assert (
-        params["learning_rate"] == 0.01 and params["epochs"] == 30 and params["normalize"] is True
-    )
-    clone = MLP(**params)  # what sklearn.base.clone does
-    assert clone.get_params() == params and clone.net is None
-    assert model.set_params(epochs=3) is model and model.hp["epochs"] == 3 and model.net is None
+
+
+def test_partial_fit_is_one_epoch_of_fit():
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((90, 3)), rng.choice(["a", "b", "c"], 90)
+    whole = Model(epochs=3, seed=5, normalize=True).fit(X, y)
+    stepwise = Model(epochs=3, seed=5, normalize=True)
+    for _ in range(3):
+        stepwise.partial_fit(X, y, classes=["c", "b", "a"])
+    assert stepwise.epoch == 3 and stepwise.history == whole.history
+    np.testing.assert_array_equal(stepwise.net.flat, whole.net.flat)
 
 
 def test_a_second_fit_trains_from_scratch():
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((100, 3)), rng.integers(0, 2, 100)
-    model = MLP(epochs=3, seed=2)
+    model = Model(epochs=3, seed=2)
     first = model.fit(X, y).net.flat.copy()
     assert model.fit(X, y).epoch == 3  # not 6: nothing carried over
     np.testing.assert_array_equal(model.net.flat, first)
@@ -130,13 +134,13 @@ def test_a_second_fit_trains_from_scratch():
 
 
 def test_a_label_unseen_in_training_is_refused():
-    model = MLP(epochs=1).fit(np.zeros((4, 2)), ["a", "b", "a", "b"])
+    model = Model(epochs=1).fit(np.zeros((4, 2)), ["a", "b", "a", "b"])
     with pytest.raises(ValueError, match="label 'c' is not one of the classes"):
         model.evaluate(np.zeros((1, 2)), ["c"])
 
 
 def test_cost_and_grads_api_is_keyed_like_params(moons):
-    model = MLP(layers=2, hidden_units=5).build(2, 2)
+    model = Model(layers=2, hidden_units=5).build(2, 2)
     cost, grads = model.cost_and_grads(moons.X_train[:20], moons.y_train[:20])
     assert (
         set(grads)
@@ -148,15 +152,15 @@ def test_cost_and_grads_api_is_keyed_like_params(moons):
 
 def test_bad_hyperparameters_are_user_errors():
     with pytest.raises(UserError, match="unknown activation 'relu6'.*relu"):
-        MLP(activation="relu6")
+        Model(activation="relu6")
     with pytest.raises(
         UserError, match="unknown hyperparameter 'learning_rat'; did you mean 'learning_rate'"
     ):
-        MLP(learning_rat=0.1)
+        Model(learning_rat=0.1)
     with pytest.raises(UserError, match="batch_size"):
-        MLP(batch_size=0)
+        Model(batch_size=0)
     with pytest.raises(UserError, match="unknown optimizer 'adma'; did you mean 'adam'"):
-        MLP(optimizer="adma")
+        Model(optimizer="adma")
 
 
 @pytest.mark.parametrize(
