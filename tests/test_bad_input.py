@@ -198,6 +198,12 @@ CONFIGS = [
         "did you mean 'optimizer'",
     ),
     (
+        "pruning on train_cost",
+        cfg("search: {metric: train_cost, prune: median}\n"),
+        "search.prune: pruning compares a metric after every epoch; train_cost is measured only "
+        "at the end; set search.metric to one of dev_cost, dev_accuracy, or prune: none",
+    ),
+    (
         "bare list of numbers",
         MOONS + "space: {learning_rate: [1.0e-4, 1.0]}\n",
         "space.learning_rate: a bare list [0.0001, 1.0] may mean these values or a range; "

@@ -72,7 +72,7 @@ def test_run_writes_the_run_directory(write, tmp_path):
         "trial",
         "epoch",
         "learning_rate",
-        "train_cost",
+        "batch_cost",
         "dev_cost",
         "dev_accuracy",
         "abandoned",

@@ -56,18 +56,18 @@ def train(config_file, overrides, seed):
         f"network {' -> '.join(map(str, sizes))}, {hp['activation']}, "
         f"{'batch norm, ' if hp['batch_norm'] else ''}{hp['optimizer']} lr {hp['learning_rate']:g}"
     )
-    click.echo(f"{'epoch':>5}  {'lr':>9}  {'train_cost':>10}  {'dev_cost':>9}  {'dev_acc':>7}")
+    click.echo(f"{'epoch':>5}  {'lr':>9}  {'batch_cost':>10}  {'dev_cost':>9}  {'dev_acc':>7}")
 
     def show(model, r):
         click.echo(
-            f"{r['epoch']:>5}  {r['learning_rate']:>9.3g}  {r['train_cost']:>10.4f}  "
+            f"{r['epoch']:>5}  {r['learning_rate']:>9.3g}  {r['batch_cost']:>10.4f}  "
             f"{r['dev_cost']:>9.4f}  {r['dev_accuracy']:>7.4f}"
         )
 
     model = Model(**hp, seed=seed).build(data.n_features, data.n_classes)
     model.train(data.X_train, data.y_train, (data.X_dev, data.y_dev), callback=show)
-    costs = [r["train_cost"] for r in model.history]
-    click.echo(f"train cost  {sparkline(costs)}")
+    costs = [r["batch_cost"] for r in model.history]
+    click.echo(f"batch cost  {sparkline(costs)}")
     click.echo(f"dev acc     {sparkline([r['dev_accuracy'] for r in model.history])}")
     if model.status != "ok":
         say(

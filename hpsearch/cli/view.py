@@ -129,7 +129,7 @@ class PandaView(Listener):
         line = (
             f"epoch {record['epoch']:>3}/{model.hp['epochs']}  "
             f"lr {record['learning_rate']:<9.3g}  "
-            f"train cost {record['train_cost']:.4f}  dev acc {record['dev_accuracy']:.4f}"
+            f"batch cost {record['batch_cost']:.4f}  dev acc {record['dev_accuracy']:.4f}"
         )
         if self.live is None:
             self.console.print(f"trial {task.trial}: {line}")
@@ -146,7 +146,7 @@ class PandaView(Listener):
             style="bold",
         )
         text.append(line + "\n")
-        text.append(f"train cost {sparkline([r['train_cost'] for r in history])}\n")
+        text.append(f"batch cost {sparkline([r['batch_cost'] for r in history])}\n")
         text.append(f"dev acc    {sparkline([r['dev_accuracy'] for r in history])}\n")
         for note in self.notes:
             text.append(note + "\n", style="yellow")

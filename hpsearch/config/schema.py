@@ -35,7 +35,7 @@ SEARCH_DEFAULTS = {
 }
 DEFAULT_BUDGET, DEFAULT_TRIALS, DEFAULT_ROUNDS = 60, 30, 3
 BUILTIN_METRICS = ("train_cost", "train_accuracy", "dev_cost", "dev_accuracy")
-EPOCH_METRICS = ("train_cost", "dev_cost", "dev_accuracy")  # measured after every epoch
+EPOCH_METRICS = ("dev_cost", "dev_accuracy")  # measured after every epoch
 CHOICES = {
     "mode": ("caviar", "panda"),
     "backend": ("loky", "dask"),

@@ -24,7 +24,9 @@ from .network import Network
 from .optim import OPTIMIZERS
 from .schedules import learning_rate
 
-HISTORY = ("epoch", "learning_rate", "train_cost", "dev_cost", "dev_accuracy")  # an epoch's record
+# an epoch's record; batch_cost is the mean cost of its mini-batches as they trained (dropout on,
+# batch statistics): not train_cost, which a trial measures on the train set at its end
+HISTORY = ("epoch", "learning_rate", "batch_cost", "dev_cost", "dev_accuracy")
 _blas_warm = False
 
 
@@ -191,7 +193,7 @@ class Model:
             "learning_rate": lr,
             "dev_cost": math.nan,
             "dev_accuracy": math.nan,
-            "train_cost": total / m if self.status == "ok" else total,
+            "batch_cost": total / m if self.status == "ok" else total,
         }
         if dev is not None and self.status == "ok":
             record["dev_cost"], record["dev_accuracy"] = net.evaluate(*dev, l2=hp["l2"])

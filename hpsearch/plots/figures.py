@@ -177,7 +177,9 @@ def learning_curves(run: Run, top: int = 5) -> Figure | None:
     if curves is None or curves.empty:
         return None
     best = [r.trial for r in run.goal.best_first(finished(run))[:top]]
-    metrics = [c for c in ("train_cost", "dev_accuracy") if c in curves.columns] or [run.metric]
+    # batch_cost: the mean cost of an epoch's mini-batches (older runs named it train_cost)
+    shown = ("batch_cost", "train_cost", "dev_accuracy")
+    metrics = [c for c in shown if c in curves.columns] or [run.metric]
     fig = Figure(figsize=(5.5 * len(metrics), 4), layout="constrained")
     axes = fig.subplots(1, len(metrics), squeeze=False).ravel()
     abandoned = curves["abandoned"] == 1

@@ -32,7 +32,7 @@ from .files import (
 from .lock import Lock
 from .steering import read_interventions
 
-BUILTIN_CURVE = ("learning_rate", "train_cost", "dev_cost", "dev_accuracy")
+BUILTIN_CURVE = ("learning_rate", "batch_cost", "dev_cost", "dev_accuracy")
 META_KEYS = ("hpsearch_version", "config_dir")
 
 

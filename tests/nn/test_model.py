@@ -30,12 +30,12 @@ def test_same_seed_gives_identical_weights_and_costs(moons):
 
 def test_training_lowers_the_cost_and_records_each_epoch(moons):
     model = fit(moons)
-    costs = [r["train_cost"] for r in model.history]
+    costs = [r["batch_cost"] for r in model.history]
     assert len(model.history) == 8 and costs[-1] < costs[0] / 2
     assert set(model.history[0]) == {
         "epoch",
         "learning_rate",
-        "train_cost",
+        "batch_cost",
         "dev_cost",
         "dev_accuracy",
     }
@@ -49,7 +49,7 @@ def test_float32_training():
 def test_a_diverging_run_stops_and_says_so_without_raising(moons):
     model = fit(moons, learning_rate=1e6, optimizer="gd", batch_norm=False, init="large")
     assert model.status == "diverged"
-    assert model.epoch < 8 and not math.isfinite(model.history[-1]["train_cost"])
+    assert model.epoch < 8 and not math.isfinite(model.history[-1]["batch_cost"])
 
 
 def test_full_batch_gradient_descent_takes_one_step_per_epoch(moons):

@@ -9,8 +9,10 @@ function curvePanels(state, devCost) {
   const cols = state.curves.columns;
   const m = state.meta.metric;
   const panels = [];
-  const costs = devCost ? ["train_cost", "dev_cost"] : ["train_cost"];
-  if (cols.includes("train_cost")) panels.push(costs.filter((c) => cols.includes(c)));
+  // batch_cost: the mean cost of an epoch's mini-batches (older runs named it train_cost)
+  const batch = cols.includes("batch_cost") ? "batch_cost" : "train_cost";
+  const costs = devCost ? [batch, "dev_cost"] : [batch];
+  if (cols.includes(batch)) panels.push(costs.filter((c) => cols.includes(c)));
   const metric = cols.includes(m) && !m.endsWith("cost") ? m : cols.includes("dev_accuracy") ? "dev_accuracy" : null;
   if (metric) panels.push([metric]);
   if (!panels.length) panels.push(cols.filter((c) => !["trial", "epoch", "abandoned", "learning_rate"].includes(c)).slice(0, 1));
