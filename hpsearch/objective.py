@@ -162,6 +162,21 @@ class MLPObjective:
             callback=callback,
         )
 
+    def replay(self, task: Task, interventions=()) -> Model:
+        """The trial's whole training again as one model, its interventions (nudges, rollbacks'
+        new values: those not abandoned) applied after the epochs they were logged at, as
+        panda applied them: the model it ended as, bit for bit."""
+        pending = sorted(interventions, key=lambda i: i["epoch"])  # stable: log order kept
+
+        def boundary(model, record=None) -> bool:
+            while pending and pending[0]["epoch"] == model.epoch:
+                model.hp.update(pending.pop(0)["values"])
+            return False
+
+        model = self.model(task)
+        boundary(model)
+        return self.train(model, boundary)
+
     def report(self, trial: Trial, record: dict) -> bool:
         """Tell the trial the epoch's metric; True when it should stop there."""
         value = record.get(self.goal.metric)

@@ -337,3 +337,34 @@ def test_bad_nudges_and_rollbacks_change_nothing(cli, two_runs, args, fragment):
     assert result.exit_code == 2 and fragment in result.stderr and "Traceback" not in result.output
     assert not (two_runs / "babysat" / "rollback.json").exists()
     assert not list((two_runs / "babysat").glob("requests/*.json"))
+
+
+def test_the_best_trial_trained_again_for_its_test_metrics_replays_its_interventions(tmp_path):
+    """When best.npz was lost, the best trial is trained again for its test metrics: with its
+    rollbacks' and nudges' values applied where they were, or it is a model it never was."""
+    from hpsearch.data import load_data
+    from hpsearch.nn.model import Model
+    from hpsearch.runs.best import BestKeeper
+
+    path = config(
+        tmp_path,
+        PANDA.replace("epochs: 40", "epochs: 12").replace(
+            "checkpoint_every: 0", "checkpoint_every: 1h"
+        ),
+    )
+    run_search(load_config(path), runs_dir=tmp_path)
+    run = RunDir.open(tmp_path / "babysat")
+    request_rollback(run.path, 1, 4, {"learning_rate": 0.02})
+    resume_search(run.path)
+    config_ = run.read_config()
+    trial = next(r for r in run.read_results(config_) if r.trial == 1)
+    assert [i["epoch"] for i in trial.interventions] == [4]
+    data = load_data(config_.data, config_.seed).for_training()
+    keeper = BestKeeper(config_, run, [trial], data)
+    run.best_npz.unlink()  # lost with an interrupted run
+    ended = Model().load_state_dict(CheckpointStore(run.checkpoints / "trial-1").latest()[1])
+    ended.classes_, ended.scaler_ = np.arange(data.n_classes), None
+    retrained = keeper._model()
+    np.testing.assert_array_equal(retrained.net.flat, ended.net.flat)
+    cost, accuracy = ended.evaluate(data.X_test, data.y_test)
+    assert keeper.finish()["test"] == {"test_cost": cost, "test_accuracy": accuracy}

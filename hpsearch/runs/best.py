@@ -81,7 +81,8 @@ class BestKeeper:
     def _model(self) -> Model:
         """The best trial's trained model, working on the data as loaded (standardised inputs,
         label indices): its saved weights, or, when they were lost with an interrupted run,
-        the same training again, which gives the same weights."""
+        the same training again with its interventions replayed, which gives the same
+        weights."""
         if self.run.best_npz.exists():
             with np.load(self.run.best_npz, allow_pickle=False) as f:
                 state = dict(f)
@@ -90,7 +91,5 @@ class BestKeeper:
                 model.classes_, model.scaler_ = np.arange(self.data.n_classes), None
                 return model
         objective = MLPObjective(self.data, self.config.params, self.goal)
-        model = objective.model(
-            Task(self.best.trial, self.best.round, self.best.params, self.best.seed)
-        )
-        return objective.train(model, lambda m, record: False)
+        task = Task(self.best.trial, self.best.round, self.best.params, self.best.seed)
+        return objective.replay(task, self.best.interventions)
