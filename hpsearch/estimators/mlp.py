@@ -159,7 +159,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         model = self.model_
         self.classes_ = model.classes_
         self.n_iter_ = model.epoch
-        self.loss_curve_ = [r["train_cost"] for r in model.history]
+        self.loss_curve_ = [r["batch_cost"] for r in model.history]
         dev = [r["dev_accuracy"] for r in model.history]
         self.validation_scores_ = dev if not np.isnan(dev).all() else None
         if model.status == "diverged":
