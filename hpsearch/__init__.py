@@ -6,6 +6,7 @@ The Python API under the command line:
   (`best_params`, `best_value`, `best_trial`, `trials_dataframe()`); spaces are dicts of
   `Float`, `Int`, `Categorical`;
 - the network: `MLP(**hyperparameters)`, a scikit-learn classifier, `gradient_check`;
+- any scikit-learn estimator searched the same way: `HPSearchCV(estimator, space, budget=40)`;
 - the data: `load_data`;
 - configs and runs: `load_config`, `Config.from_dict`, `run_search`, `resume_search`,
   `open_run` (a run's trials, curves, best), `load_model` (a run's best model).
@@ -23,6 +24,7 @@ _HOMES = {
     "load_data": "data",
     "UserError": "errors",
     "gradient_check": "nn.gradcheck",
+    "HPSearchCV": "estimators",
     "MLP": "estimators",
     "load_model": "results",
     "open_run": "results",

@@ -101,6 +101,7 @@ def test_a_search_imports_neither_pandas_nor_matplotlib_nor_scikit_learn():
 def test_the_api_exports_what_the_readme_shows():
     for name in (
         "MLP",
+        "HPSearchCV",
         "Config",
         "Float",
         "Int",

@@ -4,5 +4,6 @@ scikit-learn at the top (1.4 s), so the command line and the workers load them o
 config names an estimator."""
 
 from .mlp import MLP
+from .search import HPSearchCV
 
-__all__ = ["MLP"]
+__all__ = ["HPSearchCV", "MLP"]

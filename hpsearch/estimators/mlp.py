@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..errors import UserError
 from ..nn.hyper import PARAMS
 from ..nn.model import Model
+from .folds import as_value_error
 
 DTYPES = ("float32", "float64")
 
@@ -152,7 +153,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         try:
             return Model(**hp, seed=int(seed), dtype=self.dtype, normalize=bool(self.normalize))
         except UserError as e:
-            raise ValueError(e.message) from None
+            raise as_value_error(e) from None
 
     def _fitted(self) -> MLP:
         """The fitted attributes, from `model_`; warns when training diverged."""

@@ -25,6 +25,7 @@ class SearchFailed(Exception):
     """Every trial of the first round failed: the search stops there."""
 
     def __init__(self, results: list):
+        self.results = results
         errors = Counter(r.error for r in results)
         self.first = results[0].error if results else ""
         self.count, self.total = errors[self.first], len(results)
@@ -211,13 +212,17 @@ def search(
     goal: str | None = None,
     metric: str = "value",
     prune="none",
+    n_jobs: int | None = 1,
 ) -> Study:
     """Search `space` for the best `objective(config)` (or `objective(config, trial)`, which
     may call `trial.report(epoch, value)` to be pruned), in this process.
 
     Size the search with `budget` (total trials; hpsearch sizes the rounds) or `trials` per
     round and `rounds`. `goal` is maximize or minimize (by default, by the metric's name: costs,
-    losses, errors are minimised). `prune` is none, median, halving or a mapping as in the YAML."""
+    losses, errors are minimised). `prune` is none, median, halving or a mapping as in the YAML.
+    `n_jobs` other than 1 runs each group of trials on that many joblib workers (-1: one per
+    core); the study is the same whatever their number (each trial's seed and sampled values
+    depend only on `seed` and its number), so `objective` must be picklable with cloudpickle."""
     if budget is not None:
         plan = Plan.for_budget(budget, space)
     else:
@@ -226,4 +231,9 @@ def search(
         plan, Goal.of(metric, goal), seed, pruning=Pruning.parse(prune, key="prune")
     )
     run = FunctionObjective(objective, settings.goal)
-    return run_study(space, lambda tasks: (run(t) for t in tasks), settings)
+    if n_jobs in (1, None):
+        return run_study(space, lambda tasks: (run(t) for t in tasks), settings)
+    from joblib import Parallel, delayed  # noqa: PLC0415  (only a parallel search needs it)
+
+    with Parallel(n_jobs=n_jobs) as parallel:
+        return run_study(space, lambda tasks: parallel(delayed(run)(t) for t in tasks), settings)
