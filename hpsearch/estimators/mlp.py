@@ -37,7 +37,7 @@ class MLP(ClassifierMixin, BaseEstimator):
     type; `random_state` (an int, or None for a fresh seed) fixes the weights and the batches.
 
     Fitted: `classes_`, `n_features_in_`, `feature_names_in_` (from a DataFrame), `loss_curve_`
-    (the training cost of each epoch), `validation_scores_` (the dev accuracy of each epoch,
+    (the mean mini-batch cost of each epoch), `validation_scores_` (the dev accuracy of each epoch,
     when `fit` was given X_dev and y_dev), `n_iter_` (epochs trained), `model_` (the trained
     `nn.model.Model`: weights, optimiser state, history).
     """
