@@ -1,8 +1,9 @@
 """What a trial runs: the built-in network on the config's data, or the user's function.
 
-`TrialSpec` is all a worker needs (small and picklable); `run_task(spec, task)` runs in the
-worker process, builds the objective once per process (data loaded, module imported) and never
-raises: whatever goes wrong becomes a `failed` record.
+`TrialSpec` is all a worker needs to know (small and picklable) besides the data, which it
+receives once loaded (`run_task(spec, task, data=...)`: a shared block on this machine, a Dask
+future on a cluster); `run_task` builds the objective once per process and never raises:
+whatever goes wrong becomes a `failed` record.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 
 from threadpoolctl import threadpool_limits
 
-from .data import Dataset, load_data
+from .data import Dataset, load_training_data
+from .data.shared import SharedData
 from .errors import UserError
 from .nn.hyper import DEFAULTS
 from .nn.model import Model
@@ -77,33 +79,44 @@ def import_objective(name: str, base_dir: str | None = None):
     return func
 
 
-def build_objective(spec: TrialSpec, data: Dataset | None = None):
-    """The objective `spec` describes (the data loaded unless given)."""
+def build_objective(spec: TrialSpec, data: Dataset | SharedData | None = None):
+    """The objective `spec` describes, on `data`: a Dataset (in this process, or as Dask
+    scattered it), the data the main process shares (a worker maps it), or, when None, the
+    data loaded here."""
     if spec.objective:
         return FunctionObjective(
             import_objective(spec.objective, spec.base_dir), spec.goal, spec.params
         )
+    if isinstance(data, SharedData):
+        data = data.open()
     if data is None:
-        data = load_data(spec.data, spec.seed, base_dir=spec.base_dir)
+        data = load_training_data(spec.data, spec.seed, base_dir=spec.base_dir)
     return MLPObjective(data.for_training(), spec.params, spec.goal)
 
 
-def run_task(spec: TrialSpec, task: Task, objective=None) -> TrialResult:
-    """Run one trial in this process (with `objective`, or the one built once per process);
-    never raises. The built-in network trains on one BLAS thread wherever it runs: BLAS splits
-    a product differently over more threads, and the table must not depend on the number of
-    workers."""
-    key = repr(spec)
+def run_task(spec: TrialSpec, task: Task, objective=None, data=None) -> TrialResult:
+    """Run one trial in this process, with `objective`, or the one built for (spec, data) and
+    kept for the next trial; never raises. The built-in network trains on one BLAS thread
+    wherever it runs: BLAS splits a product differently over more threads, and the table must
+    not depend on the number of workers."""
     try:
-        if objective is None and key not in _CACHE:
-            _CACHE[key] = build_objective(spec)
-        objective = objective or _CACHE[key]
+        objective = objective or _cached_objective(spec, data)
     except Exception as e:  # data or import failing inside a worker fails the trial
         return failure(task, e)
     if spec.objective:
         return objective(task)
     with threadpool_limits(limits=1, user_api="blas"):
         return objective(task)
+
+
+def _cached_objective(spec: TrialSpec, data):
+    """One objective per worker process, for the search it works for: the last one built (a
+    Dask worker serving search after search keeps no earlier search's data)."""
+    key = (repr(spec), repr(data) if isinstance(data, SharedData) else id(data))
+    if _CACHE.get("key") != key:
+        _CACHE.clear()
+        _CACHE.update(key=key, objective=build_objective(spec, data))
+    return _CACHE["objective"]
 
 
 def expected_cost(spec: TrialSpec, task: Task) -> float:

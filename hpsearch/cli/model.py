@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from ..config import load_config
-from ..data import load_data
+from ..data import load_training_data
 from ..errors import UserError
 from ..nn.gradcheck import gradient_check
 from ..nn.model import Model
@@ -26,12 +26,12 @@ def _builtin(config_file, overrides, command):
             key="objective",
             fix=f"use {command} on a config of the built-in network; run yours with hpsearch run",
         )
-    data = load_data(
+    data = load_training_data(
         config.data,
         config.seed,
         file=config.file,
         base_dir=config.file.parent if config.file else None,
-    ).for_training()
+    )
     return config, config.centre(), data
 
 

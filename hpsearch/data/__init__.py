@@ -2,12 +2,15 @@
 
 `load_data(config)` returns a `Dataset`: a stratified, seeded train/dev/test split of the raw
 inputs and original labels, with the train set's mean and std to standardise them with;
-`Dataset.for_training()` is what the network trains on (see `dataset`).
+`Dataset.for_training()` is what the network trains on (see `dataset`), and
+`load_training_data` gives that form directly, reading the table in chunks into one float32
+block that is never held twice (see `rows`).
 `check_data_config` resolves the `data:` section without reading anything.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,7 @@ import numpy as np
 from ..errors import UserError, count, unknown
 from .dataset import Dataset
 from .files import SUFFIXES, read_file
+from .rows import Rows, check_values, gather, mean_std
 from .synthetic import GENERATORS, NOISE
 
 DIGITS = Path(__file__).with_name("digits.npz")
@@ -154,21 +158,71 @@ def _split(split, file) -> dict:
 
 
 def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
-    """Load, check, split and standardise the data a config's `data` section describes.
+    """Load, check and split the data a config's `data` section describes, in the user's form
+    (raw float64 inputs, original labels; see dataset.py).
 
     Relative paths are taken from `base_dir` (the config file's folder) when given."""
+    table = _read(data, seed, file, base_dir)
+    X = gather(table.rows, table.parts, dtype=np.float64)
+    labels = np.asarray(table.labels)
+    return table.dataset(X, tuple(labels[i] for i in table.parts), codes=table.codes)
+
+
+def load_training_data(
+    data: dict, seed: int = 0, file=None, base_dir=None, alloc=np.empty
+) -> Dataset:
+    """`load_data(...).for_training()`, bit for bit, without ever holding the table in
+    float64 or twice: the inputs are one float32 block from `alloc(shape, dtype)` (see
+    rows.py), which a search may put in memory its workers share."""
+    table = _read(data, seed, file, base_dir)
+    X = gather(table.rows, table.parts, table.scaler, alloc)
+    return table.dataset(X, table.codes, training=True)
+
+
+@dataclass
+class _Table:
+    """A data set read and split, its inputs not yet gathered."""
+
+    rows: Rows
+    labels: np.ndarray
+    classes: list
+    parts: list  # sorted row indices of train, dev, test
+    codes: tuple  # each part's labels as class indices
+    scaler: tuple | None
+    features: list
+    name: str
+
+    def dataset(self, X, y, **form) -> Dataset:
+        """The Dataset of block X (train, dev, then test rows) and each part's labels y."""
+        a, b = len(self.parts[0]), len(self.parts[0]) + len(self.parts[1])
+        return Dataset(
+            X[:a],
+            y[0],
+            X[a:b],
+            y[1],
+            X[b:],
+            y[2],
+            classes=self.classes,
+            features=self.features,
+            name=self.name,
+            scaler=self.scaler,
+            **form,
+        )
+
+
+def _read(data: dict, seed: int, file, base_dir) -> _Table:
     data = check_data_config(data, file)
     rng = np.random.default_rng([0xDA7A, seed])
     if data.get("path") is not None:
         path = Path(data["path"])
         if base_dir is not None and not path.is_absolute():
             path = Path(base_dir) / path
-        X, labels, features = read_file(path, data["target"], file)
+        rows, labels, features = read_file(path, data["target"], file)
         name, where = path.name, path
     elif data["dataset"] == "digits":
         with np.load(DIGITS, allow_pickle=False) as f:
-            X, labels = f["X"].astype(np.float64), f["y"]
-        features, name, where = [f"pixel_{i}" for i in range(X.shape[1])], "digits", file
+            rows, labels = Rows.of(f["X"]), f["y"]
+        features, name, where = [f"pixel_{i}" for i in range(rows.shape[1])], "digits", file
     else:
         kind = data["dataset"]
         noise = NOISE[kind] if data["noise"] is None else float(data["noise"])
@@ -179,7 +233,8 @@ def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
             classes=data.get("classes", 3),
             features=data.get("features", 2),
         )
-        features, name, where = [f"x{i}" for i in range(X.shape[1])], kind, file
+        rows, features, name, where = Rows.of(X), [f"x{i}" for i in range(X.shape[1])], kind, file
+    check_values(rows, features, where)
     classes, y = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
         raise UserError(
@@ -190,20 +245,9 @@ def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
         )
     parts = stratified_split(y, data["split"], rng)
     _check_parts(y, parts, classes.tolist(), data["split"], where, data.get("target") or "y")
-    scaler = None
-    if data["normalize"]:
-        mean, std = X[parts[0]].mean(axis=0), X[parts[0]].std(axis=0)
-        std[std == 0] = 1.0
-        scaler = (mean, std)
-    labels = np.asarray(labels)
-    return Dataset(
-        *(a for i in parts for a in (X[i], labels[i])),
-        classes=classes.tolist(),
-        features=list(features),
-        name=name,
-        scaler=scaler,
-        codes=tuple(y[i] for i in parts),
-    )
+    scaler = mean_std(rows, parts[0]) if data["normalize"] else None
+    codes = tuple(y[i] for i in parts)
+    return _Table(rows, labels, classes.tolist(), parts, codes, scaler, list(features), name)
 
 
 def stratified_split(y: np.ndarray, split: dict, rng) -> list[np.ndarray]:

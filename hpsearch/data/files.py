@@ -2,23 +2,26 @@
 
 Every problem is a UserError naming the file, the column and the fix: a missing or unreadable
 file, a missing target column, missing labels, labels that look like a regression target,
-features that are not numbers or have missing values.
+features that are not numbers (and, as `rows.gather` reads them, missing values).
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import UserError, count, unknown
+from .rows import Rows
 
 SUFFIXES = (".csv", ".parquet", ".npz")
 MAX_CONTINUOUS_CLASSES = 20  # more distinct non-integer labels than this: a regression target
 
 
 def read_file(path: Path, target, config_file=None):
-    """(X float64, labels, feature names) from a .csv, .parquet or .npz file."""
+    """(Rows of the features, labels, feature names) from a .csv, .parquet or .npz file; the
+    features' values are checked as they are read (rows.gather)."""
     if not path.exists():
         raise UserError(
             f"data file '{path}' does not exist",
@@ -39,47 +42,92 @@ def read_file(path: Path, target, config_file=None):
                 key="data.target",
                 fix="remove target:",
             )
-        X, labels = _read_npz(path)
-        names = [f"x{i}" for i in range(X.shape[1])]
+        rows, labels = _read_npz(path)
+        names = [f"x{i}" for i in range(rows.shape[1])]
     else:
-        X, labels, names = _read_table(path, suffix, target, config_file)
+        rows, labels, names = _read_table(path, suffix, target, config_file)
     check_labels(labels, path, target or "y")
-    return X, labels, names
+    return rows, labels, names
 
 
 def _read_npz(path: Path):
+    """(Rows of X, labels): the labels read, X's header checked; X itself is streamed from the
+    file when it is read (see rows.py), never loaded whole."""
     try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in ("X", "y") if k not in f.files]
+        with zipfile.ZipFile(path) as z:
+            arrays = [n[: -len(".npy")] for n in z.namelist() if n.endswith(".npy")]
+            missing = [k for k in ("X", "y") if k not in arrays]
             if missing:
                 raise UserError(
-                    f"has no array {missing[0]!r} (arrays: {', '.join(f.files) or 'none'})",
+                    f"has no array {missing[0]!r} (arrays: {', '.join(arrays) or 'none'})",
                     file=path,
                     fix="save the features as X and the labels as y",
                 )
-            X, labels = f["X"], f["y"]
+            with z.open("y.npy") as f:
+                labels = np.lib.format.read_array(f, allow_pickle=False)
+            with z.open("X.npy") as f:
+                shape, streamed, dtype = _header(f)
+            X = None if streamed else _whole_x(z)
     except UserError:
         raise
-    except Exception as e:  # NumPy and zipfile raise many errors; all mean the file is not an .npz
-        raise UserError(
-            f"cannot read: {type(e).__name__}: {e}".splitlines()[0],
-            file=path,
-            fix="save it with numpy.savez(path, X=features, y=labels)",
-        ) from None
-    if (
-        X.ndim != 2
-        or labels.ndim != 1
-        or len(X) != len(labels)
-        or not np.issubdtype(X.dtype, np.number)
-    ):
-        raise UserError(
-            f"X must be a 2-D numeric array with one row per label, got {X.dtype} {X.shape} for "
-            f"labels of shape {labels.shape}",
-            file=path,
-            fix="save X as (n_samples, n_features), y as (n_samples,)",
-        )
-    names = [f"x{i}" for i in range(X.shape[1])]
-    return check_features(X.astype(np.float64), names, path), labels
+    except Exception as e:  # zipfile and NumPy raise many errors; all mean the file is not an .npz
+        raise _unreadable(path, e) from None
+    shape = X.shape if X is not None else shape
+    dtype = X.dtype if X is not None else dtype
+    if len(shape) != 2 or labels.ndim != 1 or shape[0] != len(labels):
+        raise _not_a_table(path, dtype, shape, labels)
+    if not np.issubdtype(dtype, np.number):
+        raise _not_a_table(path, dtype, shape, labels)
+    if X is not None:
+        return Rows.of(X), labels
+
+    def chunks(n):
+        row_bytes = shape[1] * dtype.itemsize
+        try:
+            with zipfile.ZipFile(path) as z, z.open("X.npy") as f:
+                _header(f)
+                for start in range(0, shape[0], n):
+                    want = min(n, shape[0] - start) * row_bytes
+                    buffer = f.read(want)
+                    if len(buffer) != want:
+                        raise ValueError("the array X ends before its last row")
+                    yield np.frombuffer(buffer, dtype).reshape(-1, shape[1]).astype(np.float64)
+        except Exception as e:  # noqa: BLE001  a file changed or damaged since its header was read
+            raise _unreadable(path, e) from None
+
+    return Rows(shape, chunks), labels
+
+
+def _header(f):
+    """(shape, whether rows can be streamed, dtype) from the start of an .npy member."""
+    version = np.lib.format.read_magic(f)
+    read = getattr(np.lib.format, f"read_array_header_{version[0]}_{version[1]}", None)
+    if read is None:  # a newer format: read the whole array instead
+        return None, False, None
+    shape, fortran_order, dtype = read(f)
+    return shape, not fortran_order and not dtype.hasobject, dtype
+
+
+def _whole_x(z: zipfile.ZipFile) -> np.ndarray:
+    with z.open("X.npy") as f:
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _unreadable(path, e) -> UserError:
+    return UserError(
+        f"cannot read: {type(e).__name__}: {e}".splitlines()[0],
+        file=path,
+        fix="save it with numpy.savez(path, X=features, y=labels)",
+    )
+
+
+def _not_a_table(path, dtype, shape, labels) -> UserError:
+    return UserError(
+        f"X must be a 2-D numeric array with one row per label, got {dtype} {tuple(shape)} for "
+        f"labels of shape {labels.shape}",
+        file=path,
+        fix="save X as (n_samples, n_features), y as (n_samples,)",
+    )
 
 
 def _read_table(path: Path, suffix: str, target, config_file):
@@ -133,26 +181,7 @@ def _read_table(path: Path, suffix: str, target, config_file):
                 key=column,
                 fix="encode it as numbers, or drop the column",
             )
-    return (
-        check_features(frame.to_numpy(dtype=np.float64), list(frame.columns), path),
-        labels,
-        list(frame.columns),
-    )
-
-
-def check_features(X, names, path):
-    """X unchanged when every value is a finite number; else the column and row count."""
-    bad = ~np.isfinite(X)
-    if bad.any():
-        column = int(np.argmax(bad.any(axis=0)))
-        values = count(int(bad[:, column].sum()), "missing, NaN or infinite value")
-        raise UserError(
-            f"feature column '{names[column]}' has {values}",
-            file=path,
-            key=names[column],
-            fix="drop or impute those rows",
-        )
-    return X
+    return Rows.of_frame(frame), labels, list(frame.columns)
 
 
 def check_labels(labels, path, column):

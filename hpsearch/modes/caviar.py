@@ -75,20 +75,24 @@ def _worker_start(parent: int, markers: str):
     threading.Thread(target=watch, daemon=True, name="hpsearch-watch-parent").start()
 
 
-def _run_marked(spec: TrialSpec, task, markers: str):
+def _run_marked(spec: TrialSpec, task, markers: str, data):
     """run_task, with a file saying which process runs the trial (to blame the right trial
     when a worker dies)."""
     marker = Path(markers, str(task.trial))
     marker.write_text(str(os.getpid()))
     try:
-        return run_task(spec, task)
+        return run_task(spec, task, data=data)
     finally:
         marker.unlink(missing_ok=True)
 
 
 class LokyPool:
-    def __init__(self, spec: TrialSpec, workers: int, markers: Path):
-        self.spec, self.workers, self.markers = spec, workers, Path(markers)
+    """`data`: what the workers train on, the main process's data shared with them
+    (data.shared.SharedData: they map it, never read the file), or None (each loads it, or a
+    custom objective needs none)."""
+
+    def __init__(self, spec: TrialSpec, workers: int, markers: Path, data=None):
+        self.spec, self.workers, self.markers, self.data = spec, workers, Path(markers), data
         threads = str(max(1, cores() // workers))
         self.env = dict.fromkeys(
             ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), threads
@@ -151,7 +155,9 @@ class LokyPool:
                 key=lambda t: (t.trial not in waited, -expected_cost(self.spec, t)),
             )
             for task in queue[: self.workers - len(self.running)]:
-                future = self.executor.submit(_run_marked, self.spec, task, str(self.markers))
+                future = self.executor.submit(
+                    _run_marked, self.spec, task, str(self.markers), self.data
+                )
                 self.running[future] = task.trial
             done, _ = wait(self.running, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=self.running.get):

@@ -13,8 +13,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..config import Config
-from ..data import load_data
+from ..data import load_training_data
+from ..data.shared import SharedMemory
 from ..errors import UserError
 from ..modes.caviar import DaskPool, InProcess, LokyPool, connect_dask, workers_for
 from ..modes.panda import Listener, PandaRunner
@@ -42,9 +45,10 @@ class Outcome:
     best: dict | None  # what best.json holds
 
 
-def prepare(config: Config, connect: bool = True):
-    """Everything a run checks before writing anything; returns (data, Dask client or None).
-    Raises UserError for a config that cannot run."""
+def prepare(config: Config, connect: bool = True, alloc=np.empty):
+    """Everything a run checks before writing anything; returns (data in the network's form,
+    Dask client or None). The data's inputs are one block from `alloc` (see
+    data.load_training_data). Raises UserError for a config that cannot run."""
     if not config.space:
         raise UserError(
             "the space is empty: there is nothing to search",
@@ -59,8 +63,9 @@ def prepare(config: Config, connect: bool = True):
         if config.objective:
             import_objective(config.objective, base)
         else:
-            data = load_data(config.data, config.seed, file=config.file, base_dir=base)
-            data = data.for_training()
+            data = load_training_data(
+                config.data, config.seed, file=config.file, base_dir=base, alloc=alloc
+            )
     except UserError as e:
         raise e.at(file=config.file) from None
     client = None
@@ -72,17 +77,19 @@ def prepare(config: Config, connect: bool = True):
 def run_search(config: Config, *, runs_dir="runs", force: bool = False, listener=None) -> Outcome:
     """Run the search `config` describes into runs_dir/NAME (refused if it exists, unless
     `force`). `listener` hears of each trial and epoch (see modes.panda.Listener)."""
-    data, client = prepare(config)
-    run = None
+    memory = SharedMemory()
+    run = client = None
     try:
+        data, client = prepare(config, alloc=_alloc(config, memory))
         run = RunDir.create(Path(runs_dir) / config.name, force=force)
         run.write_config(config)
-        return _execute(config, run, [], data, client, listener or Listener())
+        return _execute(config, run, [], data, client, listener or Listener(), memory=memory)
     finally:
         if run is not None:
             run.unlock()
         if client is not None:
             client.close()
+        memory.close()
 
 
 def resume_search(
@@ -111,8 +118,9 @@ def resume_search(
         )
     config = _where(run.read_config(), jobs, scheduler)
     extension = _extension(config, budget, rounds)
-    data, client = prepare(config)
+    memory, client = SharedMemory(), None
     try:
+        data, client = prepare(config, alloc=_alloc(config, memory))
         run.lock()
         if extension:
             run.set_search(**extension)
@@ -127,11 +135,14 @@ def resume_search(
         done = [r for r in done if r.trial not in retry]
         if config.search["mode"] != "panda" or not config.builtin:
             run.keep_curves_of({r.trial for r in done})
-        return _execute(config, run, done, data, client, listener or Listener(), retry)
+        return _execute(
+            config, run, done, data, client, listener or Listener(), retry, memory=memory
+        )
     finally:
         run.unlock()
         if client is not None:
             client.close()
+        memory.close()
 
 
 def _where(config: Config, jobs, scheduler) -> Config:
@@ -168,7 +179,14 @@ def _extension(config: Config, budget, rounds) -> dict:
     return {sized_by: new}
 
 
-def _runner(config: Config, run: RunDir, data, client, listener):
+def _alloc(config: Config, memory: SharedMemory):
+    """Where the data's block goes: memory the workers of a caviar search share (whatever
+    their number: one worker maps it as it would its own), else this process's memory."""
+    s = config.search
+    return memory.alloc if s["mode"] == "caviar" and s["backend"] == "loky" else np.empty
+
+
+def _runner(config: Config, run: RunDir, data, client, listener, memory):
     s = config.search
     base = str(config.file.parent) if config.file else None
     spec = TrialSpec(config.data, config.params, config.goal, config.seed, config.objective, base)
@@ -179,14 +197,14 @@ def _runner(config: Config, run: RunDir, data, client, listener):
         return PandaRunner(objective, run, config, listener)
     if s["mode"] == "panda" or workers_for(s["jobs"]) == 1:
         return InProcess(spec, objective)
-    return LokyPool(spec, workers_for(s["jobs"]), run.markers)
+    return LokyPool(spec, workers_for(s["jobs"]), run.markers, memory.handle(data))
 
 
 def _execute(
-    config: Config, run: RunDir, done: list, data, client, listener, retry=None
+    config: Config, run: RunDir, done: list, data, client, listener, retry=None, memory=None
 ) -> Outcome:
     shutil.rmtree(run.markers, ignore_errors=True)
-    runner = _runner(config, run, data, client, listener)
+    runner = _runner(config, run, data, client, listener, memory or SharedMemory())
     run.start_tables(config)
     keeper = BestKeeper(config, run, done, data)
     total, recorded = config.plan.total, len(done)
