@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -34,6 +35,8 @@ from ..study import failure
 MAX_CRASHES_WITHOUT_CULPRIT = 3
 QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 WATCH_EVERY = 0.5  # seconds between a worker's looks at whether its parent is alive
+STOP_WITHIN = 10.0  # seconds idle workers get to exit before they are killed
+POLL = 0.5  # seconds between looks at running trials (signals are handled in between)
 
 
 def cores() -> int:
@@ -98,6 +101,7 @@ class LokyPool:
             ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), threads
         )
         self.executor = None
+        self.stopping = None  # what close() still waits on
         self.pending: dict = {}  # trial -> task, not yet done (continuations across calls)
         self.running: dict = {}  # future -> trial
 
@@ -159,7 +163,9 @@ class LokyPool:
                     _run_marked, self.spec, task, str(self.markers), self.data
                 )
                 self.running[future] = task.trial
-            done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+            done = set()
+            while not done and self.running:
+                done, _ = wait(self.running, timeout=POLL, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=self.running.get):
                 del self.running[future]
                 result = future.result()
@@ -179,22 +185,47 @@ class LokyPool:
         return sorted(dead)
 
     def close(self, kill: bool = False, forget: bool = True):
-        """Stop the workers: after their trials, or (kill) at once. Killing them ourselves and
+        """Stop the workers: after their trials, or (kill) at once; either way within
+        STOP_WITHIN seconds, after which every worker is killed. Killing them ourselves and
         letting loky find them gone stops quietly; loky's own kill_workers can race with a
-        task being handed over and print a traceback from its manager thread. The tasks not
-        done are forgotten, unless a crash is to run them again."""
+        task being handed over and print a traceback from its manager thread. Every worker is
+        killed, not only those that named themselves: one killed while it held the task queue's
+        lock would leave a worker loky is still starting waiting on that lock for ever, and
+        loky's shutdown waiting on it. The tasks not done are forgotten, unless a crash is to
+        run them again."""
         self.running = {}
         if forget:
             self.pending = {}
-        if self.executor is None:
+        if self.executor is not None:  # (a close cut short by Ctrl-C goes on where it was)
+            # loky's thread that joins the workers, and its workers (pid -> process)
+            self.stopping = (self.executor._executor_manager_thread, self.executor._processes)
+            self.executor.shutdown(wait=False)  # no worker started from now on
+            self.executor = None
+        if self.stopping is None:
             return
+        manager, processes = self.stopping
+        deadline = time.monotonic() + (0 if kill else STOP_WITHIN)
+        while True:
+            if time.monotonic() >= deadline:
+                _kill(processes.values())
+            if manager is None or not manager.is_alive():
+                break
+            manager.join(0.1)
+            if time.monotonic() > deadline + STOP_WITHIN:
+                break  # not ours to wait on any more: a process the kernel does not end
+        self.stopping = None
         for marker in self.markers.glob("worker-*"):
-            if kill:
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(marker.name.split("-")[1]), signal.SIGKILL)
             marker.unlink(missing_ok=True)
-        self.executor.shutdown(wait=True)
-        self.executor = None
+
+
+def _kill(processes):
+    """SIGKILL each of loky's worker processes not yet reaped (once reaped, its pid may be
+    another process's)."""
+    for process in list(processes):
+        popen = getattr(process, "_popen", None)
+        if popen is not None and popen.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(popen.pid, signal.SIGKILL)
 
 
 def connect_dask(address: str, timeout: float = 5.0):
@@ -243,7 +274,10 @@ class DaskPool:
             t.trial for t in self.futures.values()
         }
         while waited & {t.trial for t in self.futures.values()}:
-            done = dask_wait(list(self.futures), return_when="FIRST_COMPLETED").done
+            try:  # in steps, so that Ctrl-C and SIGTERM are handled in between
+                done = dask_wait(list(self.futures), POLL, return_when="FIRST_COMPLETED").done
+            except (TimeoutError, asyncio.TimeoutError):  # (two classes before Python 3.11)
+                continue
             for future in sorted(done, key=lambda f: self.futures[f].trial):
                 task = self.futures.pop(future)
                 try:

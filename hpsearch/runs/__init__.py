@@ -26,7 +26,7 @@ from ..store import RunDir, steering
 from ..store.files import read_json
 from ..study import SearchFailed, Study, run_study
 from .best import BestKeeper
-from .interrupts import SearchInterrupted, Terminated, ctrl_c, ignoring_ctrl_c
+from .interrupts import SearchInterrupted, Terminated, ctrl_c, holding_signals
 
 __all__ = [
     "Outcome",
@@ -230,14 +230,15 @@ def _execute(
                 known=known,
                 retry=retry or {},
             )
-        runner.close()
+            runner.close()
         run.sort_tables()
         best = keeper.finish()
     except BaseException as e:
-        with ignoring_ctrl_c():
+        with holding_signals() as late:  # the stop is bounded (see LokyPool.close)
             runner.close(kill=True)
-        if isinstance(e, KeyboardInterrupt):
-            code = 143 if isinstance(e, Terminated) else 130
+        interrupt = e if isinstance(e, KeyboardInterrupt) else late.interrupt
+        if interrupt is not None:
+            code = 143 if isinstance(interrupt, Terminated) else 130
             raise SearchInterrupted(run.path, recorded, total, code) from None
         raise
     shutil.rmtree(run.markers, ignore_errors=True)

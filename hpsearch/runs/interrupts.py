@@ -58,16 +58,30 @@ def ctrl_c(runner, listener):
         signal.signal(signal.SIGTERM, previous[1])
 
 
+class Late:
+    """The first Ctrl-C or SIGTERM that arrived while signals were held back, if any."""
+
+    interrupt: KeyboardInterrupt | None = None
+
+
 @contextmanager
-def ignoring_ctrl_c():
-    """Ctrl-C and SIGTERM ignored while the block runs (in the main thread only): a second
-    press while the search stops its workers must not cut that short."""
+def holding_signals():
+    """Ctrl-C and SIGTERM held back while the block runs (in the main thread only): a second
+    press while the search stops its workers must not cut that short. The block must end by
+    itself (every wait in it is bounded); the first signal that came is then `Late.interrupt`,
+    for the caller to stop with (exit 130, or 143)."""
+    late = Late()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield late
         return
-    previous = [signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)]
+
+    def note(signum, frame):
+        if late.interrupt is None:
+            late.interrupt = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    previous = [signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)]
     try:
-        yield
+        yield late
     finally:
         signal.signal(signal.SIGINT, previous[0])
         signal.signal(signal.SIGTERM, previous[1])
