@@ -13,6 +13,7 @@ from ..nn.hyper import unread
 from ..runs import prepare, resume_search, run_search
 from ..space import sample_config, whole_space
 from ..store import RunDir
+from ..study import counts
 from . import options
 from .output import emit, fmt, say
 from .view import PandaView, SearchProgress
@@ -143,10 +144,7 @@ def _watch(start, path: Path, config):
 
 def _summary(outcome):
     results, path = outcome.study.trials, outcome.run.path
-    counts = {
-        s: sum(r.status == s for r in results) for s in ("ok", "pruned", "diverged", "failed")
-    }
-    words = ", ".join(f"{n} {s}" for s, n in counts.items() if n or s == "ok")
+    words = ", ".join(f"{n} {s}" for s, n in counts(results).items() if n or s == "ok")
     curves = any(r.curve for r in results) or len(outcome.run.read_curves()) > 0
     say(
         f"{len(results)} trials ({words}) in {path}/trials.csv"

@@ -22,7 +22,7 @@ from ..nn.hyper import LIVE
 from ..results import Run
 from ..store import RunDir, steering
 from ..store.files import jsonable, read_json
-from ..study import STATUSES, TrialResult
+from ..study import TrialResult, counts
 from .tables import read_since
 
 RECORD = ("trial", "round", "status", "epochs", "seconds", "seed", "error")
@@ -111,7 +111,7 @@ class RunView:
             regions, warnings = [], [*warnings, "rounds.json cannot be read"]
         return {
             "status": state,
-            "counts": {s: sum(r.status == s for r in results) for s in STATUSES},
+            "counts": counts(results),
             "done": len(results),
             "total": self.config.plan.total,
             "best": _best(best),

@@ -19,7 +19,7 @@ from ..errors import UserError, unknown
 from ..importance import MIN_TRIALS, importance
 from ..nn.model import Model
 from ..store import RunDir
-from ..study import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult
+from ..study import HEAD_COLUMNS, TAIL_COLUMNS, Goal, TrialResult, counts
 
 NOT_PARAMS = {*HEAD_COLUMNS, *BUILTIN_METRICS, "metrics", *TAIL_COLUMNS}
 
@@ -106,7 +106,7 @@ class Run:
         return frame.head(top) if top else frame
 
     def counts(self) -> dict:
-        return {s: sum(r.status == s for r in self.results) for s in STATUSES}
+        return counts(self.results)
 
     def best_result(self) -> TrialResult | None:
         return self.goal.best(self.results)

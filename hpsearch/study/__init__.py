@@ -4,7 +4,16 @@ round loop. Knows the search space, and nothing of the network, the data or the 
 from .loop import SearchFailed, Settings, run_study, search
 from .plan import Plan
 from .prune import TIEBREAK, PruneRule, Pruning
-from .record import HEAD_COLUMNS, STATUSES, TAIL_COLUMNS, Goal, TrialResult, table_columns
+from .record import (
+    HEAD_COLUMNS,
+    RECORDED,
+    STATUSES,
+    TAIL_COLUMNS,
+    Goal,
+    TrialResult,
+    counts,
+    table_columns,
+)
 from .study import Study
 from .trial import FunctionObjective, Task, Trial, failure, trial_passing, trial_seed
 
@@ -13,6 +22,8 @@ __all__ = [
     "TAIL_COLUMNS",
     "table_columns",
     "STATUSES",
+    "RECORDED",
+    "counts",
     "FunctionObjective",
     "Goal",
     "Plan",

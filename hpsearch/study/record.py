@@ -13,10 +13,18 @@ import math
 import re
 from dataclasses import dataclass, field
 
-STATUSES = ("ok", "pruned", "diverged", "failed")  # in the order ranked
+# Every status a trial can have, in the order ranked. `paused`: stopped at a pruning rung until
+# the trials it is judged with get there; the search continues or prunes it, so no table holds it.
+STATUSES = ("ok", "pruned", "paused", "diverged", "failed")
+RECORDED = tuple(s for s in STATUSES if s != "paused")  # the statuses a table holds
 MINIMISED = re.compile(r"(cost|loss|error|regret|seconds|time)$")  # metrics whose goal is minimize
 HEAD_COLUMNS = ("trial", "round", "status")
 TAIL_COLUMNS = ("epochs", "seconds", "seed", "error")
+
+
+def counts(results) -> dict:
+    """status -> how many of `results` have it, for every status a table holds."""
+    return {s: sum(r.status == s for r in results) for s in RECORDED}
 
 
 def table_columns(space_names, metric_columns) -> list[str]:
@@ -30,7 +38,7 @@ class TrialResult:
 
     trial: int
     round: int
-    status: str  # ok | pruned (stopped early; `epochs` says when) | diverged | failed
+    status: str  # one of STATUSES: ok | pruned (stopped early; `epochs` says when) | ...
     params: dict  # the sampled values; a conditional hyperparameter that did not apply is absent
     value: float | None = None  # the goal's metric at the end (None when failed)
     metrics: dict = field(default_factory=dict)  # every metric at the end, the goal's included
@@ -94,8 +102,8 @@ class TrialResult:
                 metrics[column] = _number(text)
         value = metrics.get(metric)
         status = row["status"]
-        if status not in STATUSES:
-            raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        if status not in RECORDED:
+            raise ValueError(f"status {status!r} is not one of {', '.join(RECORDED)}")
         return cls(
             trial=int(row["trial"]),
             round=int(row["round"]),
@@ -142,12 +150,13 @@ class Goal:
         return self.score(a) > self.score(b)
 
     def rank_key(self, result: TrialResult) -> tuple:
-        """Best first: finished trials by their value, then pruned ones (those that went
-        further first, then by value), then diverged, then failed; ties by trial number."""
+        """Best first: finished trials by their value, then pruned ones and then paused ones
+        (those that went further first, then by value), then diverged, then failed; ties by
+        trial number."""
         order = STATUSES.index(result.status)
         if result.status == "ok":
             return (order, 0, -self.score(result.value), result.trial)
-        if result.status == "pruned":
+        if result.status in ("pruned", "paused"):
             return (order, -(result.epochs or 0), -self.score(result.value), result.trial)
         return (order, 0, 0.0, result.trial)
 

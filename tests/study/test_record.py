@@ -104,3 +104,29 @@ def test_intermediate_values_skip_missing_and_non_finite_epochs():
         0, 1, "ok", {}, curve=[{"epoch": 1, "m": 0.5}, {"epoch": 2, "m": math.nan}, {"epoch": 3}]
     )
     assert result.intermediate("m") == {1: 0.5}
+
+
+def test_every_status_is_ranked_and_a_table_holds_all_but_paused():
+    """`paused` (a trial waiting at a rung) is a status like the others: ranked after the
+    pruned ones (further first), never read from a table."""
+    from hpsearch.study import RECORDED, STATUSES, counts
+
+    goal = Goal.of("dev_accuracy")
+    make = lambda trial, status, value=None, epochs=None: TrialResult(  # noqa: E731
+        trial, 1, status, {}, value, epochs=epochs
+    )
+    results = [
+        make(0, "failed"),
+        make(1, "paused", 0.7, 4),
+        make(2, "diverged"),
+        make(3, "pruned", 0.6, 2),
+        make(4, "ok", 0.5, 8),
+        make(5, "paused", 0.9, 2),
+    ]
+    assert [r.trial for r in goal.best_first(results)] == [4, 3, 1, 5, 2, 0]
+    assert set(STATUSES) == {"ok", "pruned", "paused", "diverged", "failed"}
+    assert "paused" not in RECORDED and set(RECORDED) < set(STATUSES)
+    assert counts(results) == {"ok": 1, "pruned": 1, "diverged": 1, "failed": 1}
+    row = {"trial": "1", "round": "1", "status": "paused", "dev_accuracy": "0.7"}
+    with pytest.raises(ValueError, match="not one of ok, pruned, diverged, failed"):
+        TrialResult.from_row(row, {}, "dev_accuracy")
