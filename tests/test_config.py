@@ -347,3 +347,48 @@ def test_a_bad_option_value_is_blamed_on_the_option(cli, write, tmp_path):
     result = cli("run", path, "--runs-dir", tmp_path / "runs", "--name", "a/b")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --name: run name 'a/b' is not a plain name")
+
+
+UNREAD = """
+data: {dataset: moons, n_samples: 200}
+params: {optimizer: momentum, lr_decay: none, epochs: 2}
+search: {budget: 2, jobs: 1}
+space:
+  beta1: {low: 0.9, high: 0.999, scale: one_minus_log}
+  decay_rate: {low: 0.1, high: 1}
+  learning_rate: {low: 1e-3, high: 1, scale: log}
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_searched_hyperparameter_training_never_reads_is_warned_of(write, tmp_path, command):
+    from tests.conftest import hpsearch
+
+    path = write("u.yaml", UNREAD)
+    result = hpsearch(command, path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warned == [
+        f"warning: {path}: space.beta1: searched, but optimizer momentum (fixed) never reads it, "
+        "so its values change nothing; drop it from space (it is read with optimizer adam)",
+        f"warning: {path}: space.decay_rate: searched, but lr_decay none (fixed) never reads "
+        "it, so its values change nothing; drop it from space (it is read with lr_decay "
+        "inverse_time or exponential or step)",
+    ]
+
+
+def test_one_read_by_only_some_searched_optimizers_asks_for_a_condition(write):
+    text = UNREAD.replace("params: {optimizer: momentum, lr_decay: none, epochs: 2}", "")
+    config = load_config(write("u.yaml", text + "  optimizer: {values: [momentum, adam]}\n"))
+    assert config.unread_searched() == [
+        "space.beta1: read only with optimizer adam, but searched in momentum trials too; add "
+        "when: {optimizer: [adam]}",
+        "space.decay_rate: searched, but lr_decay none (fixed) never reads it, so its values "
+        "change nothing; drop it from space (it is read with lr_decay inverse_time or "
+        "exponential or step)",
+    ]
+    conditioned = text.replace(
+        "scale: one_minus_log}", "scale: one_minus_log, when: {optimizer: adam}}"
+    ).replace("  decay_rate: {low: 0.1, high: 1}\n", "")
+    path = write("c.yaml", conditioned + "  optimizer: {values: [momentum, adam]}\n")
+    assert load_config(path).unread_searched() == []

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import UserError
-from ..nn.hyper import DEFAULTS
+from ..nn.hyper import DEFAULTS, readers
 from ..space import Categorical
 from ..study import Goal, Plan, Pruning, Settings
 from ..version import __version__
@@ -74,6 +74,39 @@ class Config:
         if self.builtin:
             pruning = replace(pruning, epochs=self.params.get("epochs", DEFAULTS["epochs"]))
         return Settings(self.plan, self.goal, self.seed, s["keep"], s["refine"], pruning)
+
+    def unread_searched(self) -> list[str]:
+        """A warning for each searched hyperparameter that training may not read: the fixed
+        optimizer (or lr_decay) never reads it (beta1 with momentum), or only some of the
+        searched ones do and no `when:` says so. Its values would be searched, and reported
+        by results and importance, as if they mattered."""
+        if not self.builtin:
+            return []
+        out = []
+        for name, dist in self.space.items():
+            found = readers(name)
+            if found is None:
+                continue
+            choice, values = found
+            within = " or ".join(values)
+            if choice in self.params and self.params[choice] not in values:
+                out.append(
+                    f"space.{name}: searched, but {choice} {self.params[choice]} (fixed) never "
+                    f"reads it, so its values change nothing; drop it from space (it is read "
+                    f"with {choice} {within})"
+                )
+            elif (
+                isinstance(self.space.get(choice), Categorical)
+                and set(self.space[choice].values) - set(values)
+                and choice not in dict(dist.when)
+            ):
+                others = [v for v in self.space[choice].values if v not in values]
+                out.append(
+                    f"space.{name}: read only with {choice} {within}, but searched in "
+                    f"{' and '.join(map(str, others))} trials too; add "
+                    f"when: {{{choice}: [{', '.join(values)}]}}"
+                )
+        return out
 
     def centre(self) -> dict:
         """Fixed params plus each searched hyperparameter at the centre of its range (in

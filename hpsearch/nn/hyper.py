@@ -14,7 +14,7 @@ from ..errors import UserError, as_number, unknown
 from .activations import ACTIVATIONS
 from .init import INITS
 from .optim import OPTIMIZERS
-from .schedules import SCHEDULES
+from .schedules import RATED, SCHEDULES
 
 
 @dataclass(frozen=True)
@@ -132,3 +132,20 @@ def unread(params: dict) -> set:
         return set()
     others = {n for o in OPTIMIZERS.values() for n in o.uses}
     return {n for n in params if n in others and n not in chosen.uses}
+
+
+# What only some values of a choice read: choice -> value -> the hyperparameters it reads.
+READ_BY = {
+    "optimizer": {name: o.uses for name, o in OPTIMIZERS.items()},
+    "lr_decay": {name: ("decay_rate",) if name in RATED else () for name in SCHEDULES},
+}
+
+
+def readers(name: str) -> tuple[str, list] | None:
+    """(the choice that decides whether training reads `name`, its values that read it), or
+    None when `name` is always read: ("optimizer", ["momentum", "rmsprop"]) for beta."""
+    for choice, reads in READ_BY.items():
+        values = [value for value, names in reads.items() if name in names]
+        if values:
+            return choice, values
+    return None

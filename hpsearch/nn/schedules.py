@@ -14,6 +14,9 @@ SCHEDULES = {
 }
 
 
+RATED = ("inverse_time", "exponential", "step")  # the schedules that read decay_rate
+
+
 def learning_rate(hp: dict, epoch: int) -> float:
     """The learning rate in force during `epoch` for hyperparameters `hp`."""
     return float(SCHEDULES[hp["lr_decay"]](hp["learning_rate"], epoch, hp["decay_rate"]))

@@ -10,6 +10,7 @@ trial, each round's region, and best.json with the best trial's test metrics.
 from __future__ import annotations
 
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +46,11 @@ class Outcome:
     best: dict | None  # what best.json holds
 
 
-def prepare(config: Config, connect: bool = True, alloc=np.empty):
+def prepare(config: Config, connect: bool = True, alloc=np.empty, warn: bool = True):
     """Everything a run checks before writing anything; returns (data in the network's form,
     Dask client or None). The data's inputs are one block from `alloc` (see
-    data.load_training_data). Raises UserError for a config that cannot run."""
+    data.load_training_data). Raises UserError for a config that cannot run; with `warn`,
+    warns of searched hyperparameters training may not read."""
     if not config.space:
         raise UserError(
             "the space is empty: there is nothing to search",
@@ -57,6 +59,8 @@ def prepare(config: Config, connect: bool = True, alloc=np.empty):
             fix="add hyperparameters under space:, such as "
             "learning_rate: {low: 1e-4, high: 1, scale: log}",
         )
+    for text in config.unread_searched() if warn else ():
+        warnings.warn(f"{config.file}: {text}" if config.file else text, stacklevel=2)
     base = str(config.file.parent) if config.file else None
     data = None
     try:
@@ -120,7 +124,7 @@ def resume_search(
     extension = _extension(config, budget, rounds)
     memory, client = SharedMemory(), None
     try:
-        data, client = prepare(config, alloc=_alloc(config, memory))
+        data, client = prepare(config, alloc=_alloc(config, memory), warn=False)
         run.lock()
         if extension:
             run.set_search(**extension)
