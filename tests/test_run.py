@@ -597,3 +597,30 @@ def test_an_extension_killed_midway_resumes_to_the_longer_runs_table(write, tmp_
     resume_search(tmp_path / "pruned")  # the extension was recorded: a plain resume finishes it
     assert rows(tmp_path / "pruned" / "trials.csv") == rows(tmp_path / "longer" / "trials.csv")
     assert rows(tmp_path / "pruned" / "curves.csv") == rows(tmp_path / "longer" / "curves.csv")
+
+
+def test_resume_says_when_the_source_file_was_edited_naming_the_keys(write, tmp_path):
+    """A resume goes on with the run's own config.yaml: edits of the file it started from
+    are left out, and it says so, once, with how to start a new run instead."""
+    from tests.conftest import hpsearch
+
+    write("plain_score.py", "def evaluate(config):\n    return config['x']\n")
+    text = (
+        "objective: plain_score:evaluate\n"
+        "search: {budget: 3, jobs: 1}  # three trials\n"
+        "space: {x: {low: 0, high: 1}}\n"
+    )
+    path = write("s.yaml", text)
+    assert hpsearch("run", path, "--name", "s", cwd=tmp_path).returncode == 0
+    path.write_text(text.replace("# three trials", "# only a comment changed"))
+    quiet = hpsearch("resume", "runs/s", cwd=tmp_path)
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr
+    path.write_text(text.replace("budget: 3", "budget: 5").replace("high: 1", "high: 2"))
+    told = hpsearch("resume", "runs/s", cwd=tmp_path)
+    warned = [line for line in told.stderr.splitlines() if line.startswith("warning: ")]
+    assert told.returncode == 0 and warned == [
+        f"warning: {path.resolve()} was edited since runs/s started (search.budget, "
+        "space.x.high): resume goes on with the run's own config.yaml; to search with the file "
+        f"as it is now, start a new run: hpsearch run {path.resolve()} --name s-2"
+    ]
+    assert len(rows(tmp_path / "runs" / "s" / "trials.csv")) == 3

@@ -23,7 +23,7 @@ from ..errors import UserError
 from ..modes.caviar import DaskPool, InProcess, LokyPool, connect_dask, workers_for
 from ..modes.panda import Listener, PandaRunner
 from ..objective import TrialSpec, build_objective, import_objective
-from ..store import RunDir, steering
+from ..store import RunDir, source, steering
 from ..store.files import read_json
 from ..study import SearchFailed, Study, run_study
 from .best import BestKeeper
@@ -87,6 +87,7 @@ def run_search(config: Config, *, runs_dir="runs", force: bool = False, listener
         data, client = prepare(config, alloc=_alloc(config, memory))
         run = RunDir.create(Path(runs_dir) / config.name, force=force)
         run.write_config(config)
+        source.record(run, config.file)
         return _execute(config, run, [], data, client, listener or Listener(), memory=memory)
     finally:
         if run is not None:
@@ -122,6 +123,7 @@ def resume_search(
         )
     config = _where(run.read_config(), jobs, scheduler)
     extension = _extension(config, budget, rounds)
+    _say_source_edits(run)
     memory, client = SharedMemory(), None
     try:
         data, client = prepare(config, alloc=_alloc(config, memory), warn=False)
@@ -147,6 +149,20 @@ def resume_search(
         if client is not None:
             client.close()
         memory.close()
+
+
+def _say_source_edits(run: RunDir):
+    """A warning when the file the run started from was edited since: a resume goes on with
+    the run's own config.yaml, so the edits would be silently left out."""
+    edited = source.edits(run)
+    if edited is not None:
+        path, keys = edited
+        warnings.warn(
+            f"{path} was edited since {run.path} started ({', '.join(keys)}): resume goes on "
+            f"with the run's own config.yaml; to search with the file as it is now, start a "
+            f"new run: hpsearch run {path} --name {run.path.name}-2",
+            stacklevel=3,
+        )
 
 
 def _where(config: Config, jobs, scheduler) -> Config:

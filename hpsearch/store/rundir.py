@@ -146,7 +146,7 @@ class RunDir:
         before = read_json(self.resolved_json)
         if before is None:
             return []
-        return _differences(before, self.read_config().to_dict())
+        return differences(before, self.read_config().to_dict())
 
     def set_search(self, **changes):
         """Change search settings of the run (a search extended to a larger budget)."""
@@ -289,8 +289,9 @@ def _without_meta(raw: dict) -> dict:
     return {k: v for k, v in raw.items() if k not in META_KEYS}
 
 
-def _differences(a, b, prefix="") -> list[str]:
+def differences(a, b, prefix="") -> list[str]:
+    """The dotted keys whose values differ between mappings `a` and `b`."""
     if isinstance(a, dict) and isinstance(b, dict):
         keys = sorted(set(a) | set(b), key=str)
-        return [d for k in keys for d in _differences(a.get(k), b.get(k), f"{prefix}{k}.")]
+        return [d for k in keys for d in differences(a.get(k), b.get(k), f"{prefix}{k}.")]
     return [] if a == b else [prefix.rstrip(".")]
