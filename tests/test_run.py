@@ -268,7 +268,15 @@ def test_a_custom_objective_reports_and_is_pruned_and_its_failures_are_recorded(
     assert len(table) == 24 and all(by_status.values())
     assert all(r["error"].startswith("ValueError: x too small") for r in by_status["failed"])
     assert all(float(r["x"]) > 0.7 for r in by_status["diverged"])
-    assert json.loads(by_status["ok"][0]["metrics"])["x_squared"] > 0
+    assert all(float(r["x_squared"]) == float(r["x"]) ** 2 for r in by_status["ok"])
+    assert list(table[0]) == ["trial", "round", "status", "x", "score", "x_squared"] + [
+        "epochs",
+        "seed",
+        "error",
+    ]  # a column per metric the objective returns, not JSON in one
+    for r in by_status["failed"]:  # each with its traceback, from a worker process
+        text = (tmp_path / "obj" / "errors" / f"trial-{r['trial']}.txt").read_text()
+        assert 'myobjective.py", line 9, in evaluate' in text and "hpsearch" not in text
     assert outcome.best["value"] == max(float(r["score"]) for r in by_status["ok"])
     curves = rows(tmp_path / "obj" / "curves.csv")
     assert list(curves[0]) == ["trial", "epoch", "score", "abandoned"]
@@ -310,8 +318,13 @@ def test_a_search_whose_first_round_all_fails_stops_there_and_exits_1(write, tmp
     )
     result = cli("run", path, "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 1 and "Traceback" not in result.output
-    last = result.stderr.strip().splitlines()[-1]  # after the progress bar
-    assert last == "error: every trial of round 1 failed; 3 of 3 with: RuntimeError: no GPU here"
+    error, where, debug = result.stderr.strip().splitlines()[-3:]  # after the progress bar
+    assert error == (
+        "error: all 3 trials of round 1 failed, so the search stopped; each with RuntimeError: "
+        "no GPU here (broken.py, line 2, in evaluate)"
+    )
+    assert where == f"its traceback: hpsearch results {tmp_path / 'runs' / 'b'} --trial 0"
+    assert debug == f"to debug one trial in the foreground: hpsearch train {path} --pdb"
     assert len(rows(tmp_path / "runs" / "b" / "trials.csv")) == 3  # round 1 only
 
 

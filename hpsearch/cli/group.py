@@ -60,7 +60,7 @@ COMMANDS = {  # command -> (the module of hpsearch.cli that defines it, its summ
     "train": (
         "model",
         "Train one model with the fixed params (searched ones at the centre of their range) and"
-        " show its learning curve.",
+        " show its learning curve; with a custom objective, run one trial in the foreground.",
     ),
     "gradcheck": (
         "model",
@@ -133,6 +133,13 @@ class Group(click.Group):
             ctx.exit(130)
         except SearchFailed as e:
             click.echo(f"error: {e}", err=True)
+            if e.run is not None and e.traceback:
+                click.echo(f"its traceback: hpsearch results {e.run} --trial {e.trial}", err=True)
+            if e.config_file is not None:
+                click.echo(
+                    f"to debug one trial in the foreground: hpsearch train {e.config_file} --pdb",
+                    err=True,
+                )
             ctx.exit(1)
         except BrokenPipeError:
             _quiet_stdout()

@@ -12,6 +12,7 @@ from ..errors import UserError
 from ..importance import MIN_TRIALS
 from ..plots import plot_run
 from ..results import open_run, region_table
+from ..store import RunDir
 from . import options
 from .output import emit, near_one, say
 from .output import fmt as show
@@ -35,10 +36,18 @@ HIDDEN = ("seed", "metrics", "train_cost", "train_accuracy", "seconds")  # in --
     is_flag=True,
     help="How much of the metric's variance each hyperparameter explains (fANOVA).",
 )
+@click.option(
+    "--trial",
+    type=click.IntRange(min=0),
+    help="One trial: its values, metrics and, if it failed, its traceback.",
+)
 @options.output_format
-def results(run_path, top, sort, ascending, rnd, importance, fmt):
+def results(run_path, top, sort, ascending, rnd, importance, trial, fmt):
     """The trials of a run (or a trials.csv), best first, with counts, regions and the best."""
     run = open_run(run_path)
+    if trial is not None:
+        _trial(run, trial)
+        return
     if importance:
         _importance(run, fmt)
         return
@@ -81,6 +90,35 @@ def results(run_path, top, sort, ascending, rnd, importance, fmt):
         extra = "".join(f", {k} {v:.4f}" for k, v in test.items())
         value = show(best.value)
         say(f"\nbest: trial {best.trial} (round {best.round}), {run.metric} {value}{extra}")
+
+
+def _trial(run, number: int):
+    """One trial, a line per field; a failed one's traceback as the run kept it."""
+    found = [r for r in run.results if r.trial == number]
+    if not found:
+        raise UserError(
+            f"the run has no trial {number}",
+            key="--trial",
+            fix=f"trials: {run.results[0].trial} to {run.results[-1].trial}",
+        )
+    r = found[0]
+    status = f"pruned at epoch {r.epochs}" if r.status == "pruned" else r.status
+    say(f"{run.name}: trial {r.trial} (round {r.round}), {status}")
+    fields = {**r.final_params, **r.metrics, "epochs": r.epochs, "seconds": r.seconds}
+    fields.update(seed=r.seed, error=r.error)
+    for i in r.interventions:
+        fields[f"after epoch {i['epoch']}"] = i["change"]
+    wide = max(map(len, fields))
+    for key, value in fields.items():
+        if show(value) != "":
+            click.echo(f"  {key:<{wide}}  {show(value)}")
+    folder = run.path if run.path.is_dir() else run.path.parent
+    text = RunDir(folder).traceback_file(r.trial)
+    if text.is_file():
+        say(f"\nits traceback ({text}):")
+        click.echo(text.read_text().rstrip())
+    elif r.status == "failed":
+        say("\nno traceback was kept (the worker running it died, or an older hpsearch ran it)")
 
 
 def _importance(run, fmt):

@@ -1,8 +1,11 @@
-"""Commands that train the built-in network once: train, gradcheck."""
+"""Commands that train once: train (the built-in network, or one trial of a custom objective),
+gradcheck."""
 
 from __future__ import annotations
 
+import pdb
 import sys
+import traceback
 
 import click
 import numpy as np
@@ -12,13 +15,16 @@ from ..data import load_training_data
 from ..errors import UserError
 from ..nn.gradcheck import gradient_check
 from ..nn.model import Model
+from ..objective import import_objective
+from ..space import drop_inactive
+from ..study import FunctionObjective, Task, Trial
 from . import options
 from .output import say
 from .view import sparkline
 
 
-def _builtin(config_file, overrides, command):
-    config = load_config(config_file, overrides)
+def _builtin(config_file, overrides, command, config=None):
+    config = config or load_config(config_file, overrides)
     if not config.builtin:
         raise UserError(
             f"{command} trains the built-in network, not objective: {config.objective}",
@@ -44,11 +50,71 @@ def _builtin(config_file, overrides, command):
     default=None,
     help="Training seed (default: the config's).",
 )
-def train(config_file, overrides, seed):
+@click.option(
+    "--pdb",
+    "debug",
+    is_flag=True,
+    help="When the training raises, show the traceback and open pdb where it raised.",
+)
+def train(config_file, overrides, seed, debug):
     """Train one model with the fixed params (searched ones at the centre of their range) and
-    show its learning curve."""
-    config, hp, data = _builtin(config_file, overrides, "train")
+    show its learning curve. With a custom objective, run it once in the foreground on those
+    values: what it reports, what it returns, and when it raises, its whole traceback (with
+    --pdb, or `python -m pdb -m hpsearch train ...`, a debugger where it raised)."""
+    config = load_config(config_file, overrides)
     seed = config.seed if seed is None else seed
+    try:
+        if config.builtin:
+            _train(config_file, overrides, config, seed)
+        else:
+            run_once(config, seed)
+    except UserError:
+        raise  # bad input: one line, nothing to debug
+    except Exception as e:
+        if not debug:
+            raise  # the whole traceback; `python -m pdb` stops here
+        traceback.print_exc()
+        pdb.post_mortem(e.__traceback__)
+        sys.exit(1)
+
+
+def run_once(config, seed: int):
+    """One trial of the config's own objective, in this process, on the centre of the space:
+    whatever it raises propagates."""
+    try:
+        func = import_objective(config.objective, str(config.file.parent) if config.file else None)
+    except UserError as e:
+        raise e.at(file=config.file) from None
+    objective = FunctionObjective(func, config.goal, config.params)
+    values = drop_inactive(config.space, config.centre())
+    values = {k: v for k, v in values.items() if k in config.space}
+    say(
+        f"{config.objective}, once, seed {seed}: "
+        + (
+            ", ".join(
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+            )
+            or "no searched values"
+        )
+    )
+    task = Task(0, 1, values, seed)
+    metrics = objective.metrics(task, Shown(task))
+    say(
+        ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
+        + f" ({config.goal.metric}, {config.goal.direction}d, is what the search compares)"
+    )
+
+
+class Shown(Trial):
+    """A trial that shows each value reported, and is never pruned."""
+
+    def report(self, epoch, value, *, tie=None) -> bool:
+        click.echo(f"epoch {epoch}: {value:.6g}")
+        return super().report(epoch, value, tie=tie)
+
+
+def _train(config_file, overrides, config, seed):
+    config, hp, data = _builtin(config_file, overrides, "train", config)
     sizes = [data.n_features] + [hp["hidden_units"]] * hp["layers"] + [data.n_classes]
     say(
         f"{data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / "

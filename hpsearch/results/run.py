@@ -19,7 +19,7 @@ from ..errors import UserError, unknown
 from ..importance import MIN_TRIALS, importance
 from ..nn.model import Model
 from ..store import RunDir
-from ..study import HEAD_COLUMNS, TAIL_COLUMNS, Goal, TrialResult, counts
+from ..study import HEAD_COLUMNS, TAIL_COLUMNS, Goal, TrialResult, counts, describe
 
 NOT_PARAMS = {*HEAD_COLUMNS, *BUILTIN_METRICS, "metrics", *TAIL_COLUMNS}
 
@@ -35,6 +35,10 @@ class Run:
     regions: list = field(default_factory=list)  # rounds.json
     best: dict | None = None  # best.json
     curves: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        rounds = len(self.regions)
+        return f"<Run {self.path}: {describe(self.results, self.goal)}; {rounds} rounds>"
 
     @property
     def metric(self) -> str:

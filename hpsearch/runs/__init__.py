@@ -25,7 +25,7 @@ from ..modes.panda import Listener, PandaRunner
 from ..objective import TrialSpec, build_objective, import_objective
 from ..store import RunDir, source, steering
 from ..store.files import read_json
-from ..study import SearchFailed, Study, run_study
+from ..study import SearchFailed, Study, describe, run_study
 from .best import BestKeeper
 from .interrupts import SearchInterrupted, Terminated, ctrl_c, holding_signals
 
@@ -44,6 +44,14 @@ class Outcome:
     run: RunDir
     study: Study
     best: dict | None  # what best.json holds
+
+    def __repr__(self) -> str:
+        test = ", ".join(f"{k} {v:.4g}" for k, v in ((self.best or {}).get("test") or {}).items())
+        return (
+            f"<Outcome {self.run.path}: {describe(self.study.trials, self.study.goal)}"
+            + (f"; {test}" if test else "")
+            + ">"
+        )
 
 
 def prepare(config: Config, connect: bool = True, alloc=np.empty, warn: bool = True):
@@ -256,6 +264,8 @@ def _execute(
     except BaseException as e:
         with holding_signals() as late:  # the stop is bounded (see LokyPool.close)
             runner.close(kill=True)
+        if isinstance(e, SearchFailed):
+            e.run, e.config_file = run.path, config.file
         interrupt = e if isinstance(e, KeyboardInterrupt) else late.interrupt
         if interrupt is not None:
             code = 143 if isinstance(interrupt, Terminated) else 130

@@ -17,7 +17,7 @@ import numpy as np
 from ..config import BUILTIN_METRICS, Config, yamlio
 from ..data import KEYS as DATA_KEYS
 from ..errors import UserError
-from ..study import TrialResult, table_columns
+from ..study import TAIL_COLUMNS, TrialResult, table_columns
 from ..version import __version__
 from .files import (
     append,
@@ -37,7 +37,9 @@ META_KEYS = ("hpsearch_version", "config_dir")
 
 
 def metric_columns(config: Config) -> list[str]:
-    return list(BUILTIN_METRICS) if config.builtin else [config.search["metric"], "metrics"]
+    """The metric columns trials.csv starts with; a custom objective's other metrics get a
+    column each as they first appear (`RunDir.append_result`)."""
+    return list(BUILTIN_METRICS) if config.builtin else [config.search["metric"]]
 
 
 def curve_metrics(config: Config) -> list[str]:
@@ -61,6 +63,7 @@ class RunDir:
             setattr(self, name.replace(".", "_"), self.path / name)
         self.resolved_json = self.path / ".resolved.json"  # the config as the run started
         self.checkpoints, self.requests = self.path / "checkpoints", self.path / "requests"
+        self.errors = self.path / "errors"  # trial-N.txt: a failed trial's traceback
         self.rollback_json, self.lock_file = self.path / "rollback.json", self.path / ".lock"
         self.markers = self.path / ".running"  # which worker process runs which trial
         self._lock = Lock(self.lock_file, f"run '{self.path}'")
@@ -160,6 +163,9 @@ class RunDir:
         """Create trials.csv, curves.csv with their headers unless they exist (the caller holds
         the lock)."""
         self.space_names, self.metrics = list(config.space), metric_columns(config)
+        header = read_table(self.trials_csv)[0] if self.trials_csv.exists() else []
+        if header:  # as the table has them (a run of hpsearch 0.2 has a `metrics` column)
+            self.metrics = [c for c in header if c not in table_columns(self.space_names, [])]
         columns = table_columns(self.space_names, self.metrics)
         self.curve_columns = ["trial", "epoch", *curve_metrics(config), "abandoned"]
         for path in (self.trials_csv, self.curves_csv, self.interventions_csv):
@@ -174,8 +180,43 @@ class RunDir:
         to trials.csv, each on disk before the next, so a row never exists without its curve."""
         if with_curve and result.curve:
             self.append_curve(result.trial, result.curve)
+        self.keep_traceback(result)
+        self._add_metric_columns(result)
         row = result.to_row(self.space_names, self.metrics)
         append(self.trials_csv, csv_line(row.values()))
+
+    def _add_metric_columns(self, result: TrialResult):
+        """A column for each metric of `result` that trials.csv has none for yet (a custom
+        objective's own metrics), before `epochs`; the rows before it have an empty cell
+        there. The table is rewritten whole (atomically): rare, the first trial usually
+        brings every metric."""
+        if "metrics" in self.metrics:  # an older table keeps them in its JSON column
+            return
+        taken = set(table_columns(self.space_names, self.metrics))
+        new = [m for m in result.metrics if m not in taken]
+        if not new:
+            return
+        header, rows = read_table(self.trials_csv)
+        at = header.index(TAIL_COLUMNS[0])
+        write_table(
+            self.trials_csv,
+            header[:at] + new + header[at:],
+            [r[:at] + [""] * len(new) + r[at:] for r in rows],
+        )
+        self.metrics += new
+
+    def keep_traceback(self, result: TrialResult):
+        """A failed trial's traceback to errors/trial-N.txt (one that ran again and did not
+        fail has none left there)."""
+        path = self.traceback_file(result.trial)
+        if result.status == "failed" and result.traceback:
+            self.errors.mkdir(exist_ok=True)
+            atomic_write(path, result.traceback)
+        else:
+            path.unlink(missing_ok=True)
+
+    def traceback_file(self, trial: int) -> Path:
+        return self.errors / f"trial-{trial}.txt"
 
     def append_curve(self, trial: int, records: list[dict], sync: bool = True):
         """Epochs of a trial to curves.csv. Panda writes each as it ends, unsynced: epochs past

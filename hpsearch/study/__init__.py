@@ -14,7 +14,7 @@ from .record import (
     counts,
     table_columns,
 )
-from .study import Study
+from .study import Study, describe
 from .trial import FunctionObjective, Task, Trial, failure, trial_passing, trial_seed
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Task",
     "Trial",
     "TrialResult",
+    "describe",
     "failure",
     "run_study",
     "search",

@@ -18,20 +18,32 @@ from .plan import Plan, keep_for
 from .prune import TIEBREAK, Pruning
 from .record import Goal
 from .study import Study
-from .trial import FunctionObjective, Task, trial_seed
+from .trial import FunctionObjective, Task, trial_seed, where_raised
 
 
 class SearchFailed(Exception):
-    """Every trial of the first round failed: the search stops there."""
+    """Every trial of the first round failed: the search stops there. Its `__cause__` is the
+    first trial's exception when it raised in this process; `trial` is that trial's number,
+    `traceback` the text of its traceback (hpsearch's frames left out)."""
 
     def __init__(self, results: list):
         self.results = results
         errors = Counter(r.error for r in results)
-        self.first = results[0].error if results else ""
+        first = results[0] if results else None
+        self.first = first.error if first else ""
+        self.trial = first.trial if first else None
+        self.traceback = first.traceback if first else ""
         self.count, self.total = errors[self.first], len(results)
-        super().__init__(
-            f"every trial of round 1 failed; {self.count} of {self.total} with: {self.first}"
-        )
+        where = where_raised(self.traceback)
+        error = self.first + (f" ({where})" if where else "")
+        if self.count == self.total:
+            error = f"each with {error}" if self.total > 1 else f"with {error}"
+        else:
+            error = f"{self.count} of them with {error}, the others with other errors"
+        trials = f"all {self.total} trials" if self.total > 1 else "the only trial"
+        super().__init__(f"{trials} of round 1 failed, so the search stopped; {error}")
+        self.__cause__ = first.exception if first else None
+        self.run = self.config_file = None  # where it ran (set by hpsearch.runs)
 
 
 @dataclass(frozen=True)

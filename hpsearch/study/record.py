@@ -47,8 +47,15 @@ class TrialResult:
     seed: int | None = None
     error: str = ""
     interventions: list = field(default_factory=list)  # dicts: epoch, kind, change, values
-    curve: list = field(default_factory=list)  # per-epoch dicts: epoch, then metrics
+    curve: list = field(default_factory=list, repr=False)  # per-epoch dicts: epoch, metrics
     model: dict | None = field(default=None, repr=False)  # trained weights; never in a table
+    traceback: str = field(default="", repr=False)  # a failed trial's last frames, as text
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self):
+        """Pickled (to or from a worker) without the exception object, which may not unpickle
+        in another process; its traceback text travels."""
+        return {**self.__dict__, "exception": None}
 
     @property
     def final_params(self) -> dict:
@@ -78,9 +85,7 @@ class TrialResult:
                 rest = {k: v for k, v in self.metrics.items() if k not in metric_columns}
                 row[column] = json.dumps(rest) if rest else None
             else:
-                row[column] = self.metrics.get(
-                    column, math.nan if self.status != "failed" else None
-                )
+                row[column] = self.metrics.get(column)  # empty when it did not measure it
         row.update(
             epochs=self.epochs, seconds=round(self.seconds, 3), seed=self.seed, error=self.error
         )

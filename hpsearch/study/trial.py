@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
+import sysconfig
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -74,15 +77,57 @@ class Trial:
         return self.pruned_at is not None
 
 
+PACKAGE = str(Path(__file__).resolve().parents[1])  # hpsearch's own files
+LIBRARIES = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")})
+FRAMES = 12  # the last frames of a traceback that a failed trial keeps
+
+
 def failure(task: Task, error: BaseException | str, seconds: float = 0.0) -> TrialResult:
-    """The record of a trial that raised (or whose worker died)."""
-    if isinstance(error, BaseException):
-        error = (
-            f"{type(error).__name__}: {error}"
-            if str(error)
-            else "".join(traceback.format_exception_only(error)).strip()
-        )
-    return task.result("failed", seconds=seconds, error=" ".join(error.split()))  # one line
+    """The record of a trial that raised (or whose worker died): its message on one line, and
+    when it raised, the exception and the text of its traceback."""
+    if not isinstance(error, BaseException):
+        return task.result("failed", seconds=seconds, error=" ".join(error.split()))
+    message = (
+        f"{type(error).__name__}: {error}"
+        if str(error)
+        else "".join(traceback.format_exception_only(error)).strip()
+    )
+    return task.result(
+        "failed",
+        seconds=seconds,
+        error=" ".join(message.split()),  # one line
+        traceback=user_traceback(error),
+        exception=error,
+    )
+
+
+def user_traceback(error: BaseException) -> str:
+    """The traceback of `error` from where hpsearch called the user's code (hpsearch's own
+    frames above it left out), its last FRAMES frames; the whole of it when it never left
+    hpsearch."""
+    found = traceback.TracebackException.from_exception(error)
+    frames = list(found.stack)
+    outside = next((i for i, f in enumerate(frames) if not _ours(f.filename)), None)
+    if outside is not None:
+        frames = frames[outside:]
+    found.stack = traceback.StackSummary.from_list(frames[-FRAMES:])
+    return "".join(found.format())
+
+
+def where_raised(text: str) -> str:
+    """'file.py, line 12, in evaluate': the innermost frame of a traceback's text (as
+    `user_traceback` writes it) in a file outside hpsearch; '' when there is none."""
+    frames = re.findall(r'^  File "(.+)", line (\d+), in (.+)$', text, flags=re.M)
+    theirs = [f for f in frames if not _ours(f[0]) and not f[0].startswith("<")]
+    mine = [f for f in theirs if not f[0].startswith(LIBRARIES)] or theirs
+    if not mine:
+        return ""
+    path, line, function = mine[-1]
+    return f"{Path(path).name}, line {line}, in {function}"
+
+
+def _ours(path: str) -> bool:
+    return str(Path(path).resolve()).startswith(PACKAGE)
 
 
 def trial_passing(func) -> str | None:
@@ -131,32 +176,35 @@ class FunctionObjective:
         self.func, self.goal, self.fixed = func, goal, dict(fixed or {})
         self.passing = trial_passing(func)
 
+    def metrics(self, task: Task, trial: Trial) -> dict:
+        """The metrics the function returns for `task` (name -> float); raises what it raises,
+        or ValueError when the goal's metric is not among them."""
+        config = {**self.fixed, **task.params}
+        if self.passing == "keyword":
+            out = self.func(config, trial=trial)
+        elif self.passing == "positional":
+            out = self.func(config, trial)
+        else:
+            out = self.func(config)
+        metrics = (
+            {str(k): float(v) for k, v in out.items()}
+            if isinstance(out, dict)
+            else {self.goal.metric: float(out)}
+        )
+        if self.goal.metric not in metrics:
+            returned = ", ".join(map(str, metrics)) or "nothing"
+            raise ValueError(
+                f"the objective returned no '{self.goal.metric}' (it returned {returned})"
+            )
+        return metrics
+
     def __call__(self, task: Task) -> TrialResult:
         start = time.perf_counter()
         trial = Trial(task)
-        config = {**self.fixed, **task.params}
         try:
-            if self.passing == "keyword":
-                out = self.func(config, trial=trial)
-            elif self.passing == "positional":
-                out = self.func(config, trial)
-            else:
-                out = self.func(config)
-            metrics = (
-                {k: float(v) for k, v in out.items()}
-                if isinstance(out, dict)
-                else {self.goal.metric: float(out)}
-            )
+            metrics = self.metrics(task, trial)
         except Exception as e:  # a trial's failure is recorded, never fatal to the search
             return failure(task, e, time.perf_counter() - start)
-        if self.goal.metric not in metrics:
-            returned = ", ".join(map(str, metrics)) or "nothing"
-            return failure(
-                task,
-                f"KeyError: the objective returned no '{self.goal.metric}' "
-                f"(it returned {returned})",
-                time.perf_counter() - start,
-            )
         value = metrics[self.goal.metric]
         status = "pruned" if trial.should_prune else "ok"
         if not math.isfinite(value):

@@ -188,7 +188,7 @@ def test_non_finite_metric_is_diverged():
     assert {t.status for t in study.trials} == {"diverged"}
     assert "whole space" in study.regions[1]["note"]
     with pytest.raises(
-        SearchFailed, match="every trial of round 1 failed; 3 of 3 with: ZeroDivisionError"
+        SearchFailed, match="all 3 trials of round 1 failed, so the search stopped; each with Zero"
     ):
         search(SPACE, lambda c: 1 / 0, trials=3, rounds=2)
 
