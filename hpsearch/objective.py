@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from threadpoolctl import threadpool_limits
 
-from .data import Dataset, load_training_data
+from .data import Dataset, load_data, load_training_data
 from .data.shared import SharedData
 from .errors import UserError
 from .nn.hyper import DEFAULTS
@@ -49,6 +49,9 @@ class TrialSpec:
     seed: int  # the run's seed (the data split depends on it)
     objective: str | None = None  # package.module:function, or None for the built-in network
     base_dir: str | None = None  # the config file's folder: relative data paths, user modules
+    estimator: str | None = None  # a scikit-learn estimator's class, cross-validated
+    cv: int = 5
+    scoring: str | None = None
 
 
 def import_objective(name: str, base_dir: str | None = None):
@@ -79,6 +82,15 @@ def import_objective(name: str, base_dir: str | None = None):
     return func
 
 
+def regression_of(estimator: str | None) -> bool:
+    """Whether a run's data has a numeric target: its estimator is a regressor."""
+    if not estimator:
+        return False
+    from .estimators.named import is_regression  # noqa: PLC0415  (scikit-learn: 1.4 s)
+
+    return is_regression(estimator)
+
+
 def build_objective(spec: TrialSpec, data: Dataset | SharedData | None = None):
     """The objective `spec` describes, on `data`: a Dataset (in this process, or as Dask
     scattered it), the data the main process shares (a worker maps it), or, when None, the
@@ -89,6 +101,16 @@ def build_objective(spec: TrialSpec, data: Dataset | SharedData | None = None):
         )
     if isinstance(data, SharedData):
         data = data.open()
+    if spec.estimator:
+        from .estimators.named import cross_validation  # noqa: PLC0415  (scikit-learn: 1.4 s)
+
+        if data is None:
+            regression = regression_of(spec.estimator)
+            data = load_data(spec.data, spec.seed, base_dir=spec.base_dir, regression=regression)
+        folds = cross_validation(
+            spec.estimator, spec.params, data, spec.cv, spec.scoring, spec.seed
+        )
+        return FunctionObjective(folds, spec.goal)
     if data is None:
         data = load_training_data(spec.data, spec.seed, base_dir=spec.base_dir)
     return MLPObjective(data.for_training(), spec.params, spec.goal)
@@ -97,15 +119,15 @@ def build_objective(spec: TrialSpec, data: Dataset | SharedData | None = None):
 def run_task(spec: TrialSpec, task: Task, objective=None, data=None) -> TrialResult:
     """Run one trial in this process, with `objective`, or the one built for (spec, data) and
     kept for the next trial; never raises. The built-in network trains on one BLAS thread
-    wherever it runs: BLAS splits a product differently over more threads, and the table must
-    not depend on the number of workers."""
+    wherever it runs, an estimator on one thread of every pool: BLAS splits a product
+    differently over more threads, and the table must not depend on the number of workers."""
     try:
         objective = objective or _cached_objective(spec, data)
     except Exception as e:  # data or import failing inside a worker fails the trial
         return failure(task, e)
     if spec.objective:
         return objective(task)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1, user_api=None if spec.estimator else "blas"):
         return objective(task)
 
 
@@ -121,10 +143,10 @@ def _cached_objective(spec: TrialSpec, data):
 
 def expected_cost(spec: TrialSpec, task: Task) -> float:
     """How long `task` should train, relative to others of the same search (its weights times
-    its epochs); 0 for a custom objective, whose cost nobody can tell. Runners start the longest
-    trials first, so that the last trials of a round are short and no worker idles long at the
-    round's end; the order changes nothing in the results."""
-    if spec.objective:
+    its epochs); 0 for a custom objective or an estimator, whose cost nobody can tell. Runners
+    start the longest trials first, so that the last trials of a round are short and no worker
+    idles long at the round's end; the order changes nothing in the results."""
+    if spec.objective or spec.estimator:
         return 0.0
     hp = {**DEFAULTS, **spec.params, **task.params}  # checked when the config was read
     units, layers = hp["hidden_units"], hp["layers"]

@@ -26,10 +26,11 @@ from .view import sparkline
 def _builtin(config_file, overrides, command, config=None):
     config = config or load_config(config_file, overrides)
     if not config.builtin:
+        key = "objective" if config.objective else "estimator"
         raise UserError(
-            f"{command} trains the built-in network, not objective: {config.objective}",
+            f"{command} trains the built-in network, not {key}: {getattr(config, key)}",
             file=config_file,
-            key="objective",
+            key=key,
             fix=f"use {command} on a config of the built-in network; run yours with hpsearch run",
         )
     data = load_training_data(

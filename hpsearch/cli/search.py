@@ -157,7 +157,10 @@ def _summary(outcome):
     sampled = best["sampled"]  # in the space's order, however the record was read
     ended = {k: best["params"].get(k, sampled[k]) for k in outcome.study.space if k in sampled}
     params = ", ".join(f"{k}={fmt(v)}" for k, v in ended.items())
-    test = f", test accuracy {best['test']['test_accuracy']:.4f}" if best.get("test") else ""
+    test = ""
+    if best.get("test"):
+        name = "test_accuracy" if "test_accuracy" in best["test"] else next(iter(best["test"]))
+        test = f", test {name[len('test_') :]} {best['test'][name]:.4f}"
     say(
         f"best: trial {best['trial']} (round {best['round']}), {best['metric']} "
         f"{fmt(best['value'])}"
@@ -183,8 +186,10 @@ def validate(config_file, overrides):
         about += (
             f"; {data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / "
             f"{len(data.y_test)} test rows, "
-            f"{data.n_classes} classes"
+            + (f"{data.n_classes} classes" if data.classes else "a numeric target")
         )
+    if config.estimator:
+        about += f"; {config.estimator}, {config.cv}-fold cross-validation"
     say(f"# {config_file}: valid ({about})", err=True, indent="#   ")
 
 

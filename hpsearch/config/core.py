@@ -22,6 +22,9 @@ class Config:
     search: dict
     space: dict  # name -> distribution
     objective: str | None = None  # package.module:function, or None for the built-in network
+    estimator: str | None = None  # a scikit-learn estimator's class, cross-validated
+    cv: int = 5  # with an estimator: the number of folds
+    scoring: str | None = None  # with an estimator: a scorer's name (None: its own score)
     file: Path | None = None
     raw: dict = field(default_factory=dict, repr=False)
 
@@ -36,7 +39,8 @@ class Config:
 
     @property
     def builtin(self) -> bool:
-        return self.objective is None
+        """Whether trials train the built-in network (not a function, not an estimator)."""
+        return self.objective is None and self.estimator is None
 
     def to_dict(self) -> dict:
         """The resolved config, as written to a run's config.yaml."""
@@ -48,6 +52,11 @@ class Config:
             "data": self.data,
             "params": self.params,
             "objective": self.objective,
+            **(
+                {"estimator": self.estimator, "cv": self.cv, "scoring": self.scoring}
+                if self.estimator
+                else {}
+            ),
             "search": search,
             "space": {n: d.to_dict() for n, d in self.space.items()},
         }

@@ -15,8 +15,10 @@ from ..errors import UserError, unknown
 from ..nn.hyper import PARAMS, check_value
 from ..space import Categorical, check_conditions, parse_distribution
 from ..study import Goal, Pruning
+from .estimator import check_estimator, estimator_keys
 
-TOP_KEYS = ("name", "seed", "data", "params", "objective", "search", "space")
+TOP_KEYS = ("name", "seed", "data", "params", "objective", "estimator", "cv", "scoring")
+TOP_KEYS += ("search", "space")
 SEARCH_DEFAULTS = {
     "mode": "caviar",
     "budget": None,
@@ -93,9 +95,10 @@ def _resolve(raw: dict, file, default_name) -> dict:
             key="objective",
             fix="write objective: mypkg.train:evaluate",
         )
-    builtin = objective is None
+    estimator = estimator_keys(raw, objective)
+    builtin = objective is None and estimator is None
     data = _section(raw, "data")
-    if builtin:
+    if objective is None:
         data = check_data_config(data, file)
     elif data:
         raise UserError(
@@ -121,6 +124,8 @@ def _resolve(raw: dict, file, default_name) -> dict:
     if builtin:
         _check_builtin_combination({**params, **dict.fromkeys(space)})
     search = _check_search(_section(raw, "search"), builtin)
+    if estimator is not None:
+        estimator = check_estimator(raw, params, space, search)
     return {
         "name": name,
         "seed": seed,
@@ -129,6 +134,7 @@ def _resolve(raw: dict, file, default_name) -> dict:
         "search": search,
         "space": space,
         "objective": objective,
+        **(estimator or {}),
     }
 
 

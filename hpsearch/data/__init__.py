@@ -157,12 +157,16 @@ def _split(split, file) -> dict:
     return split
 
 
-def load_data(data: dict, seed: int = 0, file=None, base_dir=None) -> Dataset:
+def load_data(
+    data: dict, seed: int = 0, file=None, base_dir=None, regression: bool = False
+) -> Dataset:
     """Load, check and split the data a config's `data` section describes, in the user's form
     (raw float64 inputs, original labels; see dataset.py).
 
-    Relative paths are taken from `base_dir` (the config file's folder) when given."""
-    table = _read(data, seed, file, base_dir)
+    Relative paths are taken from `base_dir` (the config file's folder) when given.
+    `regression` (a config's estimator is a regressor) takes a numeric target: the split is
+    then at random, not by class, and `classes` is empty."""
+    table = _read(data, seed, file, base_dir, regression)
     X = gather(table.rows, table.parts, dtype=np.float64)
     labels = np.asarray(table.labels)
     return table.dataset(X, tuple(labels[i] for i in table.parts), codes=table.codes)
@@ -210,14 +214,14 @@ class _Table:
         )
 
 
-def _read(data: dict, seed: int, file, base_dir) -> _Table:
+def _read(data: dict, seed: int, file, base_dir, regression=False) -> _Table:
     data = check_data_config(data, file)
     rng = np.random.default_rng([0xDA7A, seed])
     if data.get("path") is not None:
         path = Path(data["path"])
         if base_dir is not None and not path.is_absolute():
             path = Path(base_dir) / path
-        rows, labels, features = read_file(path, data["target"], file)
+        rows, labels, features = read_file(path, data["target"], file, regression)
         name, where = path.name, path
     elif data["dataset"] == "digits":
         with np.load(DIGITS, allow_pickle=False) as f:
@@ -235,6 +239,10 @@ def _read(data: dict, seed: int, file, base_dir) -> _Table:
         )
         rows, features, name, where = Rows.of(X), [f"x{i}" for i in range(X.shape[1])], kind, file
     check_values(rows, features, where)
+    if regression:  # split at random, as one class would be
+        parts = stratified_split(np.zeros(len(labels), dtype=np.intp), data["split"], rng)
+        labels = np.asarray(labels, dtype=np.float64)
+        return _Table(rows, labels, [], parts, None, None, list(features), name)
     classes, y = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
         raise UserError(

@@ -19,7 +19,7 @@ SUFFIXES = (".csv", ".parquet", ".npz")
 MAX_CONTINUOUS_CLASSES = 20  # more distinct non-integer labels than this: a regression target
 
 
-def read_file(path: Path, target, config_file=None):
+def read_file(path: Path, target, config_file=None, regression: bool = False):
     """(Rows of the features, labels, feature names) from a .csv, .parquet or .npz file; the
     features' values are checked as they are read (rows.gather)."""
     if not path.exists():
@@ -45,8 +45,8 @@ def read_file(path: Path, target, config_file=None):
         rows, labels = _read_npz(path)
         names = [f"x{i}" for i in range(rows.shape[1])]
     else:
-        rows, labels, names = _read_table(path, suffix, target, config_file)
-    check_labels(labels, path, target or "y")
+        rows, labels, names = _read_table(path, suffix, target, config_file, regression)
+    check_labels(labels, path, target or "y", regression)
     return rows, labels, names
 
 
@@ -130,7 +130,7 @@ def _not_a_table(path, dtype, shape, labels) -> UserError:
     )
 
 
-def _read_table(path: Path, suffix: str, target, config_file):
+def _read_table(path: Path, suffix: str, target, config_file, regression=False):
     import pandas as pd  # noqa: PLC0415  (0.4 s to import: only data files need it)
 
     try:
@@ -165,7 +165,7 @@ def _read_table(path: Path, suffix: str, target, config_file):
         raise unknown("target column", target, columns, file=path, key="data.target")
     frame.columns = columns
     labels = frame.pop(str(target)).to_numpy()
-    check_labels(labels, path, str(target))
+    check_labels(labels, path, str(target), regression)
     if frame.shape[1] == 0:
         raise UserError(
             "has no feature column besides the target", file=path, fix="add the input columns"
@@ -184,9 +184,10 @@ def _read_table(path: Path, suffix: str, target, config_file):
     return Rows.of_frame(frame), labels, list(frame.columns)
 
 
-def check_labels(labels, path, column):
+def check_labels(labels, path, column, regression: bool = False):
     """Labels present in every row, and categorical: a float column with many distinct
-    non-integer values is a regression target, which a classifier cannot learn."""
+    non-integer values is a regression target, which a classifier cannot learn. With `regression`, a target of numbers
+    instead."""
     missing = np.array([v is None or v != v for v in labels.tolist()], dtype=bool)  # None, NaN
     if missing.any():
         n = int(missing.sum())
@@ -196,6 +197,16 @@ def check_labels(labels, path, column):
             key=column,
             fix="drop or fill those rows",
         )
+    if regression:
+        if labels.dtype.kind not in "iuf":
+            example = labels[0].item() if hasattr(labels[0], "item") else labels[0]
+            raise UserError(
+                f"is not numeric (e.g. {example!r}); a regressor predicts numbers",
+                file=path,
+                key=column,
+                fix="give a numeric target column, or a classifier as estimator",
+            )
+        return
     if labels.dtype.kind == "f":
         distinct = np.unique(labels)
         if len(distinct) > MAX_CONTINUOUS_CLASSES and not np.all(distinct == np.round(distinct)):

@@ -22,17 +22,17 @@ SCORE = "score"  # the metric a trial reports: the mean of its folds' test score
 
 
 class CrossValidation:
-    """The objective: `(config, trial) -> metrics` with `score` (the mean test score over the
+    """The objective: `(config, trial) -> metrics` with `metric` (the mean test score over the
     folds run), `split<k>_test_score` (NaN for folds a pruned trial did not run), the fit and
     score times (`mean_fit_time`, `std_fit_time`, `mean_score_time`, `std_score_time`) and
     `n_folds`, the folds run."""
 
-    def __init__(self, estimator, X, y, splits, scorer, fixed: dict | None = None):
+    def __init__(self, estimator, X, y, splits, scorer, metric: str = SCORE):
         self.estimator, self.X, self.y = estimator, X, y
-        self.splits, self.scorer, self.fixed = list(splits), scorer, dict(fixed or {})
+        self.splits, self.scorer, self.metric = list(splits), scorer, metric
 
     def __call__(self, config: dict, trial=None) -> dict:
-        estimator = clone(self.estimator).set_params(**{**self.fixed, **config})
+        estimator = clone(self.estimator).set_params(**config)
         scores, fit_times, score_times = [], [], []
         for k, (train, test) in enumerate(self.splits):
             start = time.perf_counter()
@@ -45,7 +45,7 @@ class CrossValidation:
             score_times.append(time.perf_counter() - start)
             if trial is not None and trial.report(k + 1, float(np.mean(scores))):
                 break
-        out = {SCORE: float(np.mean(scores))}
+        out = {self.metric: float(np.mean(scores))}
         for k in range(len(self.splits)):
             out[f"split{k}_test_score"] = scores[k] if k < len(scores) else float("nan")
         for name, times in (("fit_time", fit_times), ("score_time", score_times)):

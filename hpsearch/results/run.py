@@ -158,10 +158,15 @@ class Run:
 
 
 def load_model(run_path):
-    """The best model of a run of the built-in network, fitted and ready to predict on raw
-    inputs: a scikit-learn `hpsearch.MLP` that standardises them as the run's data was, and
-    predicts the original labels."""
+    """The best model of a run, fitted and ready to predict on raw inputs: for the built-in
+    network, a scikit-learn `hpsearch.MLP` that standardises them as the run's data was and
+    predicts the original labels; for an `estimator:`, the best estimator refitted on train and
+    dev (best.joblib)."""
     run = RunDir.open(run_path)
+    if run.best_joblib.exists():
+        import joblib  # noqa: PLC0415  (only runs of an estimator need it)
+
+        return joblib.load(run.best_joblib)
     if not run.best_npz.exists():
         raise UserError(
             f"run '{run.path}' has no best.npz",

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from ..data import load_training_data
+from ..data import load_data, load_training_data
 from ..data.shared import SharedMemory
 from ..errors import UserError
 from ..modes.caviar import DaskPool, InProcess, LokyPool, connect_dask, workers_for
 from ..modes.panda import Listener, PandaRunner
-from ..objective import TrialSpec, build_objective, import_objective
+from ..objective import TrialSpec, build_objective, import_objective, regression_of
 from ..store import RunDir, source, steering
 from ..store.files import read_json
 from ..study import SearchFailed, Study, describe, run_study
@@ -74,6 +74,9 @@ def prepare(config: Config, connect: bool = True, alloc=np.empty, warn: bool = T
     try:
         if config.objective:
             import_objective(config.objective, base)
+        elif config.estimator:  # the user's form: the estimator gets the data as read
+            regression = regression_of(config.estimator)
+            data = load_data(config.data, config.seed, config.file, base, regression)
         else:
             data = load_training_data(
                 config.data, config.seed, file=config.file, base_dir=base, alloc=alloc
@@ -217,7 +220,17 @@ def _alloc(config: Config, memory: SharedMemory):
 def _runner(config: Config, run: RunDir, data, client, listener, memory):
     s = config.search
     base = str(config.file.parent) if config.file else None
-    spec = TrialSpec(config.data, config.params, config.goal, config.seed, config.objective, base)
+    spec = TrialSpec(
+        config.data,
+        config.params,
+        config.goal,
+        config.seed,
+        config.objective,
+        base,
+        config.estimator,
+        config.cv,
+        config.scoring,
+    )
     if s["mode"] == "caviar" and s["backend"] == "dask":
         return DaskPool(spec, client)
     objective = build_objective(spec, data)
@@ -225,7 +238,8 @@ def _runner(config: Config, run: RunDir, data, client, listener, memory):
         return PandaRunner(objective, run, config, listener)
     if s["mode"] == "panda" or workers_for(s["jobs"]) == 1:
         return InProcess(spec, objective)
-    return LokyPool(spec, workers_for(s["jobs"]), run.markers, memory.handle(data))
+    shared = memory.handle(data) if config.builtin else None  # an estimator's: loaded by each
+    return LokyPool(spec, workers_for(s["jobs"]), run.markers, shared)
 
 
 def _execute(

@@ -67,16 +67,31 @@ class BestKeeper:
         return weights
 
     def finish(self) -> dict | None:
-        """best.json with the best trial's test metrics (built-in network only)."""
+        """best.json with the best trial's test metrics (the built-in network's, or the
+        estimator's refitted on train and dev, saved in best.joblib)."""
         if self.best is None:
             return None
         test = None
         if self.config.builtin and self.data is not None and len(self.data.y_test):
             cost, accuracy = self._model().evaluate(self.data.X_test, self.data.y_test)
             test = {"test_cost": cost, "test_accuracy": accuracy}
+        if self.config.estimator and self.data is not None:
+            test = self._refit()
         out = summary(self.best, self.config, test)
         self.run.write_best(out)
         return out
+
+    def _refit(self) -> dict | None:
+        """Refit the best trial's estimator on train and dev, save it (best.joblib), and
+        return its test score (None without a test part)."""
+        from ..estimators.named import refit_and_test  # noqa: PLC0415  (scikit-learn)
+
+        params = {**self.config.params, **self.best.params}
+        estimator, test = refit_and_test(
+            self.config.estimator, params, self.data, self.config.scoring
+        )
+        self.run.write_estimator(estimator)
+        return test
 
     def _model(self) -> Model:
         """The best trial's trained model, working on the data as loaded (standardised inputs,

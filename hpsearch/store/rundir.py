@@ -57,6 +57,7 @@ class RunDir:
             "rounds.json",
             "best.json",
             "best.npz",
+            "best.joblib",
             "config.yaml",
             "interventions.csv",
         ):
@@ -313,6 +314,12 @@ class RunDir:
         if weights is not None:
             atomic_write(self.best_npz, lambda f: np.savez(f, **weights))
         write_json(self.best_json, summary)
+
+    def write_estimator(self, estimator):
+        """best.joblib: the best estimator of a run that cross-validates one, refitted."""
+        import joblib  # noqa: PLC0415  (only such runs need it)
+
+        atomic_write(self.best_joblib, lambda f: joblib.dump(estimator, f))
 
 
 def _upgraded(raw: dict, version) -> dict:
