@@ -186,8 +186,8 @@ def _read_table(path: Path, suffix: str, target, config_file, regression=False):
 
 def check_labels(labels, path, column, regression: bool = False):
     """Labels present in every row, and categorical: a float column with many distinct
-    non-integer values is a regression target, which a classifier cannot learn. With `regression`, a target of numbers
-    instead."""
+    non-integer values is a regression target, which a classifier cannot learn. With
+    `regression`, a target of numbers instead."""
     missing = np.array([v is None or v != v for v in labels.tolist()], dtype=bool)  # None, NaN
     if missing.any():
         n = int(missing.sum())
