@@ -333,3 +333,22 @@ def test_compare_stars_nothing_between_runs_judged_on_different_metrics(runs, tm
     cost = open_run(runs / "b")
     cost.goal = type(cost.goal).of("dev_cost")
     assert better(compare([a, cost])) == {}
+
+
+def test_sort_by_a_categorical_of_numbers_and_names_puts_numbers_first(cli, write, tmp_path):
+    """batch_size: {values: [64, full]} holds both: --sort compared 64 with 'full' and crashed
+    with a traceback."""
+    write("mixed_values.py", "def evaluate(config):\n    return config['x']\n")
+    path = write(
+        "m.yaml",
+        "objective: mixed_values:evaluate\nsearch: {budget: 8, jobs: 1}\n"
+        "space: {x: {low: 0, high: 1}, size: {values: [64, full, 32]}}\n",
+    )
+    assert cli("run", path, "--runs-dir", tmp_path / "runs").exit_code == 0
+    run = open_run(tmp_path / "runs" / "m")
+    sizes = run.ranked("size")["size"].tolist()
+    numbers = [s for s in sizes if s != "full"]
+    assert sizes == sorted(numbers) + ["full"] * (len(sizes) - len(numbers))
+    assert run.ranked("size", ascending=False)["size"].tolist()[0] == "full"
+    shown = cli("results", tmp_path / "runs" / "m", "--sort", "size", "--format", "csv")
+    assert shown.exit_code == 0 and "full" in shown.output

@@ -95,7 +95,8 @@ class Run:
         if sort is not None:
             if sort not in frame.columns:
                 raise unknown("sort column", sort, list(frame.columns), key="--sort")
-            if ascending is None and sort in (*self.params, *HEAD_COLUMNS, *TAIL_COLUMNS):
+            measured = sort == self.metric or any(sort in r.metrics for r in results)
+            if ascending is None and not measured:
                 ascending = True  # a hyperparameter, the trial number...: smallest first
             elif ascending is None:  # a metric: best first
                 ascending = (
@@ -104,7 +105,7 @@ class Run:
                     else self.goal.sign < 0
                 )
             frame = frame.sort_values(
-                sort, ascending=ascending, na_position="last", kind="mergesort"
+                sort, ascending=ascending, na_position="last", kind="mergesort", key=_orderable
             )
         frame = frame.reset_index(drop=True)
         return frame.head(top) if top else frame
@@ -177,3 +178,11 @@ def load_model(run_path):
     from ..estimators import MLP  # noqa: PLC0415  (scikit-learn takes 1.4 s: only here)
 
     return MLP.from_model(model)
+
+
+def _orderable(column: pd.Series) -> pd.Series:
+    """A column's values made comparable to each other: numbers before text (a categorical such
+    as batch_size [64, full] holds both), missing ones left missing (they sort last)."""
+    if column.dtype != object:
+        return column
+    return column.map(lambda v: v if v is None or v != v else (isinstance(v, str), v))

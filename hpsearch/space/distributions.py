@@ -155,6 +155,15 @@ class Categorical:
             raise UserError(
                 f"`values` has duplicates: {list(self.values)}", fix="list each value once"
             )
+        texts = {}
+        for value in self.values:  # a table cell holds str(value): it must say which value
+            if str(value) in texts:
+                raise UserError(
+                    f"`values` has {texts[str(value)]!r} and {value!r}, which a table writes "
+                    f"alike ({value}), so results could not tell them apart",
+                    fix="keep one of them",
+                )
+            texts[str(value)] = value
 
     scale = "categorical"
 

@@ -152,6 +152,8 @@ def test_a_box_with_a_spread_draws_its_names_together_from_that_normal():
         ({"low": 1, "high": 4, "type": "integer"}, "unknown type 'integer'"),
         ({"values": []}, "`values` is empty"),
         ({"values": [1, 1]}, "`values` has duplicates"),
+        ({"values": [1, "1"]}, "`values` has 1 and '1', which a table writes alike (1)"),
+        ({"values": ["True", True]}, "`values` has 'True' and True, which a table writes alike"),
         ({"low": "ten", "high": 4}, "expected a number, got 'ten'"),
         ({"low": 1}, "missing `high`"),
         ({"values": [1], "low": 0}, "`values` cannot go with low"),
