@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 # the trials it is judged with get there; the search continues or prunes it, so no table holds it.
 STATUSES = ("ok", "pruned", "paused", "diverged", "failed")
 RECORDED = tuple(s for s in STATUSES if s != "paused")  # the statuses a table holds
-MINIMISED = re.compile(r"(cost|loss|error|regret|seconds|time)$")  # metrics whose goal is minimize
+# A metric is minimised when its last word, past a statistic (error_rate, val_loss_mean), names
+# a cost; or when the name ends in one (logloss). scikit-learn's neg_* scores are maximised.
+MINIMISED = re.compile(r"(cost|loss|error|regret|seconds|time)$")
+COST_WORDS = {"cost", "loss", "error", "errors", "regret", "seconds", "time", "mse", "rmse"}
+COST_WORDS |= {"mae", "nll", "perplexity", "latency", "err", "wer", "cer"}
+STATISTICS = {"mean", "avg", "average", "median", "rate", "pct", "percent", "total", "sum"}
 HEAD_COLUMNS = ("trial", "round", "status")
 TAIL_COLUMNS = ("epochs", "seconds", "seed", "error")
 
@@ -138,7 +143,7 @@ class Goal:
     def of(cls, metric: str, direction: str | None = None) -> Goal:
         """The goal for `metric`: `direction` when given, else the one rule: costs, losses,
         errors, regrets and times are minimised, everything else maximised."""
-        return cls(metric, direction or ("minimize" if MINIMISED.search(metric) else "maximize"))
+        return cls(metric, direction or ("minimize" if _minimised(metric) else "maximize"))
 
     @property
     def sign(self) -> float:
@@ -176,3 +181,12 @@ class Goal:
         """The best finished trial with a finite value, or None."""
         ok = self.finished(results)
         return min(ok, key=self.rank_key) if ok else None
+
+
+def _minimised(metric: str) -> bool:
+    words = [w for w in re.split(r"[^a-z0-9]+", str(metric).lower()) if w]
+    if not words or words[0] == "neg":
+        return False
+    while len(words) > 1 and words[-1] in STATISTICS:
+        words.pop()
+    return words[-1] in COST_WORDS or bool(MINIMISED.search(words[-1]))

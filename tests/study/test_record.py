@@ -20,6 +20,13 @@ from hpsearch.study import Goal, TrialResult
         ("seconds", "minimize"),
         ("value", "maximize"),
         ("f1", "maximize"),
+        ("logloss", "minimize"),
+        ("error_rate", "minimize"),  # these three were maximised
+        ("val_loss_mean", "minimize"),
+        ("rmse", "minimize"),
+        ("neg_log_loss", "maximize"),  # scikit-learn's negated scores
+        ("cost_reduction", "maximize"),
+        ("Dev-Loss", "minimize"),
     ],
 )
 def test_one_rule_for_a_metrics_direction(metric, direction):
