@@ -289,6 +289,12 @@ space:
 """
 
 
+def test_whole_numbers_written_as_floats_are_whole_numbers(write):
+    config = load_config(write("w.yaml", "seed: 1e3\nsearch: {budget: 1e2, jobs: 1.0}\n"))
+    assert (config.seed, config.search["budget"], config.search["jobs"]) == (1000, 100, 1)
+    assert isinstance(config.search["budget"], int)
+
+
 def test_a_quoted_value_stays_a_string_and_1e_4_is_a_number(write):
     """YAML 1.2's numbers, decided when the file is read: quoting says "a string"."""
     config = load_config(write("q.yaml", QUOTED))
