@@ -590,6 +590,11 @@ def test_missing_config_and_a_folder_as_config(cli, tmp_path):
             "See: hpsearch resume --help",
         ),
         (["run", "c.yaml", "--jobz", "2"], "error: No such option '--jobz'"),
+        (
+            ["resume", "runs/x", "--jobs", "0"],
+            "error: Invalid value for '--jobs': 0 workers run nothing; give a number such as 2, "
+            "or -1 for one per core. See: hpsearch resume --help",
+        ),
         (["results"], "error: Missing argument 'RUN_PATH'. See: hpsearch results --help"),
         (["runn"], "error: unknown command 'runn'; did you mean 'run'?"),
     ],

@@ -46,6 +46,18 @@ def where(function):
         metavar="tcp://HOST:PORT",
         help="Dask scheduler: run the trials on that cluster.",
     )(function)
-    return click.option("--jobs", type=int, help="Parallel workers (caviar); -1: one per core.")(
-        function
-    )
+    return click.option(
+        "--jobs",
+        type=int,
+        callback=_nonzero,
+        help="Parallel workers (caviar); -1: one per core.",
+    )(function)
+
+
+def _nonzero(context, parameter, value):
+    """--jobs 0 is refused by run (through the config) and resume alike."""
+    if value == 0:
+        raise click.BadParameter(
+            "0 workers run nothing; give a number such as 2, or -1 for one per core."
+        )
+    return value
