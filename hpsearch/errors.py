@@ -8,6 +8,7 @@ Anything else that escapes is a bug of ours and exits with code 1.
 from __future__ import annotations
 
 import difflib
+import errno
 
 
 class UserError(Exception):
@@ -26,6 +27,22 @@ class UserError(Exception):
     def at(self, file=None, key: str | None = None) -> UserError:
         """The same error, located in `file` and/or under `key` when it was not yet."""
         return UserError(self.problem, file=self.file or file, key=self.key or key, fix=self.fix)
+
+
+class WriteFailed(Exception):
+    """A file could not be written for want of room: the disk or the quota is full, or the file
+    reached the size limit (`ulimit -f`). The CLI says which file in one line and exits with
+    code 1; what was recorded before stays, and `resume` goes on once there is room."""
+
+    ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+    def __init__(self, path, reason: str, run=None):
+        super().__init__(str(path), reason, run)  # (pickled whole, from a worker process)
+        self.path, self.reason, self.run = str(path), reason, run
+
+    def __str__(self) -> str:
+        text = f"cannot write {self.path}: {self.reason}; free some space (or raise ulimit -f)"
+        return f"{text}, then continue with: hpsearch resume {self.run}" if self.run else text
 
 
 def count(n: int, word: str) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
 
 import click
 
-from ..errors import UserError, unknown
+from ..errors import UserError, WriteFailed, unknown
 from ..runs import SearchFailed, SearchInterrupted
 from ..version import __version__
 
@@ -131,7 +133,7 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-        except SearchFailed as e:
+        except (SearchFailed, WriteFailed) as e:
             click.echo(f"error: {e}", err=True)
             if e.run is not None and e.traceback:
                 click.echo(f"its traceback: hpsearch results {e.run} --trial {e.trial}", err=True)
@@ -164,3 +166,7 @@ def main():
     Start with `hpsearch validate CONFIG.yaml`, then `hpsearch run CONFIG.yaml`.
     """
     warnings.formatwarning = _warning
+    # past `ulimit -f` a write fails (EFBIG) and is said in one line, rather than SIGXFSZ
+    # killing the process (not in a thread: only the main one may set a handler)
+    if hasattr(signal, "SIGXFSZ") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from ..errors import UserError, unknown
+from ..errors import UserError, WriteFailed, unknown
 from ..nn.hyper import LIVE, PARAMS, check_value
 from ..store import CheckpointStore, RunDir, steering
 from ..study import Trial, failure
@@ -98,7 +98,7 @@ class PandaRunner:
                 self.objective.train(model, lambda m, record: self._after_epoch(m, task, record))
             if self.saved_at != model.epoch:
                 self._save(model)
-        except Interrupted:
+        except (Interrupted, WriteFailed):  # a full disk is not the trial's failure
             raise
         except Exception as e:  # noqa: BLE001  a trial's failure is recorded, never fatal
             return failure(task, e, time.perf_counter() - self.start)
@@ -114,7 +114,7 @@ class PandaRunner:
         """Load the newest checkpoint at or before where the trial is to continue; returns the
         training seconds the trial had already had."""
         target = self.rollback["epoch"] if self.rollback else None
-        found = self.store.latest(at_most=target)
+        found = self.store.latest(at_most=target, check=type(model)().load_state_dict)
         seconds = 0.0
         if found is not None:
             model.load_state_dict(found[1])

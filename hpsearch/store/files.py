@@ -15,9 +15,23 @@ import json
 import math
 import os
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from ..errors import WriteFailed
+
+
+@contextmanager
+def room_for(path):
+    """A write to `path`: a full disk or the file size limit raise WriteFailed naming it."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno in WriteFailed.ROOM:
+            raise WriteFailed(path, e.strerror or str(e)) from None
+        raise
 
 
 def atomic_write(path: Path, data):
@@ -25,15 +39,14 @@ def atomic_write(path: Path, data):
     path = Path(path)
     mode = "w" if isinstance(data, str) else "wb"
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(
-        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666
-    )  # the umask applies, as for any file
     try:
-        with os.fdopen(fd, mode) as f:
-            data(f) if callable(data) else f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with room_for(path):
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+            with os.fdopen(fd, mode) as f:
+                data(f) if callable(data) else f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -42,8 +55,9 @@ def atomic_write(path: Path, data):
 
 def append(path: Path, text: str, sync: bool = True):
     """Append `text`; with `sync`, make sure it is on disk before returning (without, readers
-    see it at once, and a power cut may lose it)."""
-    with open(path, "a") as f:
+    see it at once, and a power cut may lose it). Out of room, what did fit stays: a row cut
+    short, cut off by the next writer (`repair_last_line`)."""
+    with room_for(path), open(path, "a") as f:
         f.write(text)
         f.flush()
         if sync:
