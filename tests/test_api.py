@@ -11,6 +11,7 @@ import pytest
 
 import hpsearch
 from hpsearch import Categorical, Config, Float, Int, load_model, open_run, run_search, search
+from hpsearch.errors import UserError
 
 
 def test_search_returns_a_study():
@@ -85,6 +86,10 @@ def test_a_config_from_a_dict_runs_and_the_run_opens(tmp_path):
         load_model(tmp_path / "runs" / "animals").score(frame[["a", "b", "c"]], frame["kind"])
         > 0.8
     )
+    best = tmp_path / "runs" / "animals" / "best.npz"
+    best.write_bytes(best.read_bytes()[:300])  # cut short: one clear error, not a traceback
+    with pytest.raises(UserError, match="best.npz: cannot read best.npz .*: cut short or damaged"):
+        load_model(tmp_path / "runs" / "animals")
 
 
 def test_a_search_imports_neither_pandas_nor_matplotlib_nor_scikit_learn():

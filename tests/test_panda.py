@@ -77,6 +77,35 @@ def test_a_truncated_newest_checkpoint_falls_back_to_the_one_before(tmp_path, re
     same_run(run, reference)
 
 
+@pytest.mark.parametrize("spoilt", ["the newest two", "all"])
+def test_corrupt_checkpoints_are_said_and_passed_over_never_a_traceback(
+    tmp_path, reference, spoilt
+):
+    """Cut short, or whole but holding something else: each is one warning line saying where
+    training goes on from (the checkpoint before, or epoch 0), and the run ends as if none had
+    been spoilt."""
+    proc = start(["run", config(tmp_path)], tmp_path)
+    run = tmp_path / "runs" / "babysat"
+    wait_until(lambda: len(rows(run / "curves.csv")) >= 25, proc)
+    kill_group(proc)
+    store = CheckpointStore(run / "checkpoints" / "trial-0")
+    epochs = store.epochs()
+    assert len(epochs) >= 3
+    spoil = epochs[-2:] if spoilt == "the newest two" else epochs
+    for i, epoch in enumerate(spoil):
+        if i % 2:  # a zip that reads back, but not a model's state
+            np.savez(store.path(epoch), weights=np.zeros(3))
+        else:  # cut short
+            store.path(epoch).write_bytes(store.path(epoch).read_bytes()[:500])
+    done = hpsearch("resume", "runs/babysat", cwd=tmp_path)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == len(spoil) and all("is unreadable" in line for line in warned)
+    then = "none: from epoch 0" if spoilt == "all" else f"the one of epoch {epochs[-3]}"
+    assert warned[-1].endswith(f"removed, using {then}")
+    same_run(run, reference)
+
+
 def test_the_store_keeps_the_newest_checkpoints(tmp_path):
     store = CheckpointStore(tmp_path, keep=2)
     for epoch in range(1, 6):

@@ -19,6 +19,7 @@ from ..errors import UserError, unknown
 from ..importance import MIN_TRIALS, importance
 from ..nn.model import Model
 from ..store import RunDir
+from ..store.checkpoints import UNREADABLE
 from ..study import HEAD_COLUMNS, TAIL_COLUMNS, Goal, TrialResult, counts, describe
 
 NOT_PARAMS = {*HEAD_COLUMNS, *BUILTIN_METRICS, "metrics", *TAIL_COLUMNS}
@@ -173,8 +174,15 @@ def load_model(run_path):
             f"run '{run.path}' has no best.npz",
             fix="runs of the built-in network have one once a trial finishes",
         )
-    with np.load(run.best_npz, allow_pickle=False) as f:
-        model = Model().load_state_dict(dict(f))
+    try:
+        with np.load(run.best_npz, allow_pickle=False) as f:
+            model = Model().load_state_dict(dict(f))
+    except UNREADABLE as e:
+        raise UserError(
+            f"cannot read best.npz ({type(e).__name__}): cut short or damaged",
+            file=run.best_npz,
+            fix="restore it, or run the search again (best.json names the best trial's values)",
+        ) from None
     from ..estimators import MLP  # noqa: PLC0415  (scikit-learn takes 1.4 s: only here)
 
     return MLP.from_model(model)

@@ -4,12 +4,14 @@ normalisation, so that `load_model(run)` predicts on raw inputs."""
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 
 from ..nn.model import Model
 from ..objective import MLPObjective
 from ..store import RunDir
+from ..store.checkpoints import UNREADABLE
 from ..study import Task, TrialResult
 
 
@@ -99,12 +101,19 @@ class BestKeeper:
         the same training again with its interventions replayed, which gives the same
         weights."""
         if self.run.best_npz.exists():
-            with np.load(self.run.best_npz, allow_pickle=False) as f:
-                state = dict(f)
-            if int(state.get("trial", -1)) == self.best.trial:
-                model = Model().load_state_dict(state)
-                model.classes_, model.scaler_ = np.arange(self.data.n_classes), None
-                return model
+            try:
+                with np.load(self.run.best_npz, allow_pickle=False) as f:
+                    state = dict(f)
+                if int(state.get("trial", -1)) == self.best.trial:
+                    model = Model().load_state_dict(state)
+                    model.classes_, model.scaler_ = np.arange(self.data.n_classes), None
+                    return model
+            except UNREADABLE as e:
+                warnings.warn(
+                    f"{self.run.best_npz} is unreadable ({type(e).__name__}); training trial "
+                    f"{self.best.trial} again for its weights",
+                    stacklevel=2,
+                )
         objective = MLPObjective(self.data, self.config.params, self.goal)
         task = Task(self.best.trial, self.best.round, self.best.params, self.best.seed)
         return objective.replay(task, self.best.interventions)

@@ -20,6 +20,8 @@ import numpy as np
 from .files import atomic_write
 
 NAME = re.compile(r"^epoch-(\d+)\.npz$")
+# what reading a cut or corrupt file, or one that holds something else, raises
+UNREADABLE = (OSError, ValueError, KeyError, IndexError, TypeError, EOFError, zipfile.BadZipFile)
 
 
 class CheckpointStore:
@@ -48,21 +50,26 @@ class CheckpointStore:
         with np.load(self.path(epoch), allow_pickle=False) as f:
             return dict(f)
 
-    def latest(self, at_most: int | None = None) -> tuple[int, dict] | None:
+    def latest(self, at_most: int | None = None, check=None) -> tuple[int, dict] | None:
         """(epoch, state) of the newest checkpoint (of an epoch <= `at_most`) that reads back
-        whole; a truncated or corrupt one is removed with a warning, and the one before used."""
-        for epoch in reversed(self.epochs()):
-            if at_most is not None and epoch > at_most:
-                continue
+        whole and that `check(state)` accepts (it raises on a state it cannot use). A truncated
+        or corrupt one is removed with a warning that says where training goes on from: the
+        checkpoint before, or epoch 0."""
+        epochs = [e for e in self.epochs() if at_most is None or e <= at_most]
+        for i in reversed(range(len(epochs))):
             try:
-                return epoch, self.load(epoch)
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+                state = self.load(epochs[i])
+                if check is not None:
+                    check(state)
+                return epochs[i], state
+            except UNREADABLE as e:
+                then = f"the one of epoch {epochs[i - 1]}" if i else "none: from epoch 0"
                 warnings.warn(
-                    f"checkpoint {self.path(epoch)} is unreadable ({type(e).__name__}); "
-                    "using the one before",
+                    f"checkpoint {self.path(epochs[i])} is unreadable ({type(e).__name__}: "
+                    f"{str(e).splitlines()[0] if str(e) else 'no detail'}); removed, using {then}",
                     stacklevel=2,
                 )
-                self.path(epoch).unlink(missing_ok=True)
+                self.path(epochs[i]).unlink(missing_ok=True)
         return None
 
     def delete_after(self, epoch: int):
