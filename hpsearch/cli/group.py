@@ -133,7 +133,10 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-        except (SearchFailed, WriteFailed) as e:
+        except WriteFailed as e:  # the disk is full: nothing wrong with the search
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(1)
+        except SearchFailed as e:
             click.echo(f"error: {e}", err=True)
             if e.run is not None and e.traceback:
                 click.echo(f"its traceback: hpsearch results {e.run} --trial {e.trial}", err=True)
