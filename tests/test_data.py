@@ -43,6 +43,11 @@ def test_normalisation_uses_the_train_statistics_only():
     np.testing.assert_allclose(d.X_dev, (raw.X_dev - mean) / std, atol=1e-4)
 
 
+def test_whole_numbers_written_as_floats_are_taken():
+    d = load_data({"dataset": "blobs", "n_samples": 3e2, "classes": 3.0})
+    assert len(d.y_train) + len(d.y_dev) + len(d.y_test) == 300 and d.n_classes == 3
+
+
 def test_csv_with_string_labels(tmp_path):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.standard_normal((100, 3)), columns=["a", "b", "c"])
