@@ -64,6 +64,13 @@ def unknown(kind: str, value, choices, **where) -> UserError:
     return UserError(f"unknown {kind} '{value}'", fix=fix, **where)
 
 
+def integral(value):
+    """A whole number written as a float (budget: 1e3) as the int it is; anything else as is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def as_number(value, key=None):
     """`value` as an int or float; YAML strings such as "1e-4" count as numbers."""
     if isinstance(value, bool):

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ..data import check_data_config
-from ..errors import UserError, unknown
+from ..errors import UserError, integral, unknown
 from ..nn.hyper import PARAMS, check_value
 from ..space import Categorical, check_conditions, parse_distribution
 from ..study import Goal, Pruning
@@ -81,7 +81,7 @@ def _resolve(raw: dict, file, default_name) -> dict:
             key="name",
             fix="use letters, digits, '.', '_' and '-', with no '/' or '..'",
         )
-    seed = _integral(raw.get("seed", 0))
+    seed = integral(raw.get("seed", 0))
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UserError(
             f"seed {seed!r} is not a whole number >= 0", key="seed", fix="use a seed such as 0"
@@ -182,18 +182,11 @@ def _check_builtin_combination(params):
 
 
 def _whole(out, key, low):
-    v = out[key] = _integral(out[key])
+    v = out[key] = integral(out[key])
     if isinstance(v, bool) or not isinstance(v, int) or v < low:
         raise UserError(
             f"{v!r} is not a whole number >= {low}", key=f"search.{key}", fix=f"use {low} or more"
         )
-
-
-def _integral(value):
-    """A whole number written as a float (budget: 1e3) as the int it is; anything else as is."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def _check_search(search: dict, builtin: bool) -> dict:
@@ -219,7 +212,7 @@ def _check_search(search: dict, builtin: bool) -> dict:
         _whole(out, "trials", 1)
         _whole(out, "rounds", 1)
     _whole(out, "keep_checkpoints", 1)
-    jobs = out["jobs"] = _integral(out["jobs"])
+    jobs = out["jobs"] = integral(out["jobs"])
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
         raise UserError(
             f"jobs {jobs!r} is not a non-zero whole number",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError, count, unknown
+from ..errors import UserError, count, integral, unknown
 from .dataset import Dataset
 from .files import SUFFIXES, read_file
 from .rows import Rows, check_values, gather, mean_std
@@ -94,8 +94,8 @@ def check_data_config(data: dict, file=None) -> dict:
     out["split"] = _split(out["split"], file)
     for key in ("n_samples", "classes", "features"):
         low = 1 if key == "features" else 2
-        if isinstance(out.get(key), float) and out[key].is_integer():
-            out[key] = int(out[key])  # n_samples: 1e3 is YAML's 1000.0
+        if key in out:
+            out[key] = integral(out[key])  # n_samples: 1e3 is YAML's 1000.0
         if key in out and (
             isinstance(out[key], bool) or not isinstance(out[key], int) or out[key] < low
         ):
