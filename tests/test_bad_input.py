@@ -26,6 +26,12 @@ CONFIGS = [
     ("unknown top key", cfg("spcae: {}\n"), "unknown top-level key 'spcae'; did you mean 'space'"),
     ("name with slash", cfg("name: a/b\n"), "run name 'a/b' is not a plain name"),
     ("name up", cfg("name: ../up\n"), "run name '../up' is not a plain name"),
+    (
+        "name no",
+        cfg("name: no\n"),
+        'run name False is read as a boolean; quote it, such as name: "2024"',
+    ),
+    ("name number", cfg("name: 2024\n"), "run name 2024 is read as a number; quote it"),
     ("seed negative", cfg("seed: -1\n"), "seed -1 is not a whole number >= 0"),
     ("seed text", cfg("seed: one\n"), "seed 'one' is not a whole number >= 0"),
     (

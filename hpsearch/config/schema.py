@@ -74,7 +74,16 @@ def _resolve(raw: dict, file, default_name) -> dict:
     for key in raw:
         if key not in TOP_KEYS:
             raise unknown("top-level key", key, TOP_KEYS, key=key)
-    name = raw.get("name") or default_name or (Path(file).stem if file else "search")
+    name = raw.get("name")
+    if name is None:
+        name = default_name or (Path(file).stem if file else "search")
+    if isinstance(name, (bool, int, float)):  # name: no, name: 2024 (never the file's stem)
+        kind = "a boolean" if isinstance(name, bool) else "a number"
+        raise UserError(
+            f"run name {name!r} is read as {kind}",
+            key="name",
+            fix='quote it, such as name: "2024" (YAML reads 007 as 7 and no as false)',
+        )
     if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name:
         raise UserError(
             f"run name {name!r} is not a plain name",
