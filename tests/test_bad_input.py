@@ -27,8 +27,8 @@ CONFIGS = [
     ("name with slash", cfg("name: a/b\n"), "run name 'a/b' is not a plain name"),
     ("name up", cfg("name: ../up\n"), "run name '../up' is not a plain name"),
     (
-        "name no",
-        cfg("name: no\n"),
+        "name false",
+        cfg("name: false\n"),
         'run name False is read as a boolean; quote it, such as name: "2024"',
     ),
     ("name number", cfg("name: 2024\n"), "run name 2024 is read as a number; quote it"),

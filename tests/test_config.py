@@ -281,7 +281,7 @@ def test_help_lists_every_command_with_its_own_summary(cli):
 QUOTED = """
 name: "2024"
 objective: tagged_objective:evaluate
-params: {tag: "007", rate: 1e-3, count: 010}
+params: {tag: "007", rate: 1e-3, count: 010, answer: no, flag: true}
 search: {budget: 4}
 space:
   kind: {values: ["1e-3", b]}
@@ -299,7 +299,13 @@ def test_a_quoted_value_stays_a_string_and_1e_4_is_a_number(write):
     """YAML 1.2's numbers, decided when the file is read: quoting says "a string"."""
     config = load_config(write("q.yaml", QUOTED))
     assert config.name == "2024"
-    assert config.params == {"tag": "007", "rate": 0.001, "count": 10}  # 010 is not octal 8
+    assert config.params == {  # 010 is not octal 8, no is not false
+        "tag": "007",
+        "rate": 0.001,
+        "count": 10,
+        "answer": "no",
+        "flag": True,
+    }
     assert config.space["kind"].values == ("1e-3", "b")
     assert config.space["x"] == Float(1e-4, 1.0, "log")
 

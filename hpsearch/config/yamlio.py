@@ -1,11 +1,11 @@
-"""YAML as hpsearch reads and writes it: PyYAML's safe loader and dumper with the numbers of YAML
-1.2, and duplicate keys refused.
+"""YAML as hpsearch reads and writes it: PyYAML's safe loader and dumper with the numbers and
+booleans of YAML 1.2, and duplicate keys refused.
 
-PyYAML follows YAML 1.1, where `1e-4` (no dot) is a string, `010` is octal 8 and `1:30` is 90.
-A config means the numbers YAML 1.2 (and every other YAML library) reads there, and a quoted
-value (`"2024"`, `"1e-3"`) stays a string, always: the resolvers below decide it when the file
-is read, so nothing rewrites values afterwards. The dumper uses the same resolvers, so the
-string "1e-3" is written quoted and reads back as a string.
+PyYAML follows YAML 1.1, where `1e-4` (no dot) is a string, `010` is octal 8, `1:30` is 90 and
+`no`, `on`, `y` are booleans. A config means what YAML 1.2 (and every other YAML library) reads
+there, and a quoted value (`"2024"`, `"1e-3"`) stays a string, always: the resolvers below
+decide it when the file is read, so nothing rewrites values afterwards. The dumper uses the
+same resolvers, so the string "1e-3" is written quoted and reads back as a string.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import yaml
 
 YAMLError = yaml.YAMLError
 INT_TAG, FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+BOOL_TAG = "tag:yaml.org,2002:bool"
+BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 # The YAML 1.2 core schema's integers and floats.
 INT_RE = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 FLOAT_RE = re.compile(
@@ -24,13 +26,17 @@ FLOAT_RE = re.compile(
 )
 
 
-def _core_resolvers(cls):
-    """`cls`'s implicit resolvers with YAML 1.1's int and float rules replaced by 1.2's."""
+def _core_resolvers(cls, keep_yaml_1_1=False):
+    """`cls`'s implicit resolvers with YAML 1.1's bool, int and float rules replaced by 1.2's
+    (or, `keep_yaml_1_1`, joined by them: a dumper then quotes a string that either version
+    would read as something else, so that any YAML library reads the file alike)."""
+    replaced = () if keep_yaml_1_1 else (BOOL_TAG, INT_TAG, FLOAT_TAG)
     table = {
-        first: [(tag, regexp) for tag, regexp in rules if tag not in (INT_TAG, FLOAT_TAG)]
+        first: [(tag, regexp) for tag, regexp in rules if tag not in replaced]
         for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     cls.yaml_implicit_resolvers = table
+    cls.add_implicit_resolver(BOOL_TAG, BOOL_RE, list("tTfF"))
     cls.add_implicit_resolver(INT_TAG, INT_RE, list("-+0123456789"))
     cls.add_implicit_resolver(FLOAT_TAG, FLOAT_RE, list("-+.0123456789"))
 
@@ -65,11 +71,12 @@ class Loader(yaml.SafeLoader):
 
 
 class Dumper(yaml.SafeDumper):
-    """The safe dumper that quotes every string `Loader` would read as something else."""
+    """The safe dumper that quotes every string `Loader` (or YAML 1.1) would read as something
+    else."""
 
 
-for _cls in (Loader, Dumper):
-    _core_resolvers(_cls)
+_core_resolvers(Loader)
+_core_resolvers(Dumper, keep_yaml_1_1=True)
 Loader.add_constructor(INT_TAG, _int)
 Loader.add_constructor(FLOAT_TAG, _float)
 Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
