@@ -352,3 +352,21 @@ def test_sort_by_a_categorical_of_numbers_and_names_puts_numbers_first(cli, writ
     assert run.ranked("size", ascending=False)["size"].tolist()[0] == "full"
     shown = cli("results", tmp_path / "runs" / "m", "--sort", "size", "--format", "csv")
     assert shown.exit_code == 0 and "full" in shown.output
+
+
+def test_a_bare_csv_reads_back_strings_that_look_like_numbers_as_strings(cli, write, tmp_path):
+    """Without the run's config, a cell is a number only when hpsearch would have written that
+    number so: a categorical "007" or "1e-3" stays text (it came back as 7 and 0.001)."""
+    import shutil
+
+    write("tagged_value.py", "def evaluate(config):\n    return config['x']\n")
+    path = write(
+        "t.yaml",
+        "objective: tagged_value:evaluate\nsearch: {budget: 8, jobs: 1}\n"
+        "space: {x: {low: 0, high: 1}, tag: {values: ['007', '1e-3', 5, 0.25]}}\n",
+    )
+    assert cli("run", path, "--runs-dir", tmp_path / "runs").exit_code == 0
+    shutil.copy(tmp_path / "runs" / "t" / "trials.csv", tmp_path / "copy.csv")
+    bare, full = open_run(tmp_path / "copy.csv"), open_run(tmp_path / "runs" / "t")
+    assert [r.params["tag"] for r in bare.results] == [r.params["tag"] for r in full.results]
+    assert {type(r.params["x"]) for r in bare.results} == {float}

@@ -68,18 +68,19 @@ def open_run(path) -> Run:
 
 
 class _Value:
-    """How a bare CSV's hyperparameter column is read back: a number when it is one."""
+    """How a bare CSV's hyperparameter column is read back: a number when hpsearch would have
+    written that number so (an int as str, a float as repr); otherwise the text it is, so a
+    categorical "007" or "1e-3" stays a string."""
 
     def parse(self, text):
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return (
-            int(number)
-            if number.is_integer() and "." not in text and "e" not in text.lower()
-            else number
-        )
+        for kind, show in ((int, str), (float, repr)):
+            try:
+                number = kind(text)
+            except ValueError:
+                continue
+            if show(number) == text:
+                return number
+        return text
 
 
 def _bare(csv_path: Path):
