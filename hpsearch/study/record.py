@@ -13,6 +13,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from ..errors import unknown
+
 # Every status a trial can have, in the order ranked. `paused`: stopped at a pruning rung until
 # the trials it is judged with get there; the search continues or prunes it, so no table holds it.
 STATUSES = ("ok", "pruned", "paused", "diverged", "failed")
@@ -23,6 +25,7 @@ MINIMISED = re.compile(r"(cost|loss|error|regret|seconds|time)$")
 COST_WORDS = {"cost", "loss", "error", "errors", "regret", "seconds", "time", "mse", "rmse"}
 COST_WORDS |= {"mae", "nll", "perplexity", "latency", "err", "wer", "cer"}
 STATISTICS = {"mean", "avg", "average", "median", "rate", "pct", "percent", "total", "sum"}
+DIRECTIONS = ("maximize", "minimize")
 HEAD_COLUMNS = ("trial", "round", "status")
 TAIL_COLUMNS = ("epochs", "seconds", "seed", "error")
 
@@ -138,6 +141,10 @@ class Goal:
 
     metric: str = "value"
     direction: str = "maximize"
+
+    def __post_init__(self):  # anything but maximize counted as minimize (goal="max")
+        if self.direction not in DIRECTIONS:
+            raise unknown("goal", self.direction, DIRECTIONS, key="goal")
 
     @classmethod
     def of(cls, metric: str, direction: str | None = None) -> Goal:

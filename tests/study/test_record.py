@@ -34,6 +34,14 @@ def test_one_rule_for_a_metrics_direction(metric, direction):
     assert Goal.of(metric, "maximize").direction == "maximize"  # given, it wins
 
 
+def test_a_goal_is_maximize_or_minimize_never_silently_minimize():
+    from hpsearch import search
+    from hpsearch.errors import UserError
+
+    with pytest.raises(UserError, match="unknown goal 'max'; valid: maximize, minimize"):
+        search({"x": Float(0, 1)}, lambda c: c["x"], budget=4, goal="max")
+
+
 def test_best_first_ranks_finished_then_pruned_then_diverged_then_failed():
     goal = Goal.of("dev_cost")
     results = [
