@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+from contextlib import contextmanager
 
 
 class UserError(Exception):
@@ -29,20 +30,44 @@ class UserError(Exception):
         return UserError(self.problem, file=self.file or file, key=self.key or key, fix=self.fix)
 
 
-class WriteFailed(Exception):
+class CannotContinue(Exception):
+    """The search cannot go on, for a cause outside it: the disk is full, the Dask scheduler is
+    gone. The CLI says so in one line and exits with code 1; what was recorded stays, and
+    `resume` (named once the run is known, `run`) goes on once the cause is gone."""
+
+    def __init__(self, problem: str, fix: str, run=None):
+        super().__init__(problem, fix, run)  # (pickled whole, from a worker process)
+        self.problem, self.fix, self.run = problem, fix, run
+
+    def __str__(self) -> str:
+        text = f"{self.problem}; {self.fix}"
+        return f"{text}, then continue with: hpsearch resume {self.run}" if self.run else text
+
+    def of(self, run) -> CannotContinue:
+        """The same, saying how to resume `run`."""
+        return CannotContinue(self.problem, self.fix, run)
+
+
+class WriteFailed(CannotContinue):
     """A file could not be written for want of room: the disk or the quota is full, or the file
-    reached the size limit (`ulimit -f`). The CLI says which file in one line and exits with
-    code 1; what was recorded before stays, and `resume` goes on once there is room."""
+    reached the size limit (`ulimit -f`)."""
 
     ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
-    def __init__(self, path, reason: str, run=None):
-        super().__init__(str(path), reason, run)  # (pickled whole, from a worker process)
-        self.path, self.reason, self.run = str(path), reason, run
+    def __init__(self, path, reason: str):
+        super().__init__(f"cannot write {path}: {reason}", "free some space (or raise ulimit -f)")
+        self.args = (str(path), reason)
 
-    def __str__(self) -> str:
-        text = f"cannot write {self.path}: {self.reason}; free some space (or raise ulimit -f)"
-        return f"{text}, then continue with: hpsearch resume {self.run}" if self.run else text
+
+@contextmanager
+def room_for(path):
+    """A write to `path`: a full disk or the file size limit raise WriteFailed naming it."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno in WriteFailed.ROOM:
+            raise WriteFailed(path, e.strerror or str(e)) from None
+        raise
 
 
 def count(n: int, word: str) -> str:

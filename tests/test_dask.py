@@ -1,5 +1,6 @@
 """The Dask backend against a real scheduler and two worker processes on 127.0.0.1."""
 
+import contextlib
 import csv
 import os
 import shutil
@@ -35,67 +36,61 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def scheduler(tmp_path_factory):
-    """A scheduler and two single-threaded worker processes, stopped after the tests."""
+def _cluster(folder):
+    """(address, processes): a scheduler and two single-threaded worker processes, each
+    process leading its own group."""
     from dask.distributed import Client
 
-    folder = tmp_path_factory.mktemp("dask")
     address = f"tcp://127.0.0.1:{_free_port()}"
-    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    quiet = {"cwd": folder, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     procs = [
         subprocess.Popen(
-            [
-                *dask,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                address.rsplit(":", 1)[1],
-                "--dashboard-address",
-                ":0",
-            ],
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
+            + ["--port", address.rsplit(":", 1)[1], "--dashboard-address", ":0"],
             start_new_session=True,
+            **quiet,
         )
     ]
     time.sleep(1.0)
     procs.append(
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "distributed.cli.dask_worker",
-                address,
-                "--nworkers",
-                "2",
-                "--nthreads",
-                "1",
-                "--dashboard-address",
-                ":0",
-                "--local-directory",
-                str(folder),
-            ],
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "2"]
+            + ["--nthreads", "1", "--dashboard-address", ":0", "--local-directory", str(folder)],
             start_new_session=True,
+            **quiet,
         )
     )
     try:
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=60)
-        yield address
-    finally:  # each process leads its own group: stop the nanny and the worker it started
-        for proc in reversed(procs):
+    except BaseException:
+        _stop(procs)
+        raise
+    return address, procs
+
+
+def _stop(procs):
+    """Stop each process group (the nanny and the worker it started too)."""
+    for proc in reversed(procs):
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """A scheduler and two worker processes, stopped after the tests."""
+    folder = tmp_path_factory.mktemp("dask")
+    address, procs = _cluster(folder)
+    try:
+        yield address
+    finally:
+        _stop(procs)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -129,3 +124,36 @@ def test_resume_on_a_cluster(write, tmp_path, scheduler):
     resume_search(tmp_path / "part", scheduler=scheduler, rounds=3)
     assert _table(tmp_path / "part" / "trials.csv") == _table(tmp_path / "whole" / "trials.csv")
     assert "backend: loky" in config.read_text()  # where it ran is not part of the run
+
+
+def test_a_scheduler_that_goes_away_stops_the_search_in_one_line(tmp_path, scheduler):
+    """Not a traceback, nor the running trials recorded as failed: the search stops (exit 1)
+    and says how to go on; resume completes it once a scheduler is back."""
+    from tests.conftest import hpsearch, rows, start, wait_until
+
+    address, procs = _cluster(tmp_path)
+    try:
+        (tmp_path / "slow.py").write_text(
+            "import time\ndef evaluate(config):\n    time.sleep(1)\n    return config['x']\n"
+        )
+        (tmp_path / "d.yaml").write_text(
+            "objective: slow:evaluate\nsearch: {trials: 6, rounds: 2, backend: dask, "
+            f'scheduler: "{address}"}}\nspace: {{x: {{low: 0, high: 1}}}}\n'
+        )
+        proc = start(["run", "d.yaml"], tmp_path)
+        wait_until(lambda: len(rows(tmp_path / "runs" / "d" / "trials.csv")) >= 2, proc)
+        os.killpg(procs[0].pid, signal.SIGKILL)  # the scheduler
+        assert proc.wait(timeout=120) == 1
+    finally:
+        _stop(procs)
+    err = (tmp_path / "err.log").read_text()
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"error: lost the Dask scheduler at {address}; start it again, then continue with: "
+        "hpsearch resume runs/d"
+    )
+    recorded = _table(tmp_path / "runs" / "d" / "trials.csv")
+    assert recorded and all(r["status"] == "ok" for r in recorded)
+    done = hpsearch("resume", "runs/d", "--scheduler", scheduler, cwd=tmp_path)  # another
+    assert done.returncode == 0, done.stderr
+    assert len(_table(tmp_path / "runs" / "d" / "trials.csv")) == 12

@@ -80,3 +80,42 @@ def test_a_full_disk_is_one_line_and_resume_completes_the_run(tmp_path, text, li
     assert done.returncode == 0, done.stderr
     for table, expected in reference.items():
         assert rows(run / table) == expected
+
+
+def test_no_room_for_the_data_block_is_one_line_and_writes_no_run(tmp_path):
+    (tmp_path / "s.yaml").write_text(CAVIAR)
+    stopped = hpsearch("run", "s.yaml", cwd=tmp_path, preexec_fn=limited(1500))
+    assert stopped.returncode == 1 and "Traceback" not in stopped.stderr
+    assert re.fullmatch(
+        r"error: cannot write \S+/X\.npy: File too large; free some space \(or raise ulimit -f\)",
+        stopped.stderr.splitlines()[-1],
+    )
+    assert not (tmp_path / "runs" / "s").exists()
+
+
+def test_a_worker_out_of_room_stops_the_search_rather_than_failing_its_trial(
+    tmp_path, monkeypatch
+):
+    """The marker a worker writes: WriteFailed, which crosses back to the main process whole."""
+    import errno
+    import pickle
+    from pathlib import Path
+
+    from hpsearch.errors import WriteFailed
+    from hpsearch.modes.caviar import _run_marked
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(WriteFailed) as raised:
+        _run_marked(None, type("T", (), {"trial": 3})(), str(tmp_path), None)
+    again = pickle.loads(pickle.dumps(raised.value))
+    assert (
+        str(again)
+        == str(raised.value)
+        == (
+            f"cannot write {tmp_path / '3'}: No space left on device; free some space "
+            "(or raise ulimit -f)"
+        )
+    )

@@ -17,7 +17,7 @@ import warnings
 
 import click
 
-from ..errors import UserError, WriteFailed, unknown
+from ..errors import CannotContinue, UserError, unknown
 from ..runs import SearchFailed, SearchInterrupted
 from ..version import __version__
 
@@ -133,7 +133,7 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-        except WriteFailed as e:  # the disk is full: nothing wrong with the search
+        except CannotContinue as e:  # a full disk, a lost scheduler: nothing wrong with the search
             click.echo(f"error: {e}", err=True)
             ctx.exit(1)
         except SearchFailed as e:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import room_for
 from .dataset import Dataset
 
 PREFIX = "hpsearch-data-"
@@ -69,7 +70,8 @@ class SharedMemory:
         parent = Path(self.parent or _parent(size))
         remove_orphans(parent)
         self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent))
-        return np.lib.format.open_memmap(self.folder / "X.npy", "w+", dtype, tuple(shape))
+        with room_for(self.folder / "X.npy"):  # past `ulimit -f`: one line, not a traceback
+            return np.lib.format.open_memmap(self.folder / "X.npy", "w+", dtype, tuple(shape))
 
     def handle(self, data: Dataset | None) -> SharedData | None:
         """What workers receive: the SharedData of `data`, whose block `alloc` made; None

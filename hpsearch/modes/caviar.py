@@ -8,17 +8,14 @@
   dies costs only its own trial (recorded `failed`, the others run again). Workers ignore
   Ctrl-C (the main process stops them, quietly) and exit by themselves within a second when
   the main process dies, even by kill -9.
-- `DaskPool`: trials on a Dask cluster; a worker lost mid-trial is retried by Dask, and a
-  trial that kills its workers is recorded `failed`.
+- `DaskPool` (`modes.cluster`): trials on a Dask cluster.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -27,7 +24,7 @@ from pathlib import Path
 
 from joblib.externals.loky import BrokenProcessPool, ProcessPoolExecutor
 
-from ..errors import UserError
+from ..errors import room_for
 from ..objective import TrialSpec, expected_cost, run_task
 from ..store import pid_alive
 from ..study import failure
@@ -82,7 +79,8 @@ def _run_marked(spec: TrialSpec, task, markers: str, data):
     """run_task, with a file saying which process runs the trial (to blame the right trial
     when a worker dies)."""
     marker = Path(markers, str(task.trial))
-    marker.write_text(str(os.getpid()))
+    with room_for(marker):  # a full disk is not the trial's failure: the search stops
+        marker.write_text(str(os.getpid()))
     try:
         return run_task(spec, task, data=data)
     finally:
@@ -226,69 +224,3 @@ def _kill(processes):
         if popen is not None and popen.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(popen.pid, signal.SIGKILL)
-
-
-def connect_dask(address: str, timeout: float = 5.0):
-    """A Dask client for `address`, or a UserError: at once when nothing listens there, within
-    `timeout` seconds when something does that is not a scheduler."""
-    try:
-        from dask.distributed import Client  # noqa: PLC0415  (an optional dependency)
-    except ImportError:
-        raise UserError(
-            "backend dask needs dask.distributed",
-            key="search.backend",
-            fix="pip install 'hpsearch[dask]'",
-        ) from None
-    refused = UserError(
-        f"no Dask scheduler answers at {address}",
-        key="search.scheduler",
-        fix="start one with `dask scheduler` and `dask worker ADDRESS`, or check the address",
-    )
-    host, _, port = address.split("://")[-1].rpartition(":")
-    try:
-        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
-    except (OSError, ValueError):
-        raise refused from None
-    try:
-        return Client(address, timeout=f"{timeout}s")
-    except (OSError, TimeoutError):
-        raise refused from None
-
-
-class DaskPool:
-    """Trials as Dask futures; like `LokyPool`, a call returns without waiting for
-    continuations of paused trials, which finish in a later call."""
-
-    def __init__(self, spec: TrialSpec, client):
-        self.spec, self.client, self.futures = spec, client, {}
-
-    def __call__(self, tasks):
-        from dask.distributed import wait as dask_wait  # noqa: PLC0415
-
-        for t in tasks:
-            future = self.client.submit(
-                run_task, self.spec, t, pure=False, priority=expected_cost(self.spec, t)
-            )
-            self.futures[future] = t
-        waited = {t.trial for t in tasks if t.paused is None} or {
-            t.trial for t in self.futures.values()
-        }
-        while waited & {t.trial for t in self.futures.values()}:
-            try:  # in steps, so that Ctrl-C and SIGTERM are handled in between
-                done = dask_wait(list(self.futures), POLL, return_when="FIRST_COMPLETED").done
-            except (TimeoutError, asyncio.TimeoutError):  # (two classes before Python 3.11)
-                continue
-            for future in sorted(done, key=lambda f: self.futures[f].trial):
-                task = self.futures.pop(future)
-                try:
-                    yield future.result()
-                except Exception as e:  # noqa: BLE001  the workers running it died (Dask gave up)
-                    yield failure(
-                        task,
-                        f"the worker process died while running this trial: {type(e).__name__}",
-                    )
-
-    def close(self, kill: bool = False):
-        if self.futures:
-            self.client.cancel(list(self.futures))
-            self.futures = {}

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from ..errors import UserError, WriteFailed, unknown
+from ..errors import CannotContinue, UserError, unknown
 from ..nn.hyper import LIVE, PARAMS, check_value
 from ..store import CheckpointStore, RunDir, steering
 from ..study import Trial, failure
@@ -98,7 +98,7 @@ class PandaRunner:
                 self.objective.train(model, lambda m, record: self._after_epoch(m, task, record))
             if self.saved_at != model.epoch:
                 self._save(model)
-        except (Interrupted, WriteFailed):  # a full disk is not the trial's failure
+        except (Interrupted, CannotContinue):  # a full disk is not the trial's failure
             raise
         except Exception as e:  # noqa: BLE001  a trial's failure is recorded, never fatal
             return failure(task, e, time.perf_counter() - self.start)

@@ -19,8 +19,9 @@ import numpy as np
 from ..config import Config
 from ..data import load_data, load_training_data
 from ..data.shared import SharedMemory
-from ..errors import UserError, WriteFailed
-from ..modes.caviar import DaskPool, InProcess, LokyPool, connect_dask, workers_for
+from ..errors import CannotContinue, UserError
+from ..modes.caviar import InProcess, LokyPool, workers_for
+from ..modes.cluster import DaskPool, connect_dask
 from ..modes.panda import Listener, PandaRunner
 from ..objective import TrialSpec, build_objective, import_objective, regression_of
 from ..store import RunDir, source, steering
@@ -284,8 +285,8 @@ def _execute(
         if interrupt is not None:
             code = 143 if isinstance(interrupt, Terminated) else 130
             raise SearchInterrupted(run.path, recorded, total, code) from None
-        if isinstance(e, WriteFailed):
-            raise WriteFailed(e.path, e.reason, run.path) from None
+        if isinstance(e, CannotContinue):
+            raise e.of(run.path) from None
         raise
     shutil.rmtree(run.markers, ignore_errors=True)
     return Outcome(run, study, best)

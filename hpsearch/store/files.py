@@ -15,23 +15,11 @@ import json
 import math
 import os
 import secrets
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import WriteFailed
-
-
-@contextmanager
-def room_for(path):
-    """A write to `path`: a full disk or the file size limit raise WriteFailed naming it."""
-    try:
-        yield
-    except OSError as e:
-        if e.errno in WriteFailed.ROOM:
-            raise WriteFailed(path, e.strerror or str(e)) from None
-        raise
+from ..errors import room_for
 
 
 def atomic_write(path: Path, data):

@@ -1,0 +1,93 @@
+"""Caviar on a Dask cluster: `DaskPool` runs trials as Dask futures. A worker lost mid-trial is
+retried by Dask, and a trial that kills its workers is recorded `failed`; a scheduler that goes
+away stops the search in one line (CannotContinue), to resume once it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from concurrent.futures import CancelledError
+
+from ..errors import CannotContinue, UserError
+from ..objective import TrialSpec, expected_cost, run_task
+from ..study import failure
+from .caviar import POLL
+
+
+def connect_dask(address: str, timeout: float = 5.0):
+    """A Dask client for `address`, or a UserError: at once when nothing listens there, within
+    `timeout` seconds when something does that is not a scheduler."""
+    try:
+        from dask.distributed import Client  # noqa: PLC0415  (an optional dependency)
+    except ImportError:
+        raise UserError(
+            "backend dask needs dask.distributed",
+            key="search.backend",
+            fix="pip install 'hpsearch[dask]'",
+        ) from None
+    refused = UserError(
+        f"no Dask scheduler answers at {address}",
+        key="search.scheduler",
+        fix="start one with `dask scheduler` and `dask worker ADDRESS`, or check the address",
+    )
+    host, _, port = address.split("://")[-1].rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except (OSError, ValueError):
+        raise refused from None
+    # the client logs each attempt to reach a scheduler that went away, with tracebacks: the
+    # search says it in one line instead (DaskPool)
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+    try:
+        return Client(address, timeout=f"{timeout}s")
+    except (OSError, TimeoutError):
+        raise refused from None
+
+
+class DaskPool:
+    """Trials as Dask futures; like `LokyPool`, a call returns without waiting for
+    continuations of paused trials, which finish in a later call."""
+
+    def __init__(self, spec: TrialSpec, client):
+        self.spec, self.client, self.futures = spec, client, {}
+
+    def __call__(self, tasks):
+        from dask.distributed import wait as dask_wait  # noqa: PLC0415
+
+        for t in tasks:
+            future = self.client.submit(
+                run_task, self.spec, t, pure=False, priority=expected_cost(self.spec, t)
+            )
+            self.futures[future] = t
+        waited = {t.trial for t in tasks if t.paused is None} or {
+            t.trial for t in self.futures.values()
+        }
+        while waited & {t.trial for t in self.futures.values()}:
+            try:  # in steps, so that Ctrl-C and SIGTERM are handled in between
+                done = dask_wait(list(self.futures), POLL, return_when="FIRST_COMPLETED").done
+            except (TimeoutError, asyncio.TimeoutError):  # (two classes before Python 3.11)
+                continue
+            except CancelledError:  # the client cancels every future when it loses the scheduler
+                raise self._lost() from None
+            for future in sorted(done, key=lambda f: self.futures[f].trial):
+                if future.cancelled():  # not the trial's failure
+                    raise self._lost()
+                task = self.futures.pop(future)
+                try:
+                    yield future.result()
+                except Exception as e:  # noqa: BLE001  the workers running it died (Dask gave up)
+                    yield failure(
+                        task,
+                        f"the worker process died while running this trial: {type(e).__name__}",
+                    )
+
+    def _lost(self) -> CannotContinue:
+        address = getattr(self.client.scheduler, "address", None) or "its address"
+        return CannotContinue(f"lost the Dask scheduler at {address}", "start it again")
+
+    def close(self, kill: bool = False):
+        if self.futures and self.client.status == "running":  # (gone: nothing to cancel)
+            self.client.cancel(list(self.futures))
+        self.futures = {}
