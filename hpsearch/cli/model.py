@@ -59,9 +59,11 @@ def _builtin(config_file, overrides, command, config=None):
 )
 def train(config_file, overrides, seed, debug):
     """Train one model with the fixed params (searched ones at the centre of their range) and
-    show its learning curve. With a custom objective, run it once in the foreground on those
-    values: what it reports, what it returns, and when it raises, its whole traceback (with
-    --pdb, or `python -m pdb -m hpsearch train ...`, a debugger where it raised)."""
+    show its learning curve; with a custom objective, run one trial in the foreground.
+
+    A custom objective runs once on those values: what it reports, what it returns, and when
+    it raises, its whole traceback (with --pdb, or `python -m pdb -m hpsearch train ...`, a
+    debugger where it raised)."""
     config = load_config(config_file, overrides)
     seed = config.seed if seed is None else seed
     try:
