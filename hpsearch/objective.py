@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from .data import Dataset, load_data, load_training_data
 from .data.shared import SharedData
 from .errors import UserError
+from .nn.blas import one_thread
 from .nn.hyper import DEFAULTS
 from .nn.model import Model
 from .study import (
@@ -210,7 +211,8 @@ class MLPObjective:
 
         model = self.model(task)
         boundary(model)
-        return self.train(model, boundary)
+        with one_thread():  # as the trial trained
+            return self.train(model, boundary)
 
     def report(self, trial: Trial, record: dict) -> bool:
         """Tell the trial the epoch's metric; True when it should stop there."""

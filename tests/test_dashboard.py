@@ -13,10 +13,11 @@ import shutil
 
 import pytest
 
+from hpsearch.config import Config
 from hpsearch.dashboard.report import write_report
 from hpsearch.errors import UserError
 from hpsearch.modes.steer import request_nudge
-from hpsearch.runs import resume_search
+from hpsearch.runs import resume_search, run_search
 from tests.conftest import rows
 from tests.views import Console, chromium, make_runs, serving
 
@@ -109,7 +110,10 @@ def test_a_run_page_draws_every_view_on_its_scales(origin, server, open_page):
     assert axis["type"] == "log" and axis["range"][0] > axis["range"][1]  # beta grows rightward
     assert axis["title"]["text"] == "beta1 (log scale of 1 - beta1)"
     assert {"0.9", "0.99", "0.999"} <= set(axis["ticktext"])
-    plotted = sorted(x for trace in beta1["data"][:-1] for x in trace["x"])
+    trials = [t for t in beta1["data"] if t["name"].startswith(("round", "pruned"))]
+    plotted = sorted(x for trace in trials for x in trace["x"])
+    (star,) = [t for t in beta1["data"] if t["name"] == f"best: trial {best['trial']}"]
+    assert star["customdata"] == [best["trial"]]  # the best trial, marked on its own
     sampled = [float(row["beta1"]) for row in rows(origin / "cav" / "trials.csv")]
     assert plotted == pytest.approx(sorted(1 - b for b in sampled))
     assert lr["layout"]["shapes"] and figure(page, "#c2f")["layout"]["shapes"]  # round 2's region
@@ -186,6 +190,10 @@ def test_a_nudge_from_the_page_is_requested_then_applied_and_logged(origin, serv
     assert message.startswith("nudge recorded: the search is stopped; trial 0 applies it")
     assert "learning_rate" in logged and "learning_rate" in (run / "interventions.csv").read_text()
     assert not list((run / "requests").glob("*.json")) and errors == []
+    page.wait_for_function("document.querySelector('#live-curve').hidden")  # finished: no curve
+    assert "finished: no trial is training" in page.locator("#live-title").inner_text()
+    assert page.locator('form[data-kind="lr"] button').is_disabled()  # nothing to nudge
+    assert page.locator('form[data-action="rollback"] button').is_enabled()
 
 
 def test_a_refused_nudge_shows_its_one_line_and_a_rollback_is_recorded(origin, server, open_page):
@@ -263,3 +271,47 @@ def test_a_report_opens_offline_and_requests_only_itself(origin, browser, tmp_pa
         page.close()
     assert {r.split("#")[0] for r in requests} == {path.as_uri()}
     assert listed == 2 and drawn >= 7 and console.errors == []
+
+
+LANDSCAPE = """
+def evaluate(config):
+    return {"value": -(config["x"] - 0.3) ** 2 - (config["y"] - 0.6) ** 2}
+"""
+
+
+def test_a_50_round_page_draws_every_panel_when_printed_and_a_report_draws_them_all(
+    browser, tmp_path
+):
+    (tmp_path / "landscape.py").write_text(LANDSCAPE)
+    config = Config.from_dict(
+        {
+            "name": "long",
+            "objective": "landscape:evaluate",
+            "search": {"trials": 2, "rounds": 50, "jobs": 1},
+            "space": {"x": {"low": 0.0, "high": 1.0}, "y": {"low": 0.0, "high": 1.0}},
+        },
+        file=tmp_path / "long.yaml",
+    )
+    run = run_search(config, runs_dir=tmp_path / "runs").run.path
+    undrawn = "[...document.querySelectorAll('.plot')].filter((p) => !p.dataset.drawn).length"
+    page = browser.new_page()  # 900 pixels tall: most panels are below the fold
+    try:
+        with serving(tmp_path / "runs") as server:
+            page.goto(f"{server.url}#/run/long")
+            rendered(page)
+            before = page.evaluate(undrawn)
+            page.emulate_media(media="print")  # printing: every panel, without scrolling
+            page.wait_for_function(f"{undrawn} === 0", timeout=20000)
+        report, _ = write_report([run], tmp_path / "long.html")
+        page.emulate_media(media="screen")
+        page.goto(f"{report.as_uri()}#/run/long")
+        rendered(page)
+        page.wait_for_function(f"{undrawn} === 0", timeout=20000)  # a report: all, at once
+        legend = page.locator("#legend").inner_text()
+        bars = figure(page, '[data-param="x"]')["layout"]["shapes"]
+    finally:
+        page.close()
+    assert before > 0  # the live page still draws only what is on screen
+    assert "round 1" in legend and "round 50" in legend and "round 2 " not in legend
+    assert "bars at the top: the region rounds 48–50 sampled" in legend
+    assert {b["fillcolor"] for b in bars} and len({b["y0"] for b in bars}) == 3

@@ -259,7 +259,8 @@ def test_log_and_one_minus_log_parameters_get_log_axes(runs):
 
 def test_every_mark_has_a_legend_and_epochs_are_whole(runs):
     run = open_run(runs / "mixed" / "trials.csv")
-    labels = [t.get_text() for t in metric_vs_params(run).axes[0].get_legend().get_texts()]
+    (below,) = metric_vs_params(run).legends  # the figure's, under the plots: hides no point
+    labels = [t.get_text() for t in below.get_texts()]
     assert "round 1" in labels and "round 2" in labels and "pruned (value when stopped)" in labels
     curves = learning_curves(open_run(runs / "a"))
     ticks = curves.axes[0].get_xticks()
@@ -370,3 +371,21 @@ def test_a_bare_csv_reads_back_strings_that_look_like_numbers_as_strings(cli, wr
     bare, full = open_run(tmp_path / "copy.csv"), open_run(tmp_path / "runs" / "t")
     assert [r.params["tag"] for r in bare.results] == [r.params["tag"] for r in full.results]
     assert {type(r.params["x"]) for r in bare.results} == {float}
+
+
+def test_a_config_given_for_a_run_names_its_run(cli, write, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write("ok.yaml", "name: okay\nspace: {learning_rate: {low: 0.001, high: 1}}\n")
+    for command in ("results", "resume"):
+        result = cli(command, "ok.yaml")
+        assert result.exit_code == 2 and result.stderr == (
+            "error: 'ok.yaml' is a config, not a run; its run would be runs/okay, which does "
+            f"not exist; start it with `hpsearch run {path.name}`\n"
+        )
+    (tmp_path / "runs" / "okay").mkdir(parents=True)
+    (tmp_path / "runs" / "okay" / "config.yaml").write_text("name: okay\n")
+    result = cli("results", "ok.yaml")
+    assert result.stderr == (
+        "error: 'ok.yaml' is a config, not a run; its run is runs/okay; give the run directory, "
+        "runs/okay\n"
+    )

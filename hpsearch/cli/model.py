@@ -13,6 +13,7 @@ import numpy as np
 from ..config import load_config
 from ..data import load_training_data
 from ..errors import UserError
+from ..nn.blas import one_thread
 from ..nn.gradcheck import gradient_check
 from ..nn.model import Model
 from ..objective import import_objective
@@ -68,7 +69,8 @@ def train(config_file, overrides, seed, debug):
     seed = config.seed if seed is None else seed
     try:
         if config.builtin:
-            _train(config_file, overrides, config, seed)
+            with one_thread():  # as a trial trains (see nn.blas)
+                _train(config_file, overrides, config, seed)
         else:
             run_once(config, seed)
     except UserError:

@@ -36,7 +36,7 @@ def config_file(function):
 
 
 def run_dir(function):
-    return click.argument("run_dir", type=click.Path(file_okay=False))(function)
+    return click.argument("run_dir", type=click.Path())(function)  # a file: RunDir.open says
 
 
 def where(function):

@@ -5,6 +5,7 @@ when the output is not a terminal."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from rich.console import Console
 from rich.live import Live
@@ -19,6 +20,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..modes.panda import Listener
+from ..store import RunDir, steering
 from . import output
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -90,30 +92,22 @@ class PandaView(Listener):
     curves, what happened to it, and how to steer it from another terminal."""
 
     def __init__(self, console: Console, run_path, total: int):
-        self.console, self.run_path, self.total = console, run_path, total
-        self.recorded, self.best, self.notes, self.started = 0, None, [], False
-        self.live = (
-            Live(
-                Text(f"{run_path.name}: starting"),
-                console=console,
-                refresh_per_second=4,
-                transient=False,
-            )
-            if console.is_terminal
-            else None
-        )
+        self.console, self.run_path, self.total = console, Path(run_path), total
+        self.recorded, self.best, self.notes = 0, None, []
+        self.terminal, self.live = console.is_terminal, None  # Live from the first epoch on
 
     def __enter__(self):
         return self  # the live view starts with the first epoch: nothing shows for a refused run
 
     def __exit__(self, *exc):
-        if self.started:
+        if self.live is not None:
             self.live.__exit__(*exc)
         return False
 
     def trial_done(self, result, best, recorded, total):
         self.recorded, self.best = recorded, best
-        if self.live is None:
+        self.notes = []  # what happened to this trial; the next one starts with none
+        if not self.terminal:
             self.console.print(
                 f"trial {result.trial} {result.status} ({recorded}/{total}): {_value(result)}"
             )
@@ -122,7 +116,7 @@ class PandaView(Listener):
         # wrapped here: rich's own wrap leaves trailing spaces
         text = output.fill(text, self.console.width, err=True)
         self.notes = (self.notes + [text])[-3:]
-        if self.live is None:
+        if not self.terminal:
             self.console.print(text, soft_wrap=True)
 
     def epoch_done(self, task, model, record):
@@ -131,12 +125,9 @@ class PandaView(Listener):
             f"lr {record['learning_rate']:<9.3g}  "
             f"batch cost {record['batch_cost']:.4f}  dev acc {record['dev_accuracy']:.4f}"
         )
-        if self.live is None:
+        if not self.terminal:
             self.console.print(f"trial {task.trial}: {line}")
             return
-        if not self.started:
-            self.live.__enter__()
-            self.started = True
         best = f"{self.best.value:.4g} (trial {self.best.trial})" if self.best else "-"
         history = model.history
         text = Text()
@@ -150,5 +141,15 @@ class PandaView(Listener):
         text.append(f"dev acc    {sparkline([r['dev_accuracy'] for r in history])}\n")
         for note in self.notes:
             text.append(note + "\n", style="yellow")
+        rollback = steering.pending_rollback(RunDir(self.run_path))
+        if rollback is not None:
+            text.append(
+                f"rollback waiting: trial {rollback['trial']} to the end of epoch "
+                f"{rollback['epoch']}, at the next `hpsearch resume {self.run_path}`\n",
+                style="yellow",
+            )
         text.append(f"steer it: hpsearch nudge {self.run_path} --lr-factor 0.5", style="dim")
+        if self.live is None:  # made with its first picture: no placeholder line is left behind
+            self.live = Live(text, console=self.console, refresh_per_second=4, transient=False)
+            self.live.__enter__()
         self.live.update(text)

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..errors import CannotContinue, UserError, unknown
+from ..nn.blas import one_thread
 from ..nn.hyper import LIVE, PARAMS, check_value
 from ..store import CheckpointStore, RunDir, steering
 from ..study import Trial, failure
@@ -73,7 +74,9 @@ class PandaRunner:
 
     def __call__(self, tasks):
         for task in tasks:
-            yield self.run_task(task)
+            with one_thread():  # as caviar's trials (see nn.blas)
+                result = self.run_task(task)
+            yield result
 
     def close(self, kill: bool = False):
         pass

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blas import one_thread
 from .model import Model
 
 VERDICTS = ((1e-7, "correct"), (1e-3, "look closer"), (np.inf, "a bug"))
@@ -55,7 +56,13 @@ def gradient_check(
 
     Runs in float64 with dropout off; L2 and batch norm (training mode, batch statistics)
     are included exactly as in training. Running statistics are never touched. With
-    `max_params`, a seeded random subset of that many parameters is checked (big networks)."""
+    `max_params`, a seeded random subset of that many parameters is checked (big networks).
+    BLAS runs on one thread, as in trials (see `blas`)."""
+    with one_thread():
+        return _check(hp, X, y, n_classes, seed, h, n_worst, max_params)
+
+
+def _check(hp, X, y, n_classes, seed, h, n_worst, max_params) -> GradCheck:
     model = Model(**hp, seed=seed, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.intp)

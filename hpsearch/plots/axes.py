@@ -7,8 +7,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from ..errors import UserError
 from ..results import Run
@@ -17,15 +20,27 @@ COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e3
 PRUNED = {"marker": "x", "color": "#999999", "s": 16, "linewidths": 1}
 
 
-ROUND_COLORS = [  # tab10 without its grey (pruned trials are grey), then darker kin: 17 rounds
-    *("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22"),
-    *("#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d"),
-    "#31a354",
-]
+ROUND_MAP = "YlGnBu"  # rounds on a sequential scale: early light, late dark (as the dashboard)
+ROUND_FROM = 0.38  # where on the map round 1 is: paler is hard to see on white
+BEST = {"marker": "*", "s": 260, "c": "#d62728", "edgecolors": "black", "zorder": 5}
+SHOWN_REGIONS = 3  # a plot draws the regions of the last rounds only: all of 20 are a wash
+LISTED_ROUNDS = 6  # more rounds than this: a colour bar, not a legend entry each
 
 
-def round_color(rnd: int) -> str:
-    return ROUND_COLORS[(int(rnd) - 1) % len(ROUND_COLORS)]
+def round_color(rnd: int, rounds: int):
+    """Round `rnd` of `rounds`, on the sequential scale: the colour says how late it came."""
+    t = (int(rnd) - 1) / max(int(rounds) - 1, 1)
+    return colormaps[ROUND_MAP](ROUND_FROM + (1 - ROUND_FROM) * t)
+
+
+def rounds_of(run: Run) -> int:
+    """How many rounds the run has (started)."""
+    return max([len(run.regions), *(r.round for r in run.results)])
+
+
+def shown_regions(run: Run) -> list:
+    """The region records a plot draws: the last SHOWN_REGIONS rounds after the first."""
+    return run.regions[1:][-SHOWN_REGIONS:]
 
 
 def scale_of(run: Run, param: str) -> str:
@@ -106,10 +121,28 @@ def spans(run: Run, param: str, record: dict) -> list[tuple]:
     return merged
 
 
-def legend(ax, rounds, pruned: bool, extra=()):
-    handles = [
-        Line2D([], [], ls="", marker="o", color=round_color(r), label=f"round {r}") for r in rounds
-    ]
+def legend(fig, ax, rounds, pruned: bool, extra=(), total: int | None = None):
+    """The figure's legend, below the plots (never over a point): a marker per round, or, past
+    LISTED_ROUNDS rounds, a colour bar of the rounds beside `ax`; then pruned trials and
+    `extra` handles."""
+    total = total or max(rounds, default=1)
+    handles = []
+    if len(rounds) <= LISTED_ROUNDS:
+        handles = [
+            Line2D([], [], ls="", marker="o", color=round_color(r, total), label=f"round {r}")
+            for r in rounds
+        ]
+    else:
+        colors = ListedColormap([round_color(r, total) for r in range(1, total + 1)])
+        bar = fig.colorbar(
+            ScalarMappable(BoundaryNorm(np.arange(0.5, total + 1), total), colors),
+            ax=ax,
+            fraction=0.04,
+            pad=0.01,
+        )
+        bar.set_label("round", fontsize=8)
+        bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+        bar.ax.tick_params(labelsize=7)
     if pruned:
         handles.append(
             Line2D(
@@ -122,7 +155,35 @@ def legend(ax, rounds, pruned: bool, extra=()):
             )
         )
     handles += list(extra)
-    ax.legend(handles=handles, fontsize=7, loc="best", framealpha=0.8)
+    if handles:
+        fig.legend(
+            handles=handles, fontsize=8, loc="outside lower center", ncols=min(len(handles), 4)
+        )
+
+
+def best_handle(best) -> Line2D:
+    return Line2D(
+        [],
+        [],
+        ls="",
+        marker="*",
+        ms=13,
+        color=BEST["c"],
+        mec="black",
+        label=f"best: trial {best.trial}",
+    )
+
+
+def region_bars(ax, run: Run, param: str):
+    """The regions of the last rounds along `param`: a bar each across the top of `ax`, in the
+    round's colour (the latest lowest, nearest the points)."""
+    shown, total = shown_regions(run), rounds_of(run)
+    for k, record in enumerate(reversed(shown)):
+        top = 1 - 0.035 * (len(shown) - 1 - k)
+        for lo, hi in spans(run, param, record):
+            ax.axvspan(
+                lo, hi, ymin=top - 0.025, ymax=top, color=round_color(record["round"], total), lw=0
+            )
 
 
 def focus(ax, y, direction):

@@ -14,6 +14,7 @@ is simply not drawn against it.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -25,131 +26,124 @@ from ..errors import UserError
 from ..results import Run
 from ..space import may_apply
 from .axes import (
+    BEST,
     COLORS,
     PRUNED,
+    best_handle,
     categories,
     coords,
     finished,
     focus,
     legend,
     pruned_with_values,
+    region_bars,
     round_color,
+    rounds_of,
     scale_of,
     set_axis,
-    spans,
+    shown_regions,
 )
 
 
 def metric_vs_params(run: Run) -> Figure:
     ok, pruned = finished(run), pruned_with_values(run)
+    total, best = rounds_of(run), run.best_result()
     n = max(len(run.params), 1)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(max(4.8 * cols, 6.4), 3.6 * rows + 0.6), layout="constrained")
+    fig = Figure(figsize=(max(4.8 * cols, 6.4), 3.6 * rows + 1.0), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, param in zip(axes, run.params):
+        cats = categories(run, param) if scale_of(run, param) == "categorical" else None
+        jitter = np.random.default_rng(0)
+
+        x_of = partial(_x, run, param, cats, jitter)
+
         for group, style in ((pruned, PRUNED), (ok, None)):
             have = [r for r in group if param in r.final_params]
-            y = [r.value for r in have]
-            if scale_of(run, param) == "categorical":
-                cats = categories(run, param)
-                jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(have))
-                x = (
-                    np.array([cats.index(str(r.final_params[param])) for r in have], float)
-                    + jitter
-                )
-                ax.set_xticks(range(len(cats)), cats)
-                ax.set_xlabel(param)
-            else:
-                x = coords(run, param, [r.final_params[param] for r in have])
-            if style is None:
-                ax.scatter(x, y, c=[round_color(r.round) for r in have], s=18, alpha=0.8)
-            elif len(have):
-                ax.scatter(x, y, **style)
-        if scale_of(run, param) != "categorical":
-            for record in run.regions[1:]:
-                for lo, hi in spans(run, param, record):
-                    ax.axvspan(lo, hi, color=round_color(record["round"]), alpha=0.08, lw=0)
-            set_axis(ax, run, param)
+            if style is None:  # later rounds on top
+                have.sort(key=lambda r: r.round)
+                colors = [round_color(r.round, total) for r in have]
+                ax.scatter(x_of(have), [r.value for r in have], c=colors, s=18, alpha=0.85)
+            elif have:
+                ax.scatter(x_of(have), [r.value for r in have], **style)
+        if best is not None and param in best.final_params:
+            ax.scatter(x_of([best]), [best.value], **BEST)
         ax.set_ylabel(run.metric)
         focus(ax, np.array([r.value for r in ok]), run.goal.direction)
+        if cats is not None:
+            ax.set_xticks(range(len(cats)), cats)
+            ax.set_xlabel(param)
+        else:
+            set_axis(ax, run, param)
+            if len(run.regions) > 1:
+                lo, hi = ax.get_ylim()
+                ax.set_ylim(lo, hi + (hi - lo) * 0.14)  # room for the region bars
+                region_bars(ax, run, param)
         ax.grid(alpha=0.3)
     for ax in axes[len(run.params) :]:
         ax.set_visible(False)
-    shade = Patch(color="grey", alpha=0.2, label="region a later round sampled")
-    legend(
-        axes[0],
-        sorted({r.round for r in ok}),
-        bool(pruned),
-        [shade] if len(run.regions) > 1 else [],
-    )
+    extra = [best_handle(best)] if best is not None else []
+    shown = [r["round"] for r in shown_regions(run)]
+    if shown:
+        which = f"round {shown[0]}" if len(shown) == 1 else f"rounds {shown[0]}-{shown[-1]}"
+        extra.append(Patch(color="grey", label=f"bars at the top: the region {which} sampled"))
+    legend(fig, axes[0], sorted({r.round for r in ok}), bool(pruned), extra, total)
     fig.suptitle(f"{run.name}: {run.metric} against each hyperparameter", fontsize=11)
     return fig
 
 
-def coarse_to_fine(run: Run) -> Figure | None:
+def _x(run: Run, param: str, cats, rng, results):
+    """Where `results` go along `param`'s axis: a categorical's values jittered apart."""
+    if cats is None:
+        return coords(run, param, [r.final_params[param] for r in results])
+    at = [cats.index(str(r.final_params[param])) for r in results]
+    return np.array(at, float) + rng.uniform(-0.15, 0.15, len(results))
+
+
+def coarse_to_fine(run: Run, rnd: int | None = None) -> Figure | None:
     """The two numeric hyperparameters that explain most of the metric (as `results
-    --importance` ranks them), trials by round, regions as boxes."""
+    --importance` ranks them), trials by round, and the boxes of the last rounds' regions (or
+    of round `rnd` alone)."""
     pair, why = _two_to_show(run)
     if pair is None:
         return None
     px, py = pair
+    total = rounds_of(run)
     ok = [r for r in finished(run) if px in r.final_params and py in r.final_params]
-    fig = Figure(figsize=(7, 6), layout="constrained")
+    ok.sort(key=lambda r: r.round)
+    fig = Figure(figsize=(7, 6.4), layout="constrained")
     ax = fig.subplots()
-    for record in run.regions[1:]:
+    shown = [r for r in run.regions if r["round"] == rnd] if rnd else shown_regions(run)
+    for record in shown:
         for box in record["boxes"]:
             if all(p in box and may_apply(run.space, p, box) for p in (px, py)):
                 (x0, x1), (y0, y1) = (sorted(coords(run, p, box[p])) for p in (px, py))
-                ax.add_patch(
-                    Rectangle(
-                        (x0, y0),
-                        x1 - x0,
-                        y1 - y0,
-                        fill=False,
-                        ec=round_color(record["round"]),
-                        lw=1,
-                        alpha=0.7,
-                    )
-                )
+                color = round_color(record["round"], total)
+                ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=color, lw=1.2))
     ax.scatter(
         coords(run, px, [r.final_params[px] for r in ok]),
         coords(run, py, [r.final_params[py] for r in ok]),
-        c=[round_color(r.round) for r in ok],
+        c=[round_color(r.round, total) for r in ok],
         s=22,
         alpha=0.85,
     )
     best = run.best_result()
-    extra = (
-        [Patch(fill=False, ec="grey", label="a box of a round's region")]
-        if len(run.regions) > 1
-        else []
-    )
+    extra = []
+    if shown:
+        rounds = [r["round"] for r in shown]
+        which = f"round {rounds[0]}" if len(rounds) == 1 else f"rounds {rounds[0]}-{rounds[-1]}"
+        extra.append(Patch(fill=False, ec="grey", label=f"boxes of the regions of {which}"))
     if best is not None and px in best.final_params and py in best.final_params:
         ax.scatter(
             coords(run, px, [best.final_params[px]]),
             coords(run, py, [best.final_params[py]]),
-            marker="*",
-            s=250,
-            c="gold",
-            ec="black",
-            zorder=5,
+            **BEST,
         )
-        extra.append(
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker="*",
-                ms=12,
-                color="gold",
-                mec="black",
-                label=f"best: trial {best.trial}",
-            )
-        )
+        extra.append(best_handle(best))
     set_axis(ax, run, px, "x")
     set_axis(ax, run, py, "y")
-    legend(ax, sorted({r.round for r in ok}), False, extra)
+    legend(fig, ax, sorted({r.round for r in ok}), False, extra, total)
     ax.grid(alpha=0.3)
     ax.set_title(f"{run.name}: coarse to fine\n({why})", fontsize=10)
     return fig
@@ -224,7 +218,7 @@ def learning_curves(run: Run, top: int = 5) -> Figure | None:
 
 def best_so_far(run: Run) -> Figure:
     finished(run)
-    results = sorted(run.results, key=lambda r: r.trial)
+    results, total = sorted(run.results, key=lambda r: r.trial), rounds_of(run)
     values = np.array(
         [r.value if r.status == "ok" and r.value is not None else np.nan for r in results], float
     )
@@ -240,15 +234,16 @@ def best_so_far(run: Run) -> Figure:
         color="black",
         label="best so far",
     )
-    ax.scatter(x, values, c=[round_color(r.round) for r in results], s=10, alpha=0.6)
+    ax.scatter(x, values, c=[round_color(r.round, total) for r in results], s=10, alpha=0.6)
     focus(ax, values[~np.isnan(values)], run.goal.direction)
     starts = [i + 0.5 for i in range(1, len(results)) if results[i].round != results[i - 1].round]
+    starts = starts if total <= 12 else []  # more lines than that are a comb
     for start in starts:
         ax.axvline(start, color="grey", ls="--", lw=1)
     extra = [Line2D([], [], color="black", label="best so far")]
     if starts:
         extra.append(Line2D([], [], color="grey", ls="--", label="a new round starts"))
-    legend(ax, sorted({r.round for r in results}), False, extra)
+    legend(fig, ax, sorted({r.round for r in results}), False, extra, total)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="trials", ylabel=run.metric, title=f"{run.name}: best {run.metric} so far")
     ax.grid(alpha=0.3)

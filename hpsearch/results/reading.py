@@ -10,6 +10,7 @@ import pandas as pd
 from ..errors import UserError
 from ..store import RunDir
 from ..store.files import read_json, read_table
+from ..store.rundir import not_a_run
 from ..study import Goal, TrialResult
 from .run import NOT_PARAMS, Run
 
@@ -27,9 +28,10 @@ def open_run(path) -> Run:
     elif path.is_file() and path.suffix == ".csv":
         folder, csv_path = path.parent, path
     else:
-        raise UserError(
+        raise not_a_run(
+            path,
             f"'{path}' is neither a run directory nor a trials CSV file",
-            fix="give runs/NAME or a path to a trials.csv",
+            "give runs/NAME or a path to a trials.csv",
         )
     config = (
         RunDir(folder).read_config()

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from ..nn.blas import one_thread
 from ..nn.model import Model
 from ..objective import MLPObjective
 from ..store import RunDir
@@ -75,7 +76,8 @@ class BestKeeper:
             return None
         test = None
         if self.config.builtin and self.data is not None and len(self.data.y_test):
-            cost, accuracy = self._model().evaluate(self.data.X_test, self.data.y_test)
+            with one_thread():  # as trials evaluate (see nn.blas)
+                cost, accuracy = self._model().evaluate(self.data.X_test, self.data.y_test)
             test = {"test_cost": cost, "test_accuracy": accuracy}
         if self.config.estimator and self.data is not None:
             test = self._refit()

@@ -93,9 +93,10 @@ class RunDir:
     def open(cls, path) -> RunDir:
         run = cls(path)
         if not run.config_yaml.is_file():
-            raise UserError(
+            raise not_a_run(
+                run.path,
                 f"'{run.path}' is not a run directory (it has no config.yaml)",
-                fix="give the folder that `hpsearch run` wrote, such as runs/NAME",
+                "give the folder that `hpsearch run` wrote, such as runs/NAME",
             )
         return run
 
@@ -320,6 +321,29 @@ class RunDir:
         import joblib  # noqa: PLC0415  (only such runs need it)
 
         atomic_write(self.best_joblib, lambda f: joblib.dump(estimator, f))
+
+
+def not_a_run(path: Path, problem: str, fix: str) -> UserError:
+    """The error for `path` given where a run is wanted; a config file gets the run it makes
+    named (runs/NAME, its `name:` or its file's stem)."""
+    path = Path(path)
+    if not (path.is_file() and path.suffix in (".yaml", ".yml")):
+        return UserError(problem, fix=fix)
+    try:
+        raw = yamlio.load(path.read_text())
+        name = raw.get("name") if isinstance(raw, dict) else None
+    except (yamlio.YAMLError, OSError, UnicodeDecodeError):
+        name = None
+    run = Path("runs") / str(name or path.stem)
+    if (run / "config.yaml").is_file():
+        return UserError(
+            f"'{path}' is a config, not a run; its run is {run}",
+            fix=f"give the run directory, {run}",
+        )
+    return UserError(
+        f"'{path}' is a config, not a run; its run would be {run}, which does not exist",
+        fix=f"start it with `hpsearch run {path}`",
+    )
 
 
 def _upgraded(raw: dict, version) -> dict:

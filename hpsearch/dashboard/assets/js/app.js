@@ -76,7 +76,7 @@ function runLayout(meta) {
     <section class="card"><h2>${esc(meta.metric)} against each hyperparameter</h2><div id="legend" class="legend"></div><div id="param-grid" class="grid">
       ${meta.space.map((a) => `<div class="plot small" data-param="${esc(a.name)}"></div>`).join("")}</div></section>
     ${both ? `<section class="card"><h2>Coarse to fine</h2><p class="controls"><label>x <select id="px">${options(numeric[0] || meta.space[0].name)}</select></label>
-      <label>y <select id="py">${options(numeric[1] || meta.space[1].name)}</select></label> <span class="muted">each later round's region drawn as boxes</span></p>
+      <label>y <select id="py">${options(numeric[1] || meta.space[1].name)}</select></label> <span class="muted">the last rounds' regions drawn as boxes</span></p>
       <div id="c2f" class="plot tall"></div></section>` : ""}
     <section class="card"><h2>Parallel coordinates</h2><p class="muted">one line per finished trial, brighter for a better ${esc(meta.metric)}; click a line to highlight its trial</p><div id="parcoords" class="plot"></div></section>
     <div class="two"><section class="card"><h2>Best so far</h2><div id="best-so-far" class="plot"></div></section>
@@ -94,9 +94,18 @@ function runHead(state) {
 
 function legendHtml(state) {
   const rounds = [...new Set(state.records().map((r) => r.round))].sort((a, b) => a - b);
-  const items = rounds.map((r) => `<span><i class="dot" style="background:${roundColor(r)}"></i>round ${r}</span>`);
+  const n = state.rounds();
+  const items = rounds.length <= LISTED_ROUNDS
+    ? rounds.map((r) => `<span><i class="dot" style="background:${roundColor(r, n)}"></i>round ${r}</span>`)
+    : [`<span>round 1 <i class="scale" style="background:linear-gradient(to right, ${[1, 2, 3, 4, 5].map((k) => roundColor(1 + ((n - 1) * (k - 1)) / 4, n)).join(", ")})"></i> round ${n}</span>`];
+  const best = state.summary && state.summary.best;
+  if (best) items.push(`<span><b style="color:${BEST_MARKER.color}">★</b> best: trial ${esc(best.trial)}</span>`);
   if (state.valued("pruned").length) items.push(`<span><b style="color:${PRUNED_COLOR}">×</b> pruned (value when stopped)</span>`);
-  if (state.summary && state.summary.regions.length > 1) items.push(`<span><i class="box"></i>bars at the top: the region each later round sampled</span>`);
+  const shown = state.summary ? state.summary.regions.filter((r) => r.round >= 2).slice(-SHOWN_REGIONS).map((r) => r.round) : [];
+  if (shown.length) {
+    const which = shown.length === 1 ? `round ${shown[0]}` : `rounds ${shown[0]}–${shown[shown.length - 1]}`;
+    items.push(`<span><i class="box"></i>bars at the top: the region ${which} sampled</span>`);
+  }
   items.push(`<span><i class="ring"></i>selected trial</span>`);
   return items.join("");
 }
@@ -127,8 +136,15 @@ async function renderRun(state, ui, changed) {
     lazy($("#curves"), () => learningCurves($("#curves"), state, ui));
   }
   if ($("#live-curve") && (changed.curves || changed.summary)) {
+    // A finished search trains nothing: no curve to follow, nothing to nudge (a rollback still
+    // applies at the next resume).
+    const finished = !!state.summary && state.summary.status === "finished";
     $("#live-title").textContent = liveTitle(state);
-    lazy($("#live-curve"), () => liveCurve($("#live-curve"), state));
+    $("#live-curve").hidden = finished;
+    if (!finished) lazy($("#live-curve"), () => liveCurve($("#live-curve"), state));
+    for (const field of document.querySelectorAll('#steering form[data-action="nudge"] :is(input, select, button)')) {
+      field.disabled = finished || !BOOT.token;
+    }
   }
   await ui.lazy.flush();
 }

@@ -32,7 +32,8 @@ function roundTraces(state, rows, pruned, at, names) {
       text: mine.map((r) => hoverText(state, r, names)),
       hoverinfo: "text",
       opacity: 0.85, // for the trace: cheaper than per marker
-      marker: { color: roundColor(rnd), size: 7 },
+      showlegend: rounds.length <= LISTED_ROUNDS, // else the page's legend shows the scale
+      marker: { color: roundColor(rnd, state.rounds()), size: 7 },
     };
   });
   if (pruned.length) {
@@ -64,11 +65,16 @@ function selectedTrace(rows, selected, at) {
   };
 }
 
-// Each later round's region along a hyperparameter: a bar in the round's colour across the
-// top of the plot (stacked, one row per round), above the trials.
+// The regions of the last rounds after the first.
+function shownRegions(state) {
+  return ((state.summary && state.summary.regions) || []).filter((r) => r.round >= 2).slice(-SHOWN_REGIONS);
+}
+
+// The last rounds' regions along a hyperparameter: a bar in the round's colour across the
+// top of the plot (stacked, one row per round, the latest lowest), above the trials.
 function regionBars(state, axis) {
-  const later = ((state.summary && state.summary.regions) || []).filter((r) => r.round >= 2);
-  const band = Math.min(0.035, 0.2 / Math.max(later.length, 1));
+  const later = shownRegions(state);
+  const band = 0.035;
   const shapes = [];
   if (!isNumericAxis(axis)) return { shapes, headroom: 0 };
   later.forEach((record, k) => {
@@ -76,7 +82,7 @@ function regionBars(state, axis) {
     for (const [lo, hi] of regionSpans(axis, record)) {
       shapes.push({
         type: "rect", xref: "x", yref: "paper", x0: lo, x1: hi, y0: y1 - band * 0.75, y1,
-        fillcolor: roundColor(record.round), opacity: 0.6, line: { width: 0 },
+        fillcolor: roundColor(record.round, state.rounds()), opacity: 0.7, line: { width: 0 },
       });
     }
   });
@@ -113,6 +119,7 @@ function metricVsParam(div, state, axis, ui) {
   const at = (r) => [xs.get(r), r[m]];
   const bars = regionBars(state, axis);
   const traces = roundTraces(state, ok, pruned, at, [axis.name]);
+  traces.push(bestTrace(state, ok, at, [axis.name]));
   traces.push(selectedTrace([...ok, ...pruned], ui.selected, at));
   const y = metricAxis(state, [...ok, ...pruned].map((r) => r[m]), bars.headroom);
   return draw(div, traces, {
@@ -130,29 +137,19 @@ function coarseToFine(div, state, px, py, ui) {
   const ok = state.valued("ok").filter(has);
   const at = (r) => [pointsX(ax, [r])[0], pointsX(ay, [r])[0]];
   const shapes = [];
-  for (const record of (state.summary && state.summary.regions) || []) {
-    if (record.round < 2) continue;
+  for (const record of shownRegions(state)) {
     for (const box of record.boxes) {
       if (!box[px] || !box[py] || !isNumericAxis(ax) || !isNumericAxis(ay)) continue;
       const [x0, x1] = box[px].map((v) => coord(ax, v));
       const [y0, y1] = box[py].map((v) => coord(ay, v));
       shapes.push({
         type: "rect", xref: "x", yref: "y", x0, x1, y0, y1,
-        line: { color: roundColor(record.round), width: 1.2 }, opacity: 0.8,
+        line: { color: roundColor(record.round, state.rounds()), width: 1.4 }, opacity: 0.9,
       });
     }
   }
   const traces = roundTraces(state, ok, [], at, [px, py]);
-  const best = state.summary && state.summary.best;
-  const bestRow = best && ok.find((r) => r.trial === best.trial);
-  if (bestRow) {
-    traces.push({
-      type: "scatter", mode: "markers", name: `best: trial ${best.trial}`,
-      x: [at(bestRow)[0]], y: [at(bestRow)[1]], customdata: [best.trial],
-      text: [hoverText(state, bestRow, [px, py])], hoverinfo: "text",
-      marker: { symbol: "star", size: 18, color: "gold", line: { color: "black", width: 1 } },
-    });
-  }
+  traces.push(bestTrace(state, ok, at, [px, py]));
   traces.push(selectedTrace(ok, ui.selected, at));
   return draw(div, traces, {
     xaxis: paramAxis(ax),
@@ -162,6 +159,17 @@ function coarseToFine(div, state, px, py, ui) {
     legend: { orientation: "h", y: -0.2, font: { size: 10 } },
     margin: { l: 62, r: 16, t: 16, b: 90 },
   }).then(() => onClickTrial(div, ui.select));
+}
+
+// The best trial, marked on its own (a star), over its round's point.
+function bestTrace(state, rows, at, names) {
+  const best = state.summary && state.summary.best;
+  const row = best && rows.find((r) => r.trial === best.trial);
+  return {
+    type: "scatter", mode: "markers", name: best ? `best: trial ${best.trial}` : "best",
+    x: row ? [at(row)[0]] : [], y: row ? [at(row)[1]] : [], customdata: row ? [row.trial] : [],
+    text: row ? [hoverText(state, row, names)] : [], hoverinfo: "text", marker: BEST_MARKER,
+  };
 }
 
 function drawNote(div, text) {
@@ -185,14 +193,15 @@ function bestSoFar(div, state, ui) {
   const m = state.meta.metric;
   const records = state.records();
   const x = records.map((_, i) => i + 1);
-  const starts = records.map((r, i) => i > 0 && r.round !== records[i - 1].round ? i + 0.5 : null).filter((v) => v);
+  // where each round starts, while there are few enough rounds for the lines to be read
+  const starts = state.rounds() > 12 ? [] : records.map((r, i) => i > 0 && r.round !== records[i - 1].round ? i + 0.5 : null).filter((v) => v);
   const valued = records.map((r, i) => [r, i]).filter(([r]) => r.status === "ok" && isNumber(r[m]));
   const traces = [
     {
       type: "scatter", mode: "markers", name: "trials",
       x: valued.map(([, i]) => i + 1), y: valued.map(([r]) => r[m]),
       customdata: valued.map(([r]) => r.trial), text: valued.map(([r]) => hoverText(state, r, [])),
-      hoverinfo: "text", marker: { color: valued.map(([r]) => roundColor(r.round)), size: 6, opacity: 0.7 },
+      hoverinfo: "text", marker: { color: valued.map(([r]) => roundColor(r.round, state.rounds())), size: 6, opacity: 0.7 },
     },
     {
       type: "scatter", mode: "lines", name: "best so far", x, y: runningBest(records, m, state.meta.direction),

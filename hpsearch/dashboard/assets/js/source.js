@@ -137,6 +137,12 @@ class RunState {
   }
 
   // Finished trials with a value of the metric, and pruned ones (their value when stopped).
+  // How many rounds the run has (started): the colour scale's length.
+  rounds() {
+    const regions = (this.summary && this.summary.regions) || [];
+    return Math.max(1, regions.length, ...this.records().map((r) => r.round));
+  }
+
   valued(status) {
     const m = this.meta.metric;
     return this.records().filter((r) => r.status === status && isNumber(r[m]));

@@ -2,14 +2,20 @@
 "use strict";
 
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
-// Rounds: tab10 without its grey (pruned trials are grey), then darker kin: 17 rounds (as
-// hpsearch/plots/axes.py's ROUND_COLORS).
-const ROUND_COLORS = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
-  "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
-  "#31a354",
-];
-const roundColor = (r) => ROUND_COLORS[(Math.max(1, r) - 1) % ROUND_COLORS.length];
+// Rounds on a sequential scale (YlGnBu, early light, late dark; as hpsearch/plots/axes.py),
+// so that the colour says how late a round came whatever their number: round r of n.
+const ROUND_SCALE = ["#7cccbb", "#55bec1", "#37acc3", "#2195c0", "#2076b3", "#2258a5", "#243d98", "#192b7c", "#081d58"];
+function roundColor(r, n) {
+  const t = n > 1 ? (Math.min(Math.max(r, 1), n) - 1) / (n - 1) : 0;
+  const at = t * (ROUND_SCALE.length - 1);
+  const i = Math.min(Math.floor(at), ROUND_SCALE.length - 2);
+  const [a, b] = [ROUND_SCALE[i], ROUND_SCALE[i + 1]].map((c) => [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16)));
+  const mix = a.map((v, k) => Math.round(v + (b[k] - v) * (at - i)));
+  return `rgb(${mix.join(",")})`;
+}
+const SHOWN_REGIONS = 3; // the plots draw the regions of the last rounds only: 20 at once are a wash
+const LISTED_ROUNDS = 6; // more rounds than this: a colour scale in the legend, not an entry each
+const BEST_MARKER = { symbol: "star", size: 17, color: "#d62728", line: { color: "black", width: 1 } };
 const PRUNED_COLOR = "#999999";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -128,19 +134,32 @@ class Lazy {
     };
     window.addEventListener("scroll", this.onView, { passive: true });
     window.addEventListener("resize", this.onView);
+    this.all = !LIVE;
+    this.onPrint = () => this.drawAll();
+    window.addEventListener("beforeprint", this.onPrint);
+    this.printing = window.matchMedia("print");
+    this.printing.addEventListener("change", this.onPrint);
   }
 
   set(div, job) {
     this.pending.set(div, job);
   }
 
-  // Draw the plots on screen; the promise ends when they are drawn.
+  // Draw the plots on screen (every plot in a report, or when the page is printed: paper has
+  // no scrolling); the promise ends when they are drawn.
   flush() {
     const near = [...this.pending.keys()].filter((div) => {
+      if (this.all) return true;
       const r = div.getBoundingClientRect();
       return r.bottom > 0 && r.top < window.innerHeight && r.width > 0;
     });
     return Promise.all(near.map((div) => this.run(div)));
+  }
+
+  // From now on, every plot: a report is read whole, and a page about to print shows it all.
+  drawAll() {
+    this.all = true;
+    return this.flush();
   }
 
   run(div) {
@@ -152,6 +171,8 @@ class Lazy {
   stop() {
     window.removeEventListener("scroll", this.onView);
     window.removeEventListener("resize", this.onView);
+    window.removeEventListener("beforeprint", this.onPrint);
+    this.printing.removeEventListener("change", this.onPrint);
     this.pending.clear();
   }
 }
