@@ -62,14 +62,14 @@ def make_run(folder: Path, rounds: int) -> Path:
     return run_search(config, runs_dir=folder).run.path
 
 
-def small_png(path: Path, width: int = 1000):
-    """The screenshot scaled to `width` and reduced to 256 colours: a tenth of its bytes."""
+def small_png(path: Path, width: int = 800):
+    """The image scaled to `width` and reduced to 128 colours: a tenth of its bytes."""
     from PIL import Image  # noqa: PLC0415  (matplotlib's dependency)
 
     image = Image.open(path).convert("RGB")
     if image.width > width:
         image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
-    image.quantize(256).save(path, optimize=True)
+    image.quantize(128).save(path, optimize=True)
 
 
 def shoot(page, url: str, path: Path):
@@ -97,7 +97,7 @@ def main():
         runs = [make_run(folder, rounds) for rounds in args.rounds]
         for path in runs:
             for png in plot_run(open_run(path), args.out / path.name):
-                small_png(png, 1400)
+                small_png(png, 1000)
                 print(png)
         with serving(folder, poll_ms=1000) as server, chromium() as browser:
             page = browser.new_page()

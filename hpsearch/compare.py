@@ -84,6 +84,20 @@ def better(frame: pd.DataFrame, top: int = 5) -> dict:
     return marks
 
 
+def footnote(frame: pd.DataFrame) -> str:
+    """What the stars of `better` mean, and why a row has none where that is not plain."""
+    text = "* marks the strictly better value"
+    goals = {(m, d) for m, d in zip(frame.loc["metric"], frame.loc["goal"])}
+    if len(goals) != 1:
+        return f"{text}; none here: the runs are judged on different metrics or directions"
+    if (pd.to_numeric(frame.loc["pruned"], errors="coerce").fillna(0) > 0).any():
+        text += (
+            "; the median row has none: a run that pruned trained only its best trials to the "
+            "end, so its median is not its trials' median"
+        )
+    return text
+
+
 def _read(result: TrialResult, held: dict) -> dict:
     """The values a trial trained with, its run's fixed ones included, less those its
     optimizer never reads (a fixed beta in an adam trial)."""

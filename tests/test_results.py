@@ -173,6 +173,9 @@ def test_compare_runs_with_different_spaces(cli, runs):
     assert pd.isna(frame.loc["best beta1", "b"]) and frame.loc["top-5 beta1", "b"] == ""
     mixed = open_run(runs / "mixed" / "trials.csv")  # a has pruned trials there
     assert "median" not in better(compare([mixed, a]))
+    footer = cli("compare", runs / "mixed" / "trials.csv", runs / "a").output
+    assert "the median row has none: a run that pruned trained only its best" in footer
+    assert "median row" not in cli("compare", runs / "a", runs / "b").output  # nothing pruned
     assert frame.loc["best activation", "a"] in ("relu", "tanh")
     assert (
         frame.loc["fixed optimizer", "a"] == "adam"
@@ -389,3 +392,36 @@ def test_a_config_given_for_a_run_names_its_run(cli, write, tmp_path, monkeypatc
         "error: 'ok.yaml' is a config, not a run; its run is runs/okay; give the run directory, "
         "runs/okay\n"
     )
+
+
+def test_the_region_table_shows_whole_short_spans_and_a_conditional_still_sampled():
+    from types import SimpleNamespace
+
+    from hpsearch.results import region_table
+    from hpsearch.space import parse_distribution
+
+    space = {
+        "learning_rate": parse_distribution({"low": 1e-5, "high": 1, "scale": "log"}, "lr"),
+        "optimizer": parse_distribution({"values": ["adam", "momentum"]}, "optimizer"),
+        "beta": parse_distribution(
+            {
+                "low": 0.8,
+                "high": 0.999,
+                "scale": "one_minus_log",
+                "when": {"optimizer": "momentum"},
+            },
+            "beta",
+        ),
+    }
+    boxes = [  # the heavy box holds adam only; momentum (and beta) only in the light one
+        {"learning_rate": [1.6449e-05, 0.00012345], "optimizer": ["adam"]},
+        {"learning_rate": [0.001, 0.01], "optimizer": ["momentum"], "beta": [0.99861, 0.99874]},
+    ]
+    run = SimpleNamespace(
+        params=list(space),
+        space=space,
+        regions=[{"round": 2, "boxes": boxes, "weights": [0.8, 0.2], "note": ""}],
+    )
+    (row,) = region_table(run).to_dict(orient="records")
+    assert row["learning_rate"] == "1.64e-05..0.000123"
+    assert row["beta"] == "0.99861..0.99874"  # not blank: momentum was still sampled

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..compare import better
+from ..compare import better, footnote
 from ..compare import compare as compare_runs
 from ..errors import UserError
 from ..importance import MIN_TRIALS
@@ -181,8 +181,9 @@ def compare(runs, metric, top, fmt):
         if fmt == "table" and key in marks:
             row[marks[key]] = f"{show(values[marks[key]])} *"
         rows.append(row)
-    title = "runs side by side (* marks the strictly better value)" if fmt == "table" else ""
-    emit(rows, fmt, title, ["", *frame.columns])
+    emit(rows, fmt, "runs side by side" if fmt == "table" else "", ["", *frame.columns])
+    if fmt == "table":
+        say(f"\n{footnote(frame)}")
 
 
 @click.command()

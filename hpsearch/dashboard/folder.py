@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..compare import better, compare
+from ..compare import better, compare, footnote
 from ..errors import UserError
 from .data import RunView, finite
 
@@ -78,4 +78,9 @@ def side_by_side(views: list[RunView], top: int = 5) -> dict:
     runs = [v.as_run() for v in views]
     frame = compare(runs, None, top)
     rows = [[key, *(finite(v) for v in values)] for key, values in frame.iterrows()]
-    return {"columns": list(frame.columns), "rows": rows, "marks": better(frame, top)}
+    return {
+        "columns": list(frame.columns),
+        "rows": rows,
+        "marks": better(frame, top),
+        "note": footnote(frame),
+    }

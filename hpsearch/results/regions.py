@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..space import may_apply
@@ -34,10 +36,27 @@ def region_table(run: Run) -> pd.DataFrame:
                 row[p] = ", ".join(str(v) for v in _by_share(p, values, boxes, weights))
                 continue
             spans = [b[p] for b in heaviest if p in b and may_apply(run.space, p, b)]
+            if not spans:  # a conditional one sampled only in lighter boxes is still sampled
+                spans = [b[p] for b in boxes if p in b and may_apply(run.space, p, b)]
             if spans:
-                row[p] = f"{min(s[0] for s in spans):.4g} .. {max(s[1] for s in spans):.4g}"
+                row[p] = _span(run, p, min(s[0] for s in spans), max(s[1] for s in spans))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _span(run: Run, name: str, lo: float, hi: float) -> str:
+    """'0.0001..0.05': 3 significant digits, short enough that a table of several shows whole;
+    near 1 (a beta), the digits of 1 - value that tell the ends apart."""
+    if getattr(run.space.get(name), "scale", "") == "one_minus_log":
+        return "..".join(_near_one(v) for v in (lo, hi))
+    return f"{lo:.3g}..{hi:.3g}"
+
+
+def _near_one(value: float) -> str:
+    """A beta with 2 significant digits of 1 - value: 0.9986, not 0.999."""
+    if not 0 < 1 - value < 1:
+        return f"{value:.3g}"
+    return f"{value:.{2 - math.floor(math.log10(1 - value))}f}".rstrip("0").rstrip(".")
 
 
 def _by_share(name, values, boxes, weights) -> list:

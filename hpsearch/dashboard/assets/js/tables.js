@@ -116,7 +116,8 @@ function bestCard(state) {
 }
 
 function compareTable(table) {
-  const head = ["", ...table.columns].map((c) => `<th>${esc(c)}</th>`).join("");
+  // run names over their numbers: right-aligned as the numbers are
+  const head = ["", ...table.columns].map((c, i) => `<th class="${i ? "num" : ""}">${esc(c)}</th>`).join("");
   const body = table.rows.map(([key, ...cells]) => {
     const mark = table.marks[key];
     const tds = cells.map((v, i) => {
@@ -126,5 +127,5 @@ function compareTable(table) {
     return `<tr><th>${esc(key)}</th>${tds.join("")}</tr>`;
   });
   return `<table class="compare"><thead><tr>${head}</tr></thead><tbody>${body.join("")}</tbody></table>
-    <p class="muted">* marks the strictly better value</p>`;
+    <p class="muted">${esc(table.note || "* marks the strictly better value")}</p>`;
 }
