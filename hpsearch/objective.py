@@ -54,6 +54,22 @@ class TrialSpec:
     cv: int = 5
     scoring: str | None = None
 
+    @classmethod
+    def of(cls, config) -> TrialSpec:
+        """What a trial of `config` needs."""
+        base = str(config.file.parent) if config.file else None
+        return cls(
+            config.data,
+            config.params,
+            config.goal,
+            config.seed,
+            config.objective,
+            base,
+            config.estimator,
+            config.cv,
+            config.scoring,
+        )
+
 
 def import_objective(name: str, base_dir: str | None = None):
     """The user's objective function; raises UserError when it cannot be imported."""

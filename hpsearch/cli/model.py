@@ -16,7 +16,7 @@ from ..errors import UserError
 from ..nn.blas import one_thread
 from ..nn.gradcheck import gradient_check
 from ..nn.model import Model
-from ..objective import import_objective
+from ..objective import TrialSpec, build_objective, import_objective
 from ..space import drop_inactive
 from ..study import FunctionObjective, Task, Trial
 from . import options
@@ -87,14 +87,18 @@ def run_once(config, seed: int):
     """One trial of the config's own objective, in this process, on the centre of the space:
     whatever it raises propagates."""
     try:
-        func = import_objective(config.objective, str(config.file.parent) if config.file else None)
+        if config.estimator:  # its cross-validation, fold by fold
+            objective = build_objective(TrialSpec.of(config))
+        else:
+            base = str(config.file.parent) if config.file else None
+            func = import_objective(config.objective, base)
+            objective = FunctionObjective(func, config.goal, config.params)
     except UserError as e:
         raise e.at(file=config.file) from None
-    objective = FunctionObjective(func, config.goal, config.params)
     values = drop_inactive(config.space, config.centre())
     values = {k: v for k, v in values.items() if k in config.space}
     say(
-        f"{config.objective}, once, seed {seed}: "
+        f"{config.objective or config.estimator}, once, seed {seed}: "
         + (
             ", ".join(
                 f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()

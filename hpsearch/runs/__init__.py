@@ -220,18 +220,7 @@ def _alloc(config: Config, memory: SharedMemory):
 
 def _runner(config: Config, run: RunDir, data, client, listener, memory):
     s = config.search
-    base = str(config.file.parent) if config.file else None
-    spec = TrialSpec(
-        config.data,
-        config.params,
-        config.goal,
-        config.seed,
-        config.objective,
-        base,
-        config.estimator,
-        config.cv,
-        config.scoring,
-    )
+    spec = TrialSpec.of(config)
     if s["mode"] == "caviar" and s["backend"] == "dask":
         return DaskPool(spec, client)
     objective = build_objective(spec, data)

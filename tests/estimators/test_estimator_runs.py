@@ -54,6 +54,9 @@ def test_a_run_of_an_estimator_through_the_command_line(cli, write, tmp_path):
         shown = cli(*args)
         assert shown.exit_code == 0, (args, shown.output)
     assert list((run / "plots").glob("*.png"))
+    once = cli("train", path)  # one trial in the foreground, fold by fold
+    assert once.exit_code == 0 and "DecisionTreeClassifier, once" in once.output
+    assert "is what the search compares" in once.output
 
 
 def test_a_regressor_maximises_its_negated_error(tmp_path):
