@@ -425,3 +425,18 @@ def test_the_region_table_shows_whole_short_spans_and_a_conditional_still_sample
     (row,) = region_table(run).to_dict(orient="records")
     assert row["learning_rate"] == "1.64e-05..0.000123"
     assert row["beta"] == "0.99861..0.99874"  # not blank: momentum was still sampled
+
+
+def test_coarse_to_fine_draws_the_boxes_of_a_chosen_round(runs, cli, tmp_path):
+    run = open_run(runs / "a")
+    rounds = json.loads((runs / "a" / "rounds.json").read_text())
+    whole = coarse_to_fine(run, 1).axes[0]  # round 1: the whole space, one box
+    assert len(whole.patches) == len(rounds[0]["boxes"]) == 1
+    assert "boxes of the regions of round 1" in [
+        t.get_text() for t in whole.figure.legends[0].texts
+    ]
+    shown = cli("plot", runs / "a", "--round", 1, "--out", tmp_path / "p")
+    assert shown.exit_code == 0 and (tmp_path / "p" / "coarse_to_fine.png").exists()
+    missing = cli("plot", runs / "a", "--round", 7, "--out", tmp_path / "q")
+    assert missing.exit_code == 2 and "the run has no round 7" in missing.stderr
+    assert not (tmp_path / "q").exists()

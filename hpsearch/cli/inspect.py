@@ -193,12 +193,18 @@ def compare(runs, metric, top, fmt):
     type=click.Path(file_okay=False),
     help="Folder for the PNG files (default: RUN/plots).",
 )
-def plot(run_path, out):
+@click.option(
+    "--round",
+    "rnd",
+    type=click.IntRange(min=1),
+    help="Coarse to fine: the boxes of this round's region (default: of the last 3 rounds).",
+)
+def plot(run_path, out, rnd):
     """PNG plots: metric against each hyperparameter, the coarse-to-fine picture, learning
     curves, best so far."""
     run = open_run(run_path)
     folder = Path(out) if out else (run.path if run.path.is_dir() else run.path.parent) / "plots"
-    for path in plot_run(run, folder):
+    for path in plot_run(run, folder, rnd):
         click.echo(str(path))
 
 
