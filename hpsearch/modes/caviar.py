@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
+from contextlib import contextmanager
 from pathlib import Path
 
 from joblib.externals.loky import BrokenProcessPool, ProcessPoolExecutor
@@ -46,6 +47,29 @@ def cores() -> int:
 def workers_for(jobs: int) -> int:
     """joblib's meaning of n_jobs: -1 all cores, -2 all but one, ..."""
     return max(1, jobs if jobs > 0 else cores() + 1 + jobs)
+
+
+class Shield:
+    """Ctrl-C or SIGTERM that came while loky held its own locks (`shielded`)."""
+
+    depth = 0
+    held: BaseException | None = None
+
+
+@contextmanager
+def shielded():
+    """A block in which the interrupt handlers (runs.interrupts) do not raise: they leave the
+    interrupt in `Shield.held`, raised when the block ends. Raised inside loky's submit or
+    shutdown, an interrupt could leave a lock of loky's taken (or a worker started and not yet
+    listed), and the stop that follows would wait on it for ever."""
+    Shield.depth += 1
+    try:
+        yield
+    finally:
+        Shield.depth -= 1
+        if Shield.depth == 0 and Shield.held is not None:
+            held, Shield.held = Shield.held, None
+            raise held  # (rather than an error of the block: the user asked to stop)
 
 
 class InProcess:
@@ -157,9 +181,10 @@ class LokyPool:
                 key=lambda t: (t.trial not in waited, -expected_cost(self.spec, t)),
             )
             for task in queue[: self.workers - len(self.running)]:
-                future = self.executor.submit(
-                    _run_marked, self.spec, task, str(self.markers), self.data
-                )
+                with shielded():  # loky takes its locks (and starts workers) in there
+                    future = self.executor.submit(
+                        _run_marked, self.spec, task, str(self.markers), self.data
+                    )
                 self.running[future] = task.trial
             done = set()
             while not done and self.running:
@@ -197,7 +222,8 @@ class LokyPool:
         if self.executor is not None:  # (a close cut short by Ctrl-C goes on where it was)
             # loky's thread that joins the workers, and its workers (pid -> process)
             self.stopping = (self.executor._executor_manager_thread, self.executor._processes)
-            self.executor.shutdown(wait=False)  # no worker started from now on
+            with shielded():
+                self.executor.shutdown(wait=False)  # no worker started from now on
             self.executor = None
         if self.stopping is None:
             return

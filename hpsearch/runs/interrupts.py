@@ -14,6 +14,8 @@ import signal
 import threading
 from contextlib import contextmanager
 
+from ..modes.caviar import Shield
+
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived: stop at once."""
@@ -26,6 +28,15 @@ class SearchInterrupted(KeyboardInterrupt):
         super().__init__(
             f"interrupted: {recorded} of {total} trials recorded; continue with: {resume}"
         )
+
+
+def interrupt(error: KeyboardInterrupt):
+    """Raise `error` here, or, inside loky's submit or shutdown, as soon as it returns (see
+    modes.caviar.shielded)."""
+    if Shield.depth:
+        Shield.held = Shield.held or error
+        return
+    raise error
 
 
 @contextmanager
@@ -45,10 +56,10 @@ def ctrl_c(runner, listener):
                 "stopping after this epoch, with a checkpoint (Ctrl-C again to stop at once)"
             )
             return
-        raise KeyboardInterrupt
+        interrupt(KeyboardInterrupt())
 
     def terminate(signum, frame):
-        raise Terminated
+        interrupt(Terminated())
 
     previous = signal.signal(signal.SIGINT, handler), signal.signal(signal.SIGTERM, terminate)
     try:
