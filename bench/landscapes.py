@@ -4,7 +4,8 @@ Each is a function of a configuration (maximised; NaN where training would diver
 own space, written in sampling coordinates (log10 learning rate, log10(1 - beta)). Some flatter
 the method (smooth bowls), some attack it: a narrow curved ridge, a divergence cliff next to
 the best trials, a categorical value that wins only where the learning rate is right, a rugged
-surface, irrelevant dimensions, one dimension alone.
+surface, irrelevant dimensions, one dimension alone. Three are smooth and low-dimensional, where
+a Gaussian process does best (hartmann3, branin, valley).
 """
 
 from __future__ import annotations
@@ -122,6 +123,41 @@ def one_d(c):
     return -(abs(x) ** 0.5) * (3.0 if x > 0 else 1.0)
 
 
+HARTMANN_A = ((3.0, 10.0, 30.0), (0.1, 10.0, 35.0), (3.0, 10.0, 30.0), (0.1, 10.0, 35.0))
+HARTMANN_P = (
+    (0.3689, 0.1170, 0.2673),
+    (0.4699, 0.4387, 0.7470),
+    (0.1091, 0.8732, 0.5547),
+    (0.0381, 0.5743, 0.8828),
+)
+
+
+def hartmann3(c):
+    """Smooth, three dimensions, four bumps of unequal height (the Hartmann function, a classic
+    of Bayesian optimisation) over the unit coordinates of the learning rate, keep_prob and L2."""
+    u = ((lr(c) + 5) / 5, (c["keep_prob"] - 0.5) / 0.5, (math.log10(c["l2"]) + 6) / 6)
+    total = 0.0
+    for alpha, a, p in zip((1.0, 1.2, 3.0, 3.2), HARTMANN_A, HARTMANN_P):
+        total += alpha * math.exp(-sum(ai * (ui - pi) ** 2 for ai, ui, pi in zip(a, u, p)))
+    return total
+
+
+def branin(c):
+    """Smooth, two dimensions, three equal peaks (minus the Branin function) over the log10
+    learning rate and log10 L2."""
+    x1, x2 = (lr(c) + 5) * 3 - 5, (math.log10(c["l2"]) + 6) * 2.5
+    b, cc, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+    return -((x2 - b * x1**2 + cc * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10)
+
+
+def valley(c):
+    """Smooth and accuracy-like: a narrow tilted valley in log10 learning rate x log10(1 -
+    beta1), where the rate that works shrinks as the momentum grows."""
+    x, b = lr(c) + 2.5, b1(c) + 1.5
+    along, across = (x - b) / math.sqrt(2), (x + b) / math.sqrt(2)
+    return 0.95 * math.exp(-(along**2) / 2.0 - across**2 / 0.02)
+
+
 NOISE_DIMS = {f"x{i}": Float(0.0, 1.0) for i in range(7)}
 ACTS = Categorical(("relu", "tanh", "sigmoid"))
 LANDSCAPES = {  # name: (function, space, optimum or None when it is found by a scan)
@@ -169,4 +205,11 @@ LANDSCAPES = {  # name: (function, space, optimum or None when it is found by a 
     ),
     "late_cat": (late_cat, {"learning_rate": LR, "optimizer": Categorical(tuple("abcde"))}, 0.3),
     "one_d": (one_d, {"learning_rate": LR}, 0.0),
+    "hartmann3": (
+        hartmann3,
+        {"learning_rate": LR, "keep_prob": Float(0.5, 1.0), "l2": Float(1e-6, 1.0, "log")},
+        3.86278,
+    ),
+    "branin": (branin, {"learning_rate": LR, "l2": Float(1e-6, 1.0, "log")}, -0.397887),
+    "valley": (valley, {"learning_rate": LR, "beta1": B1}, 0.95),
 }

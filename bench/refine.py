@@ -1,13 +1,16 @@
-"""Search by budget against plain random search and Optuna's TPE, at equal budgets.
+"""Search by budget against plain random search, Optuna's TPE and its GPSampler, at equal budgets.
 
 For each landscape of bench/landscapes.py and each budget, every method runs with many seeds;
 the regret of a run is the landscape's best value minus the best value the run found. Printed:
 the median regret and its upper quartile (the bad runs a user would remember), per method.
-Random search and TPE do not change when hpsearch does: their results are kept in a cache file,
-so that trying a change to hpsearch costs only hpsearch's runs.
+Random search, TPE and GP do not change when hpsearch does: their results are kept in a cache
+file, so that trying a change to hpsearch costs only hpsearch's runs. GP (Gaussian-process
+Bayesian optimisation, log-EI, one trial at a time) costs seconds per run, so it runs over the
+first --gp-seeds seeds only (its median and quartile are over those).
 
     pip install optuna
-    python bench/refine.py [--seeds 200] [--budgets 30 60 120] [--landscapes ridge,mlp6] [--jobs 2]
+    python bench/refine.py [--seeds 200] [--gp-seeds 20] [--budgets 20 30 60 120]
+        [--landscapes ridge,mlp6] [--methods hpsearch,random,tpe,gp] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -54,15 +57,36 @@ def run_random(name, budget, seed):
 def run_tpe(name, budget, seed):
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    return _optuna(optuna.samplers.TPESampler(seed=seed), name, budget)
+
+
+def run_gp(name, budget, seed):
+    import optuna
+
+    return _optuna(optuna.samplers.GPSampler(seed=seed), name, budget)
+
+
+def _optuna(sampler, name, budget):
     f, space, _ = LANDSCAPES[name]
+    values = optuna_values(sampler, f, space, budget)
+    done = [v for v in values if math.isfinite(v)]
+    return max(done) if done else -math.inf
+
+
+def optuna_values(sampler, f, space, budget) -> list:
+    """The values of `budget` trials of an Optuna study of `f` (maximised) over `space`, in
+    trial order (NaN where `f` was not finite). Each hyperparameter is sampled on its scale
+    (log10(1 - beta) for one_minus_log, as hpsearch does)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
 
     def objective(trial):
         c = {}
         for n, d in space.items():
             if isinstance(d, Categorical):
                 c[n] = trial.suggest_categorical(n, list(d.values))
-            elif d.scale == "one_minus_log":  # TPE samples log10(1 - beta), as hpsearch does
+            elif d.scale == "one_minus_log":
                 c[n] = 1 - 10 ** trial.suggest_float(
                     f"log10_1m_{n}", math.log10(1 - d.high), math.log10(1 - d.low)
                 )
@@ -73,16 +97,13 @@ def run_tpe(name, budget, seed):
         value = f(c)
         return value if math.isfinite(value) else float("nan")
 
-    study = optuna.create_study(
-        direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed)
-    )
+    study = optuna.create_study(direction="maximize", sampler=sampler)
     study.optimize(objective, n_trials=budget)
-    done = [t.value for t in study.trials if t.value is not None and math.isfinite(t.value)]
-    return max(done) if done else -math.inf
+    return [math.nan if t.value is None else t.value for t in study.trials]
 
 
-RUNNERS = {"hpsearch": run_hpsearch, "random": run_random, "tpe": run_tpe}
-CACHED = ("random", "tpe")
+RUNNERS = {"hpsearch": run_hpsearch, "random": run_random, "tpe": run_tpe, "gp": run_gp}
+CACHED = ("random", "tpe", "gp")
 
 
 def _one(job):
@@ -93,41 +114,47 @@ def _one(job):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=200)
-    ap.add_argument("--budgets", type=int, nargs="+", default=[30, 60, 120])
+    ap.add_argument("--gp-seeds", type=int, default=20, help="GP runs over this many seeds")
+    ap.add_argument("--budgets", type=int, nargs="+", default=[20, 30, 60, 120])
     ap.add_argument("--landscapes", default=",".join(LANDSCAPES))
-    ap.add_argument("--methods", default="hpsearch,random,tpe")
+    ap.add_argument("--methods", default="hpsearch,random,tpe,gp")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument(
         "--cache",
         default=str(Path(__file__).with_name(".refine-cache.json")),
-        help="where random search's and TPE's results are kept between runs",
+        help="where random search's, TPE's and GP's results are kept between runs",
     )
     args = ap.parse_args()
     names, methods = args.landscapes.split(","), args.methods.split(",")
     cache_path = Path(args.cache)
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     key = lambda m, n, b, s: f"{m}|{n}|{b}|{s}"  # noqa: E731
+    seeds = {m: range(args.gp_seeds if m == "gp" else args.seeds) for m in methods}
     jobs = [
         (m, n, b, s)
-        for n in names
         for b in args.budgets
+        for n in names
         for m in methods
-        for s in range(args.seeds)
+        for s in seeds[m]
         if not (m in CACHED and key(m, n, b, s) in cache)
     ]
     results = {}
     began = time.perf_counter()
     with multiprocessing.Pool(args.jobs) as pool:
-        for (m, n, b, s), value in pool.imap_unordered(_one, jobs, chunksize=4):
+        saved = began
+        for (m, n, b, s), value in pool.imap_unordered(_one, jobs, chunksize=1):
             results[key(m, n, b, s)] = value
             if m in CACHED:
                 cache[key(m, n, b, s)] = value
+                if time.perf_counter() > saved + 30:  # an interrupted run keeps most of its work
+                    cache_path.write_text(json.dumps(cache))
+                    saved = time.perf_counter()
     cache_path.write_text(json.dumps(cache))
     results.update(cache)
     best = {n: optimum(n) for n in names}
     print(
         "regret (landscape's best minus best found): median / upper quartile over "
-        f"{args.seeds} seeds "
+        f"{args.seeds} seeds (GP: {args.gp_seeds}) "
         f"({time.perf_counter() - began:.0f} s)"
     )
     for budget in args.budgets:
@@ -136,17 +163,25 @@ def main():
         for n in names:
             stats = {}
             for m in methods:
-                regrets = [best[n] - results[key(m, n, budget, s)] for s in range(args.seeds)]
+                regrets = [best[n] - results[key(m, n, budget, s)] for s in seeds[m]]
                 stats[m] = (np.median(regrets), np.percentile(regrets, 75))
             cells = []
             for m, (median, quartile) in stats.items():
-                behind = [
-                    "*" if "tpe" in stats and m != "tpe" and mine > theirs else " "
-                    for mine, theirs in zip(stats[m], stats.get("tpe", stats[m]))
-                ]
-                cells.append(f"{median:>9.4f}{behind[0]}/ {quartile:.4f}{behind[1]}")
-            print(f"{n:<10}" + "".join(f"{c:>20}" for c in cells), flush=True)
-    print("\n* behind TPE (compared before rounding)")
+                marks = [_marks(m, i, stats) for i in (0, 1)]
+                cells.append(f"{median:>9.4f}{marks[0]:<2}/ {quartile:.4f}{marks[1]:<2}")
+            print(f"{n:<10}" + "".join(f"{c:>22}" for c in cells), flush=True)
+    print("\n* behind TPE, + behind GP (hpsearch only; compared before rounding)")
+
+
+def _marks(method, i, stats) -> str:
+    """'*' where hpsearch's statistic `i` is worse than TPE's, '+' where worse than GP's."""
+    if method != "hpsearch":
+        return ""
+    return "".join(
+        mark
+        for mark, other in (("*", "tpe"), ("+", "gp"))
+        if other in stats and stats[method][i] > stats[other][i]
+    )
 
 
 if __name__ == "__main__":
