@@ -157,3 +157,35 @@ def test_a_scheduler_that_goes_away_stops_the_search_in_one_line(tmp_path, sched
     done = hpsearch("resume", "runs/d", "--scheduler", scheduler, cwd=tmp_path)  # another
     assert done.returncode == 0, done.stderr
     assert len(_table(tmp_path / "runs" / "d" / "trials.csv")) == 12
+
+
+def test_workers_need_no_data_file_the_client_scatters_the_data(
+    write, tmp_path, scheduler, monkeypatch
+):
+    """The workers run in another folder; the file goes once the client has loaded it."""
+    import numpy as np
+
+    import hpsearch.runs
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    np.savez(tmp_path / "table.npz", X=rng.standard_normal((300, 3)) + y[:, None], y=y)
+    table = CONFIG.replace("{dataset: moons, n_samples: 300}", "{path: table.npz}")
+    path = write("table.yaml", table)
+    run_search(load_config(path, ["name=here", "search.jobs=1"]), runs_dir=tmp_path)
+    prepare = hpsearch.runs.prepare
+
+    def prepare_then_delete(config, **kwargs):
+        out = prepare(config, **kwargs)
+        (tmp_path / "table.npz").unlink()
+        return out
+
+    monkeypatch.setattr(hpsearch.runs, "prepare", prepare_then_delete)
+    run_search(
+        load_config(path, ["name=there", "search.backend=dask", f"search.scheduler={scheduler}"]),
+        runs_dir=tmp_path,
+    )
+    here = _table(tmp_path / "here" / "trials.csv")
+    there = _table(tmp_path / "there" / "trials.csv")
+    assert len(there) == 18 and {r["status"] for r in there} == {"ok", "pruned"}
+    assert there == here

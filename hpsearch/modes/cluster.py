@@ -1,4 +1,5 @@
-"""Caviar on a Dask cluster: `DaskPool` runs trials as Dask futures. A worker lost mid-trial is
+"""Caviar on a Dask cluster: `DaskPool` runs trials as Dask futures, on the data this process
+loaded and scattered to every worker (no worker reads the file). A worker lost mid-trial is
 retried by Dask, and a trial that kills its workers is recorded `failed`; a scheduler that goes
 away stops the search in one line (CannotContinue), to resume once it is back.
 """
@@ -48,17 +49,25 @@ def connect_dask(address: str, timeout: float = 5.0):
 
 class DaskPool:
     """Trials as Dask futures; like `LokyPool`, a call returns without waiting for
-    continuations of paused trials, which finish in a later call."""
+    continuations of paused trials, which finish in a later call. `data`, loaded here, is
+    scattered to every worker once; trials receive its future, so workers need neither the
+    data file nor the same paths."""
 
-    def __init__(self, spec: TrialSpec, client):
+    def __init__(self, spec: TrialSpec, client, data=None):
         self.spec, self.client, self.futures = spec, client, {}
+        self.data = None if data is None else client.scatter(data, broadcast=True, hash=False)
 
     def __call__(self, tasks):
         from dask.distributed import wait as dask_wait  # noqa: PLC0415
 
         for t in tasks:
             future = self.client.submit(
-                run_task, self.spec, t, pure=False, priority=expected_cost(self.spec, t)
+                run_task,
+                self.spec,
+                t,
+                data=self.data,
+                pure=False,
+                priority=expected_cost(self.spec, t),
             )
             self.futures[future] = t
         waited = {t.trial for t in tasks if t.paused is None} or {
@@ -91,3 +100,6 @@ class DaskPool:
         if self.futures and self.client.status == "running":  # (gone: nothing to cancel)
             self.client.cancel(list(self.futures))
         self.futures = {}
+        if self.data is not None and self.client.status == "running":
+            self.data.release()
+        self.data = None

@@ -222,7 +222,7 @@ def _runner(config: Config, run: RunDir, data, client, listener, memory):
     s = config.search
     spec = TrialSpec.of(config)
     if s["mode"] == "caviar" and s["backend"] == "dask":
-        return DaskPool(spec, client)
+        return DaskPool(spec, client, data)
     objective = build_objective(spec, data)
     if s["mode"] == "panda" and config.builtin:
         return PandaRunner(objective, run, config, listener)
