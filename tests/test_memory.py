@@ -119,9 +119,10 @@ def test_the_shared_folder_goes_on_sigterm_and_after_kill_9_with_the_next_search
     if sig == signal.SIGTERM:
         assert proc.returncode == 143 and left == []
     else:  # nothing of it runs after kill -9: the next search that shares data removes it
-        assert len(left) == 1
-        remove_orphans(left[0].parent)
-        assert not left[0].exists()
+        # (another search on this machine may already have)
+        for folder in left:
+            remove_orphans(folder.parent)
+        assert proc.returncode == -signal.SIGKILL and _shared_folders(proc.pid) == []
 
 
 def test_orphans_are_only_the_folders_of_dead_processes(tmp_path):
