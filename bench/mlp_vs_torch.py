@@ -1,12 +1,14 @@
-"""Epoch time of hpsearch's NumPy MLP against PyTorch-CPU, side by side in one run.
+"""Epoch time of hpsearch's NumPy MLP against PyTorch-CPU and against the GEMM floor.
 
 Same architecture and data for both: 2 hidden layers with batch norm and ReLU, Adam, batch
-256, float32, 10 classes, shuffled mini-batches. Each repetition times an epoch of each (as many
-epochs in a row as last a quarter of a second, for the small model), interleaved, with a pause
-between the two so neither library's spinning idle threads slow the other, after a warm-up
-epoch. The machine may be shared and noisy: the ratio reported is
-the median of the per-repetition ratios (adjacent runs see the same conditions), with its
-interquartile range.
+256, float32, 10 classes, shuffled mini-batches. The floor is the epoch's matrix products
+alone, in NumPy on the same BLAS. Each library runs in a process of its own (in one process
+their thread pools contend: our MNIST-shaped epoch read 0.94 s there, about 0.5 s alone),
+built and warmed up once; each repetition times an epoch of each (as many epochs in a row as
+last a quarter of a second, for the small model), interleaved, with a pause before each so no
+process's spinning idle threads slow the next. The machine may be shared and noisy: each
+ratio is the median of the per-repetition ratios (adjacent runs see the same conditions), with
+its interquartile range.
 
     pip install torch==2.13.0      # a CPU build
     python bench/mlp_vs_torch.py [--repeats 5] [--sizes digits mnist wide]
@@ -15,8 +17,11 @@ interquartile range.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -78,10 +83,35 @@ def torch_epoch(X, y, hidden):
     return epoch
 
 
+def floor(X, y, hidden):
+    """The epoch's matrix products alone, in NumPy on the same BLAS: forward, the weights'
+    gradients and the inputs' gradients of the three layers, per mini-batch. No network can
+    do less; ours/floor is what everything else costs."""
+    rng = np.random.default_rng(1)
+    sizes = [X.shape[1], hidden, hidden, CLASSES]
+    W = [rng.standard_normal((a, b)).astype(np.float32) for a, b in zip(sizes, sizes[1:])]
+
+    def epoch():
+        for start in range(0, len(X), BATCH):
+            a = [X[start : start + BATCH]]
+            for w in W:
+                a.append(a[-1] @ w)
+            d = a[-1]
+            for i in range(len(W) - 1, -1, -1):
+                a[i].T @ d  # the gradient of W[i]
+                if i:
+                    d = d @ W[i].T
+
+    return epoch
+
+
+RUNNERS = {"ours": ours, "torch": torch_epoch, "floor": floor}
+
+
 def timed(fn, epochs: int = 1) -> float:
     """Seconds per epoch over `epochs` epochs in a row."""
-    # Both libraries' idle threads spin for a while after parallel work and would steal the
-    # cores from whichever runs next: let them go to sleep first.
+    # Idle BLAS and OpenMP threads spin for a while after parallel work and would steal the
+    # cores from whichever process runs next: let them go to sleep first.
     time.sleep(0.3)
     start = time.perf_counter()
     for _ in range(epochs):
@@ -89,36 +119,81 @@ def timed(fn, epochs: int = 1) -> float:
     return (time.perf_counter() - start) / epochs
 
 
+def child(kind: str, size: str):
+    """One library in a process of its own: build, warm up, then time as many epochs as it
+    is told, each time the parent writes a number on stdin."""
+    m, d, hidden = SIZES[size]
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((m, d)).astype(np.float32)
+    y = rng.integers(0, CLASSES, m)
+    fn = RUNNERS[kind](X, y, hidden)
+    print(json.dumps(timed(fn)), flush=True)  # warm-up: first-touch allocations, BLAS buffers
+    for line in sys.stdin:
+        print(json.dumps(timed(fn, int(line))), flush=True)
+
+
+class Child:
+    def __init__(self, kind: str, size: str):
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--child", kind, "--sizes", size],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.first = json.loads(self.proc.stdout.readline())
+
+    def time(self, epochs: int) -> float:
+        self.proc.stdin.write(f"{epochs}\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    ap.add_argument("--child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        return child(args.child, args.sizes[0])
     import torch
 
     print(
-        f"numpy {np.__version__}, torch {torch.__version__} with {torch.get_num_threads()} threads"
+        f"numpy {np.__version__}, torch {torch.__version__} with {torch.get_num_threads()} "
+        "threads; each library in a process of its own"
     )
-    print(f"{'size':<8}{'shape':>22}{'ours (s)':>10}{'torch (s)':>11}{'ratio':>7}  {'IQR':>11}")
+    print(
+        f"{'size':<8}{'shape':>22}{'ours (s)':>10}{'floor (s)':>10}{'torch (s)':>11}"
+        f"{'/floor':>8}  {'IQR':>9}{'/torch':>8}  {'IQR':>9}"
+    )
     for name in args.sizes:
         m, d, hidden = SIZES[name]
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((m, d)).astype(np.float32)
-        y = rng.integers(0, CLASSES, m)
-        runners = {"ours": ours(X, y, hidden), "torch": torch_epoch(X, y, hidden)}
-        # Warm-up (first-touch allocations, BLAS buffers), then as many epochs per timing as
-        # last at least MIN_SECONDS: a single 4 ms epoch is at the mercy of the scheduler.
-        epochs = {k: math.ceil(MIN_SECONDS / timed(fn)) for k, fn in runners.items()}
-        times = {k: [] for k in runners}
-        for _ in range(args.repeats):
-            for k, fn in runners.items():
-                times[k].append(timed(fn, epochs[k]))
-        ratios = np.array(times["ours"]) / np.array(times["torch"])
-        q1, q3 = np.percentile(ratios, [25, 75])
-        a, b = statistics.median(times["ours"]), statistics.median(times["torch"])
+        children = {k: Child(k, name) for k in RUNNERS}
+        try:
+            # as many epochs per timing as last at least MIN_SECONDS: a single 4 ms epoch is
+            # at the mercy of the scheduler
+            epochs = {k: math.ceil(MIN_SECONDS / c.first) for k, c in children.items()}
+            times = {k: [] for k in children}
+            for _ in range(args.repeats):  # interleaved: adjacent timings see the same load
+                for k, c in children.items():
+                    times[k].append(c.time(epochs[k]))
+        finally:
+            for c in children.values():
+                c.close()
+        ours_t = np.array(times["ours"])
+        cells = []
+        for other in ("floor", "torch"):
+            ratios = ours_t / np.array(times[other])
+            q1, q3 = np.percentile(ratios, [25, 75])
+            cells.append(f"{np.median(ratios):>8.2f}  {q1:.2f}-{q3:.2f}")
+        a, f, b = (statistics.median(times[k]) for k in ("ours", "floor", "torch"))
         print(
-            f"{name:<8}{f'{m} x {d}, h {hidden}':>22}{a:>10.4f}{b:>11.4f}{np.median(ratios):>7.2f}"
-            f"  {q1:.2f}-{q3:.2f}",
+            f"{name:<8}{f'{m} x {d}, h {hidden}':>22}{a:>10.4f}{f:>10.4f}{b:>11.4f}"
+            + "".join(cells),
             flush=True,
         )
 
