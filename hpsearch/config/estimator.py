@@ -19,7 +19,7 @@ def check_estimator(raw: dict, params: dict, space: dict, search: dict) -> dict:
     from ..estimators.named import check_config, metric_of  # noqa: PLC0415  (scikit-learn)
 
     out = check_config(
-        raw["estimator"], params, list(space), raw.get("cv", DEFAULT_CV), raw.get("scoring")
+        raw["estimator"], params, space, raw.get("cv", DEFAULT_CV), raw.get("scoring")
     )
     metric = metric_of(out["scoring"])
     given = (raw.get("search") or {}).get("metric")

@@ -58,6 +58,19 @@ class CrossValidation:
         return None if data is None else _safe_indexing(data, indices)
 
 
+def seeded(estimator, seed: int):
+    """`estimator` with every `random_state` it leaves to chance (None, nested ones included)
+    set to `seed`, as scikit-learn's ensembles seed their parts: the same config and seed give
+    the same scores whatever the number of workers, and the refitted best is the model its
+    trial scored. A random_state the user gave is kept."""
+    unseeded = {
+        name: seed
+        for name, value in estimator.get_params(deep=True).items()
+        if (name == "random_state" or name.endswith("__random_state")) and value is None
+    }
+    return estimator.set_params(**unseeded) if unseeded else estimator
+
+
 def check_names(estimator, names, key: str = "space") -> None:
     """Raise UserError for a name that is not one of `estimator`'s parameters (nested ones,
     `step__param`, included), suggesting the nearest."""

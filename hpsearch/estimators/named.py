@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 
 import numpy as np
-from sklearn.base import is_classifier, is_regressor
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from ..errors import UserError, unknown
-from .folds import CrossValidation, check_names
+from .folds import CrossValidation, check_names, seeded
 
 
 def import_estimator(name: str):
@@ -47,19 +48,45 @@ def is_regression(name: str) -> bool:
     return is_regressor(import_estimator(name)())
 
 
-def make_estimator(name: str, params: dict):
+def make_estimator(name: str, params: dict, seed: int | None = None):
     """An instance of the class `name` with the fixed `params` (checked: UserError at
-    params.NAME for an unknown one, with the nearest)."""
+    params.NAME for an unknown one, with the nearest), its random_state the run's `seed`
+    where neither the class nor `params` fix it."""
     estimator = import_estimator(name)()
     check_names(estimator, params, key="params")
-    return estimator.set_params(**params)
+    estimator.set_params(**params)
+    return estimator if seed is None else seeded(estimator, seed)
 
 
-def check_config(name: str, params: dict, space_names, cv, scoring) -> dict:
+def check_values(estimator, params: dict, space: dict) -> None:
+    """Raise UserError when scikit-learn's own checks of the estimator's parameters refuse a
+    fixed value (at params.NAME) or a value the space can give (at space.NAME: each of its
+    values, both ends of a range), so that `validate` refuses what every trial would fail on.
+    An estimator without scikit-learn's parameter constraints is not checked here."""
+    if not hasattr(estimator, "_parameter_constraints"):  # scikit-learn's own classes have them
+        return
+    tries = [("params", None, None)]
+    for name, dist in space.items():
+        values = getattr(dist, "values", None) or (dist.from_unit(0.0), dist.from_unit(1.0))
+        tries += [("space", name, value) for value in values]
+    for section, name, value in tries:
+        candidate = estimator if name is None else clone(estimator).set_params(**{name: value})
+        try:
+            candidate._validate_params()
+        except (ValueError, TypeError) as e:  # scikit-learn's InvalidParameterError is both
+            problem = str(e).splitlines()[0].rstrip(".")
+            named = re.match(r"The '([^']+)' parameter", problem)
+            key = f"{section}.{name or (named.group(1) if named else '')}".rstrip(".")
+            raise UserError(problem, key=key, fix="use a value the message allows") from None
+
+
+def check_config(name: str, params: dict, space: dict, cv, scoring) -> dict:
     """The estimator, cv and scoring of a config, checked: the class imports, `params` and
-    `space` name its parameters, cv is a number of folds >= 2, scoring a scorer's name."""
+    `space` name its parameters with values it accepts, cv is a number of folds >= 2, scoring
+    a scorer's name."""
     estimator = make_estimator(name, params)
-    check_names(estimator, space_names, key="space")
+    check_names(estimator, space, key="space")
+    check_values(estimator, params, space)
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
         raise UserError(f"{cv!r} is not a number of folds >= 2", key="cv", fix="use cv: 5")
     if scoring is not None:
@@ -77,7 +104,7 @@ def metric_of(scoring: str | None) -> str:
 
 def cross_validation(name, params, data, cv: int, scoring, seed: int) -> CrossValidation:
     """A run's trial: `cv` folds of the data's train and dev parts, reporting the scoring."""
-    estimator = make_estimator(name, params)
+    estimator = make_estimator(name, params, seed)
     X, y = train_and_dev(data)
     splitter = StratifiedKFold if is_classifier(estimator) else KFold
     folds = splitter(n_splits=cv, shuffle=True, random_state=seed)
@@ -90,10 +117,10 @@ def train_and_dev(data):
     return np.concatenate([data.X_train, data.X_dev]), np.concatenate([data.y_train, data.y_dev])
 
 
-def refit_and_test(name, params, data, scoring) -> tuple[object, dict | None]:
-    """The best estimator refitted on train and dev, and its test score (None without a test
-    part)."""
-    estimator = make_estimator(name, params).fit(*train_and_dev(data))
+def refit_and_test(name, params, data, scoring, seed: int) -> tuple[object, dict | None]:
+    """The best estimator refitted on train and dev (seeded as its trials were), and its test
+    score (None without a test part)."""
+    estimator = make_estimator(name, params, seed).fit(*train_and_dev(data))
     if not len(data.y_test):
         return estimator, None
     score = check_scoring(estimator, scoring)(estimator, data.X_test, data.y_test)

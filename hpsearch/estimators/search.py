@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from ..errors import UserError
 from ..space import parse_distribution
 from ..study import Goal, SearchFailed, search
-from .folds import SCORE, CrossValidation, as_value_error, check_names
+from .folds import SCORE, CrossValidation, as_value_error, check_names, seeded
 
 GOAL = Goal(SCORE, "maximize")  # scikit-learn's scores are all greater-is-better
 
@@ -68,7 +68,8 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
     n_jobs runs trials in parallel, each trial's folds in turn). prune: none, median or halving
     (or a mapping as in the YAML): a trial reports its running mean score after each fold and
     stops when it trails the earlier trials there. random_state: the search's seed (None: a
-    fresh one); the result is the same whatever n_jobs. refit: refit the best on all the data.
+    fresh one), also given to every `random_state` of the estimator left at None, so the result
+    is the same whatever n_jobs. refit: refit the best on all the data.
     """
 
     def __init__(
@@ -109,7 +110,8 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         splits = list(cv.split(X, y, groups))
         self.scorer_ = check_scoring(self.estimator, self.scoring)
-        objective = CrossValidation(self.estimator, X, y, splits, self.scorer_)
+        estimator = seeded(clone(self.estimator), seed)
+        objective = CrossValidation(estimator, X, y, splits, self.scorer_)
         try:
             study = search(
                 space,
@@ -142,7 +144,7 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.best_index_, self.best_params_, self.best_score_ = best.trial, best.params, best.value
         if self.refit:
             start = time.perf_counter()
-            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
+            self.best_estimator_ = clone(estimator).set_params(**self.best_params_)
             self.best_estimator_.fit(X, y)
             self.refit_time_ = time.perf_counter() - start
         return self

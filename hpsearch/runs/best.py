@@ -92,7 +92,7 @@ class BestKeeper:
 
         params = {**self.config.params, **self.best.params}
         estimator, test = refit_and_test(
-            self.config.estimator, params, self.data, self.config.scoring
+            self.config.estimator, params, self.data, self.config.scoring, self.config.seed
         )
         self.run.write_estimator(estimator)
         return test

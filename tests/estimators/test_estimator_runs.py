@@ -101,6 +101,12 @@ def test_a_regressor_maximises_its_negated_error(tmp_path):
             "scoring: unknown scoring 'acuracy'; did you mean 'accuracy'?",
         ),
         (("cv: 3", "cv: 1"), "cv: 1 is not a number of folds >= 2; use cv: 5"),
+        (  # a value scikit-learn's own checks refuse: every trial would fail on it
+            ("random_state: 0", "random_state: 0, splitter: bestt"),
+            "params.splitter: The 'splitter' parameter of DecisionTreeClassifier must be",
+        ),
+        (("[gini, entropy]", "[gini, ginny]"), "space.criterion: The 'criterion' parameter"),
+        (("low: 1, high: 12", "low: 0, high: 12"), "space.max_depth: The 'max_depth'"),
         (
             ("DecisionTreeClassifier", "DecisionTreeClasifier"),
             "estimator: unknown class in sklearn.tree 'DecisionTreeClasifier'; "
@@ -154,3 +160,21 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_table(tmp_path):
     assert rows(run / "trials.csv", timeless) == rows(reference.run.trials_csv, timeless)
     assert rows(run / "curves.csv") == rows(reference.run.path / "curves.csv")
     assert isinstance(load_model(run), type(load_model(reference.run.path)))
+
+
+def test_an_estimator_left_to_chance_gives_the_same_table_twice(cli, write, tmp_path):
+    """A forest whose random_state the config leaves out is seeded by the run's seed: the same
+    config and seed give the same table (two runs of a forest differed), and the saved best
+    estimator is seeded the same way."""
+    text = TREE.replace(
+        "sklearn.tree.DecisionTreeClassifier", "sklearn.ensemble.RandomForestClassifier"
+    )
+    text = text.replace("params: {random_state: 0}", "params: {n_estimators: 5}")
+    text = text.replace("criterion: [gini, entropy]", "max_features: {low: 0.2, high: 1.0}")
+    path, runs = write("forest.yaml", text), tmp_path / "runs"
+    for name in ("one", "two"):
+        result = cli("run", path, "--runs-dir", runs, "--name", name)
+        assert result.exit_code == 0, result.output
+    drop = ("seconds", "mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time")
+    assert rows(runs / "one" / "trials.csv", drop) == rows(runs / "two" / "trials.csv", drop)
+    assert load_model(runs / "one").random_state == 0  # the run's seed

@@ -162,3 +162,26 @@ def test_refit_false_keeps_no_estimator(cancer):
         DecisionTreeClassifier(), {"max_depth": Int(1, 5)}, budget=4, cv=2, refit=False
     ).fit(X, y)
     assert search.best_params_ and not hasattr(search, "best_estimator_")
+
+
+def test_an_estimator_left_to_chance_is_seeded_by_the_search(cancer):
+    """A random_state left at None gets the search's seed: the same results whatever n_jobs
+    (a forest's scores differed between 1 and 2 workers), and the refitted best is the model
+    its trial scored; a random_state the user gave is kept."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = cancer
+    forest = RandomForestClassifier(n_estimators=5)
+    space = {"max_depth": Int(1, 8)}
+    one, two = (
+        HPSearchCV(forest, space, budget=6, cv=3, n_jobs=n, random_state=3).fit(X, y)
+        for n in (1, 2)
+    )
+    np.testing.assert_array_equal(
+        one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"]
+    )
+    assert one.best_estimator_.random_state == 3 and forest.random_state is None
+    given = HPSearchCV(
+        RandomForestClassifier(n_estimators=5, random_state=7), space, budget=2, cv=3
+    )
+    assert given.fit(X, y).best_estimator_.random_state == 7
