@@ -53,6 +53,7 @@ class TrialSpec:
     estimator: str | None = None  # a scikit-learn estimator's class, cross-validated
     cv: int = 5
     scoring: str | None = None
+    threads: int = 1  # BLAS threads of the built-in network's trials (the run's search.threads)
 
     @classmethod
     def of(cls, config) -> TrialSpec:
@@ -68,6 +69,7 @@ class TrialSpec:
             config.estimator,
             config.cv,
             config.scoring,
+            config.search.get("threads") or 1,
         )
 
 
@@ -135,16 +137,18 @@ def build_objective(spec: TrialSpec, data: Dataset | SharedData | None = None):
 
 def run_task(spec: TrialSpec, task: Task, objective=None, data=None) -> TrialResult:
     """Run one trial in this process, with `objective`, or the one built for (spec, data) and
-    kept for the next trial; never raises. The built-in network trains on one BLAS thread
-    wherever it runs, an estimator on one thread of every pool: BLAS splits a product
-    differently over more threads, and the table must not depend on the number of workers."""
+    kept for the next trial; never raises. The built-in network trains on `spec.threads` BLAS
+    threads wherever it runs, an estimator on one thread of every pool: BLAS splits a product
+    differently over another number of threads, and the table must not depend on the number
+    of workers."""
     try:
         objective = objective or _cached_objective(spec, data)
     except Exception as e:  # data or import failing inside a worker fails the trial
         return failure(task, e)
     if spec.objective:
         return objective(task)
-    with threadpool_limits(limits=1, user_api=None if spec.estimator else "blas"):
+    threads, pools = (1, None) if spec.estimator else (spec.threads, "blas")
+    with threadpool_limits(limits=threads, user_api=pools):
         return objective(task)
 
 

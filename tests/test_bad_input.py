@@ -263,7 +263,7 @@ CONFIGS = [
     ),
     ("keep 1.5", cfg("search: {keep: 1.5}\n"), "search.keep: keep 1.5 is outside (0, 1]"),
     ("keep 0", cfg("search: {keep: 0}\n"), "search.keep: keep 0 is outside (0, 1]"),
-    ("jobs 0", cfg("search: {jobs: 0}\n"), "search.jobs: jobs 0 is not a non-zero whole number"),
+    ("jobs 0", cfg("search: {jobs: 0}\n"), "search.jobs: jobs 0 is neither auto nor a non-zero"),
     ("mode", cfg("search: {mode: turbo}\n"), "unknown search.mode 'turbo'"),
     ("metric", cfg("search: {metric: accuracy}\n"), "unknown metric 'accuracy'"),
     ("goal", cfg("search: {goal: sideways}\n"), "unknown search.goal 'sideways'"),

@@ -148,7 +148,7 @@ BAD = [
     ("search: {rounds: -1}\n", [], "search.rounds: -1 is not a whole number >= 1"),
     ("search: {keep: 1.5}\n", [], "search.keep: keep 1.5 is outside (0, 1]"),
     ("search: {keep: 0}\n", [], "search.keep: keep 0 is outside (0, 1]"),
-    ("search: {jobs: 0}\n", [], "search.jobs: jobs 0 is not a non-zero whole number"),
+    ("search: {jobs: 0}\n", [], "search.jobs: jobs 0 is neither auto nor a non-zero whole number"),
     ("search: {mode: turbo}\n", [], "unknown search.mode 'turbo'"),
     ("search: {metric: accuracy}\n", [], "unknown metric 'accuracy'"),
     ("search: {backend: dask}\n", [], "backend dask needs a scheduler address"),

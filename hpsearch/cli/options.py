@@ -48,16 +48,28 @@ def where(function):
     )(function)
     return click.option(
         "--jobs",
-        type=int,
-        callback=_nonzero,
-        help="Parallel workers (caviar); -1: one per core.",
+        type=JOBS,
+        help="Parallel workers (caviar); -1: one per core; auto: workers and BLAS threads "
+        "from the model's size.",
     )(function)
 
 
-def _nonzero(context, parameter, value):
-    """--jobs 0 is refused by run (through the config) and resume alike."""
-    if value == 0:
-        raise click.BadParameter(
-            "0 workers run nothing; give a number such as 2, or -1 for one per core."
-        )
-    return value
+class Jobs(click.ParamType):
+    """--jobs: auto or a number of workers; 0 is refused by run (through the config) and resume
+    alike."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if value == "auto" or (isinstance(value, int) and value != 0):
+            return value
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither auto nor a whole number", param, ctx)
+        if number == 0:
+            self.fail("0 workers run nothing; give a number such as 2, or -1 for one per core.")
+        return number
+
+
+JOBS = Jobs()

@@ -26,7 +26,8 @@ SEARCH_DEFAULTS = {
     "rounds": None,
     "prune": "none",
     "keep": None,
-    "jobs": -1,
+    "jobs": "auto",
+    "threads": None,
     "backend": "loky",
     "scheduler": None,
     "metric": None,
@@ -221,12 +222,21 @@ def _check_search(search: dict, builtin: bool) -> dict:
         _whole(out, "trials", 1)
         _whole(out, "rounds", 1)
     _whole(out, "keep_checkpoints", 1)
-    jobs = out["jobs"] = integral(out["jobs"])
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
+    jobs = out["jobs"] = out["jobs"] if out["jobs"] == "auto" else integral(out["jobs"])
+    if jobs != "auto" and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0):
         raise UserError(
-            f"jobs {jobs!r} is not a non-zero whole number",
+            f"jobs {jobs!r} is neither auto nor a non-zero whole number",
             key="search.jobs",
-            fix="use a number of workers such as 2, or -1 for one per core",
+            fix="use auto, a number of workers such as 2, or -1 for one per core",
+        )
+    threads = out["threads"]
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise UserError(
+            f"threads {threads!r} is not a whole number >= 1",
+            key="search.threads",
+            fix="use the BLAS threads per trial, such as 1, or remove it to let jobs: auto choose",
         )
     keep = out["keep"]
     if keep is not None and (

@@ -1,13 +1,14 @@
 """Caviar: many models at once. Runners schedule trials; they never decide anything.
 
-- `InProcess`: trials one after another in this process (--jobs 1), each on one BLAS thread as
-  on a worker (`objective.run_task`), so that the table does not depend on the number of jobs.
+- `InProcess`: trials one after another in this process (--jobs 1), each on the run's BLAS
+  threads as on a worker (`objective.run_task`), so that the table does not depend on the
+  number of jobs.
 - `LokyPool`: trials on worker processes (joblib's loky). Each record is yielded as soon as it
   exists; BLAS is pinned so that workers x BLAS threads never exceed the cores (a user's
-  objective gets cores / workers threads; the built-in network one, as everywhere); a worker that
-  dies costs only its own trial (recorded `failed`, the others run again). Workers ignore
-  Ctrl-C (the main process stops them, quietly) and exit by themselves within a second when
-  the main process dies, even by kill -9.
+  objective gets cores / workers threads; the built-in network the run's, everywhere); a
+  worker that dies costs only its own trial (recorded `failed`, the others run again).
+  Workers ignore Ctrl-C (the main process stops them, quietly) and exit by themselves within
+  a second when the main process dies, even by kill -9.
 - `DaskPool` (`modes.cluster`): trials on a Dask cluster.
 """
 
@@ -29,24 +30,13 @@ from ..errors import room_for
 from ..objective import TrialSpec, expected_cost, run_task
 from ..store import pid_alive
 from ..study import failure
+from .cores import cores
 
 MAX_CRASHES_WITHOUT_CULPRIT = 3
 QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 WATCH_EVERY = 0.5  # seconds between a worker's looks at whether its parent is alive
 STOP_WITHIN = 10.0  # seconds idle workers get to exit before they are killed
 POLL = 0.5  # seconds between looks at running trials (signals are handled in between)
-
-
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def workers_for(jobs: int) -> int:
-    """joblib's meaning of n_jobs: -1 all cores, -2 all but one, ..."""
-    return max(1, jobs if jobs > 0 else cores() + 1 + jobs)
 
 
 class Shield:
@@ -118,7 +108,7 @@ class LokyPool:
 
     def __init__(self, spec: TrialSpec, workers: int, markers: Path, data=None):
         self.spec, self.workers, self.markers, self.data = spec, workers, Path(markers), data
-        threads = str(max(1, cores() // workers))
+        threads = str(max(spec.threads, cores() // workers))
         self.env = dict.fromkeys(
             ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), threads
         )

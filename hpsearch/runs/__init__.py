@@ -20,9 +20,11 @@ from ..config import Config
 from ..data import load_data, load_training_data
 from ..data.shared import SharedMemory
 from ..errors import CannotContinue, UserError
-from ..modes.caviar import InProcess, LokyPool, workers_for
+from ..modes.caviar import InProcess, LokyPool
 from ..modes.cluster import DaskPool, connect_dask
+from ..modes.cores import largest_product, plan
 from ..modes.panda import Listener, PandaRunner
+from ..nn.hyper import DEFAULTS
 from ..objective import TrialSpec, build_objective, import_objective, regression_of
 from ..store import RunDir, source, steering
 from ..store.files import read_json
@@ -97,6 +99,8 @@ def run_search(config: Config, *, runs_dir="runs", force: bool = False, listener
     run = client = None
     try:
         data, client = prepare(config, alloc=_alloc(config, memory))
+        if config.search["threads"] is None:  # chosen now, recorded: the table follows it
+            config.search["threads"] = _parallel(config, data)[1]
         run = RunDir.create(Path(runs_dir) / config.name, force=force)
         run.write_config(config)
         source.record(run, config.file)
@@ -151,6 +155,8 @@ def resume_search(
         for trial in retry:
             run.drop_trial(trial)
         done = [r for r in done if r.trial not in retry]
+        if config.search["threads"] is None:  # a run from before threads were recorded
+            config.search["threads"] = 1
         if config.search["mode"] != "panda" or not config.builtin:
             run.keep_curves_of({r.trial for r in done})
         return _execute(
@@ -218,18 +224,32 @@ def _alloc(config: Config, memory: SharedMemory):
     return memory.alloc if s["mode"] == "caviar" and s["backend"] == "loky" else np.empty
 
 
+def _parallel(config: Config, data) -> tuple[int, int, str]:
+    """(workers, BLAS threads per trial, what jobs: auto chose) for this run on this machine:
+    the run's recorded threads, or when none yet, the choice of modes.cores.plan."""
+    s = config.search
+    jobs = s["jobs"] if s["mode"] == "caviar" and s["backend"] == "loky" else 1
+    size = None
+    if config.builtin and data is not None:
+        size = largest_product({**DEFAULTS, **config.centre()}, data.n_features, len(data.y_train))
+    return plan(jobs, s["threads"], size)
+
+
 def _runner(config: Config, run: RunDir, data, client, listener, memory):
     s = config.search
+    workers, _, why = _parallel(config, data)
     spec = TrialSpec.of(config)
     if s["mode"] == "caviar" and s["backend"] == "dask":
         return DaskPool(spec, client, data)
     objective = build_objective(spec, data)
     if s["mode"] == "panda" and config.builtin:
         return PandaRunner(objective, run, config, listener)
-    if s["mode"] == "panda" or workers_for(s["jobs"]) == 1:
+    if why:
+        listener.note(why)
+    if s["mode"] == "panda" or workers == 1:
         return InProcess(spec, objective)
     shared = memory.handle(data) if config.builtin else None  # an estimator's: loaded by each
-    return LokyPool(spec, workers_for(s["jobs"]), run.markers, shared)
+    return LokyPool(spec, workers, run.markers, shared)
 
 
 def _execute(
