@@ -21,14 +21,15 @@ space:
 """
 
 
-def test_auto_gives_a_small_model_workers_and_a_gemm_bound_one_threads():
+def test_auto_gives_workers_first_and_a_gemm_bound_model_the_cores_rounds_leave():
     small = largest_product({"batch_size": 32, "hidden_units": 64, "layers": 2}, 64, 1437)
     mnist = largest_product({"batch_size": 256, "hidden_units": 256, "layers": 2}, 784, 60000)
     assert small < GEMM_BOUND <= mnist
-    assert plan("auto", None, small, n=8)[:2] == (8, 1)
-    assert plan("auto", None, mnist, n=8)[:2] == (1, 8)
-    assert plan("auto", None, None, n=8)[:2] == (8, 1)  # a custom objective
-    workers, threads, why = plan("auto", 2, mnist, n=8)  # the run's recorded threads stay
+    assert plan("auto", None, small, trials=2, n=8)[:2] == (8, 1)
+    assert plan("auto", None, mnist, trials=30, n=8)[:2] == (8, 1)
+    assert plan("auto", None, mnist, trials=2, n=8)[:2] == (2, 4)  # spare cores: threads
+    assert plan("auto", None, None, trials=2, n=8)[:2] == (8, 1)  # a custom objective
+    workers, threads, why = plan("auto", 2, mnist, trials=30, n=8)  # recorded threads stay
     assert (workers, threads) == (4, 2) and why.startswith("jobs auto: 4 workers x 2 BLAS")
     assert plan(3, None, mnist, n=8) == (3, 1, "")  # a number of jobs: one thread each
     assert plan(2, 3, mnist, n=8) == (2, 3, "")

@@ -3,10 +3,12 @@
 BLAS sums a product in another order over another number of threads, so a trial's numbers
 follow its thread count, never its worker count: `threads` is part of what a run computes,
 recorded in its config.yaml, while `jobs` only says where trials run. `jobs: auto` (the
-default) gives a model whose mini-batch products are large (GEMM-bound: all cores in one
-product are about as fast as one core each for as many trials) one worker with every core,
-and a small model, whose time goes to Python and NumPy's per-call costs, a worker per core
-with one thread each; a number of jobs keeps one thread per trial.
+default) gives each core a worker with one thread, as long as the rounds have trials for
+them: a small model's time goes to Python and NumPy's per-call costs, which threads do not
+share, and even a GEMM-bound model (large mini-batch products) is about as fast on one core
+per trial as on all cores in one product on a quiet machine, and far faster on a busy one
+(bench/threads.py). Only a GEMM-bound model whose rounds have fewer trials than cores gets
+the spare cores as threads. A number of jobs keeps one thread per trial.
 """
 
 from __future__ import annotations
@@ -36,19 +38,22 @@ def largest_product(hp: dict, n_features: int, rows: int) -> int:
     return batch * widest
 
 
-def plan(jobs, threads, size: int | None = None, n: int | None = None) -> tuple[int, int, str]:
+def plan(
+    jobs, threads, size: int | None = None, trials: int = 1, n: int | None = None
+) -> tuple[int, int, str]:
     """(workers, BLAS threads per trial, what auto chose and why, or ''). `size`: the model's
-    largest_product, None for a custom objective (one thread, a worker per core); `threads`:
+    largest_product, None for a custom objective; `trials`: the smallest round's; `threads`:
     the run's recorded value, or None to choose."""
     n = n or cores()
     if jobs != "auto":
         return workers_for(jobs), threads or 1, ""
+    gemm = size is not None and size >= GEMM_BOUND
     if threads is None:
-        threads = n if size is not None and size >= GEMM_BOUND else 1
+        threads = max(1, n // max(trials, 1)) if gemm else 1
     workers = max(1, n // threads)
-    kind = "a GEMM-bound model" if threads > 1 else "a small model"
-    if size is None:
-        kind = "a custom objective"
+    kind = "a custom objective" if size is None else "a small model"
+    if gemm:
+        kind = f"a GEMM-bound model, rounds of {trials}"
     why = (
         f"jobs auto: {workers} worker{'s' * (workers > 1)} x {threads} BLAS "
         f"thread{'s' * (threads > 1)} per trial on {n} core{'s' * (n > 1)} ({kind})"
