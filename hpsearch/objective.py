@@ -132,7 +132,7 @@ def build_objective(spec: TrialSpec, data: Dataset | SharedData | None = None):
         return FunctionObjective(folds, spec.goal)
     if data is None:
         data = load_training_data(spec.data, spec.seed, base_dir=spec.base_dir)
-    return MLPObjective(data.for_training(), spec.params, spec.goal)
+    return MLPObjective(data.for_training(), spec.params, spec.goal, spec.threads)
 
 
 def run_task(spec: TrialSpec, task: Task, objective=None, data=None) -> TrialResult:
@@ -179,8 +179,8 @@ class MLPObjective:
     """The built-in objective: trains the network on fixed data with the fixed hyperparameters
     and the sampled ones, reporting the goal's metric after every epoch (for pruning)."""
 
-    def __init__(self, data: Dataset, fixed: dict, goal: Goal):
-        self.data, self.fixed, self.goal = data, fixed, goal
+    def __init__(self, data: Dataset, fixed: dict, goal: Goal, threads: int = 1):
+        self.data, self.fixed, self.goal, self.threads = data, fixed, goal, threads
 
     def model(self, task: Task) -> Model:
         """A fresh model for `task`: the same weights and batches whoever builds it."""
@@ -231,7 +231,7 @@ class MLPObjective:
 
         model = self.model(task)
         boundary(model)
-        with one_thread():  # as the trial trained
+        with one_thread(self.threads):  # as the trial trained
             return self.train(model, boundary)
 
     def report(self, trial: Trial, record: dict) -> bool:

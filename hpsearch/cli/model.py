@@ -69,7 +69,7 @@ def train(config_file, overrides, seed, debug):
     seed = config.seed if seed is None else seed
     try:
         if config.builtin:
-            with one_thread():  # as a trial trains (see nn.blas)
+            with one_thread(config.search["threads"] or 1):  # as a trial trains (nn.blas)
                 _train(config_file, overrides, config, seed)
         else:
             run_once(config, seed)

@@ -74,7 +74,7 @@ class PandaRunner:
 
     def __call__(self, tasks):
         for task in tasks:
-            with one_thread():  # as caviar's trials (see nn.blas)
+            with one_thread(self.config.search["threads"] or 1):  # as caviar's (nn.blas)
                 result = self.run_task(task)
             yield result
 

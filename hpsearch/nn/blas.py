@@ -13,6 +13,7 @@ from __future__ import annotations
 from threadpoolctl import threadpool_limits
 
 
-def one_thread():
-    """A context in which BLAS uses one thread (as it was again after it)."""
-    return threadpool_limits(limits=1, user_api="blas")
+def one_thread(threads: int = 1):
+    """A context in which BLAS uses `threads` threads, one unless a run records more
+    (`search.threads`, see modes.cores), as it was again after it."""
+    return threadpool_limits(limits=threads, user_api="blas")

@@ -45,6 +45,7 @@ class BestKeeper:
 
     def __init__(self, config, run: RunDir, done: list, data):
         self.config, self.run, self.data, self.goal = config, run, data, config.goal
+        self.threads = config.search.get("threads") or 1  # BLAS threads, as the trials had
         self.best = self.goal.best(done)
 
     def consider(self, result: TrialResult):
@@ -76,7 +77,7 @@ class BestKeeper:
             return None
         test = None
         if self.config.builtin and self.data is not None and len(self.data.y_test):
-            with one_thread():  # as trials evaluate (see nn.blas)
+            with one_thread(self.threads):  # as trials evaluate (see nn.blas)
                 cost, accuracy = self._model().evaluate(self.data.X_test, self.data.y_test)
             test = {"test_cost": cost, "test_accuracy": accuracy}
         if self.config.estimator and self.data is not None:
@@ -116,6 +117,6 @@ class BestKeeper:
                     f"{self.best.trial} again for its weights",
                     stacklevel=2,
                 )
-        objective = MLPObjective(self.data, self.config.params, self.goal)
+        objective = MLPObjective(self.data, self.config.params, self.goal, self.threads)
         task = Task(self.best.trial, self.best.round, self.best.params, self.best.seed)
         return objective.replay(task, self.best.interventions)
