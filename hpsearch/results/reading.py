@@ -10,7 +10,7 @@ import pandas as pd
 from ..errors import UserError
 from ..store import RunDir
 from ..store.files import read_json, read_table
-from ..store.rundir import not_a_run
+from ..store.runconfig import not_a_run
 from ..study import Goal, TrialResult
 from .run import NOT_PARAMS, Run
 

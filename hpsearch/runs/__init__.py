@@ -139,7 +139,7 @@ def resume_search(
         )
     config = _where(run.read_config(), jobs, scheduler)
     extension = _extension(config, budget, rounds)
-    _say_source_edits(run)
+    source.warn_of_edits(run)
     memory, client = SharedMemory(), None
     try:
         data, client = prepare(config, alloc=_alloc(config, memory), warn=False)
@@ -167,20 +167,6 @@ def resume_search(
         if client is not None:
             client.close()
         memory.close()
-
-
-def _say_source_edits(run: RunDir):
-    """A warning when the file the run started from was edited since: a resume goes on with
-    the run's own config.yaml, so the edits would be silently left out."""
-    edited = source.edits(run)
-    if edited is not None:
-        path, keys = edited
-        warnings.warn(
-            f"{path} was edited since {run.path} started ({', '.join(keys)}): resume goes on "
-            f"with the run's own config.yaml; to search with the file as it is now, start a "
-            f"new run: hpsearch run {path} --name {run.path.name}-2",
-            stacklevel=3,
-        )
 
 
 def _where(config: Config, jobs, scheduler) -> Config:

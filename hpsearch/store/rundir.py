@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..config import BUILTIN_METRICS, Config, yamlio
-from ..data import KEYS as DATA_KEYS
 from ..errors import UserError
 from ..study import TAIL_COLUMNS, TrialResult, table_columns
-from ..version import __version__
+from . import runconfig
 from .files import (
     append,
     atomic_write,
@@ -33,7 +32,6 @@ from .lock import Lock
 from .steering import read_interventions
 
 BUILTIN_CURVE = ("learning_rate", "batch_cost", "dev_cost", "dev_accuracy")
-META_KEYS = ("hpsearch_version", "config_dir")
 
 
 def metric_columns(config: Config) -> list[str]:
@@ -93,7 +91,7 @@ class RunDir:
     def open(cls, path) -> RunDir:
         run = cls(path)
         if not run.config_yaml.is_file():
-            raise not_a_run(
+            raise runconfig.not_a_run(
                 run.path,
                 f"'{run.path}' is not a run directory (it has no config.yaml)",
                 "give the folder that `hpsearch run` wrote, such as runs/NAME",
@@ -114,51 +112,27 @@ class RunDir:
 
     # -- the config --------------------------------------------------------------------------
     def write_config(self, config: Config):
-        base = str(config.file.parent.resolve()) if config.file else None
-        resolved = config.to_dict()
-        data = dict(resolved["data"])
-        if data.get("path") and base and not Path(data["path"]).is_absolute():
-            data["path"] = str(Path(base, data["path"]))  # so a resume works from any folder
-        resolved = {**resolved, "data": data, "hpsearch_version": __version__, "config_dir": base}
-        atomic_write(self.config_yaml, yamlio.dump(resolved))
-        write_json(self.resolved_json, Config.from_dict(_without_meta(resolved)).to_dict())
+        raw = runconfig.resolved(config)
+        atomic_write(self.config_yaml, yamlio.dump(raw))
+        write_json(self.resolved_json, runconfig.plain(raw))
 
     def read_config(self) -> Config:
         """The resolved config the run was started with (as config.yaml says now)."""
-        try:
-            raw = yamlio.load(self.config_yaml.read_text()) or {}
-        except (yamlio.YAMLError, OSError, UnicodeDecodeError) as e:
-            raise UserError(
-                f"cannot read: {type(e).__name__}",
-                file=self.config_yaml,
-                fix="restore the config.yaml the run wrote",
-            ) from None
-        if not isinstance(raw, dict):
-            raise UserError(
-                "is not a mapping",
-                file=self.config_yaml,
-                fix="restore the config.yaml the run wrote",
-            )
-        base = raw.get("config_dir")
-        config = Config.from_dict(
-            _upgraded(_without_meta(raw), raw.get("hpsearch_version")), file=self.config_yaml
-        )
-        config.file = Path(base, "config.yaml") if base else None
-        return config
+        return runconfig.read(self.config_yaml)
 
     def config_changes(self) -> list[str]:
         """The keys of config.yaml whose values differ from what the run started with."""
         before = read_json(self.resolved_json)
         if before is None:
             return []
-        return differences(before, self.read_config().to_dict())
+        return runconfig.differences(before, self.read_config().to_dict())
 
     def set_search(self, **changes):
         """Change search settings of the run (a search extended to a larger budget)."""
         raw = yamlio.load(self.config_yaml.read_text())
         raw["search"] = {**raw["search"], **changes}
         atomic_write(self.config_yaml, yamlio.dump(raw))
-        write_json(self.resolved_json, Config.from_dict(_without_meta(raw)).to_dict())
+        write_json(self.resolved_json, runconfig.plain(raw))
 
     # -- tables ------------------------------------------------------------------------------
     def start_tables(self, config: Config):
@@ -321,49 +295,3 @@ class RunDir:
         import joblib  # noqa: PLC0415  (only such runs need it)
 
         atomic_write(self.best_joblib, lambda f: joblib.dump(estimator, f))
-
-
-def not_a_run(path: Path, problem: str, fix: str) -> UserError:
-    """The error for `path` given where a run is wanted; a config file gets the run it makes
-    named (runs/NAME, its `name:` or its file's stem)."""
-    path = Path(path)
-    if not (path.is_file() and path.suffix in (".yaml", ".yml")):
-        return UserError(problem, fix=fix)
-    try:
-        raw = yamlio.load(path.read_text())
-        name = raw.get("name") if isinstance(raw, dict) else None
-    except (yamlio.YAMLError, OSError, UnicodeDecodeError):
-        name = None
-    run = Path("runs") / str(name or path.stem)
-    if (run / "config.yaml").is_file():
-        return UserError(
-            f"'{path}' is a config, not a run; its run is {run}",
-            fix=f"give the run directory, {run}",
-        )
-    return UserError(
-        f"'{path}' is a config, not a run; its run would be {run}, which does not exist",
-        fix=f"start it with `hpsearch run {path}`",
-    )
-
-
-def _upgraded(raw: dict, version) -> dict:
-    """A config.yaml written by hpsearch 0.1, which listed every data key whatever the data:
-    the keys that do not apply to its kind of data are dropped."""
-    if not str(version or "").startswith("0.1.") or not isinstance(raw.get("data"), dict):
-        return raw
-    data = raw["data"]
-    kind = "file" if data.get("path") else data.get("dataset", "digits")
-    data = {k: v for k, v in data.items() if k in DATA_KEYS.get(kind, data)}
-    return {**raw, "data": data}
-
-
-def _without_meta(raw: dict) -> dict:
-    return {k: v for k, v in raw.items() if k not in META_KEYS}
-
-
-def differences(a, b, prefix="") -> list[str]:
-    """The dotted keys whose values differ between mappings `a` and `b`."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        keys = sorted(set(a) | set(b), key=str)
-        return [d for k in keys for d in differences(a.get(k), b.get(k), f"{prefix}{k}.")]
-    return [] if a == b else [prefix.rstrip(".")]

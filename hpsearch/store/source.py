@@ -4,11 +4,12 @@ own config.yaml, whatever the file says now."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from ..config import yamlio
 from .files import read_json, write_json
-from .rundir import differences
+from .runconfig import differences
 
 NAME = ".source.json"
 
@@ -46,3 +47,17 @@ def edits(run) -> tuple[Path, list[str]] | None:
     except yamlio.YAMLError:
         keys = ["it no longer reads as YAML"]
     return (path, keys) if keys else None
+
+
+def warn_of_edits(run) -> None:
+    """A warning when the file the run started from was edited since: a resume goes on with
+    the run's own config.yaml, so the edits would be silently left out."""
+    edited = edits(run)
+    if edited is not None:
+        path, keys = edited
+        warnings.warn(
+            f"{path} was edited since {run.path} started ({', '.join(keys)}): resume goes on "
+            f"with the run's own config.yaml; to search with the file as it is now, start a "
+            f"new run: hpsearch run {path} --name {run.path.name}-2",
+            stacklevel=3,
+        )
