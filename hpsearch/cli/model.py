@@ -16,9 +16,9 @@ from ..errors import UserError
 from ..nn.blas import one_thread
 from ..nn.gradcheck import gradient_check
 from ..nn.model import Model
-from ..objective import TrialSpec, build_objective, import_objective
+from ..objective import TrialSpec, build_objective
 from ..space import drop_inactive
-from ..study import FunctionObjective, Task, Trial
+from ..study import Task, Trial
 from . import options
 from .output import say
 from .view import sparkline
@@ -86,13 +86,8 @@ def train(config_file, overrides, seed, debug):
 def run_once(config, seed: int):
     """One trial of the config's own objective, in this process, on the centre of the space:
     whatever it raises propagates."""
-    try:
-        if config.estimator:  # its cross-validation, fold by fold
-            objective = build_objective(TrialSpec.of(config))
-        else:
-            base = str(config.file.parent) if config.file else None
-            func = import_objective(config.objective, base)
-            objective = FunctionObjective(func, config.goal, config.params)
+    try:  # the user's function, or an estimator's cross-validation fold by fold
+        objective = build_objective(TrialSpec.of(config))
     except UserError as e:
         raise e.at(file=config.file) from None
     values = drop_inactive(config.space, config.centre())

@@ -16,7 +16,8 @@ DEFAULT_CV = 5
 def check_estimator(raw: dict, params: dict, space: dict, search: dict) -> dict:
     """The config's estimator fields (estimator, cv, scoring), checked; sets the search's
     metric and goal from the scoring. Raises UserError located at the key."""
-    from ..estimators.named import check_config, metric_of  # noqa: PLC0415  (scikit-learn)
+    from ..estimators.folds import fold_pruning  # noqa: PLC0415  (scikit-learn)
+    from ..estimators.named import check_config, metric_of  # noqa: PLC0415
 
     out = check_config(
         raw["estimator"], params, space, raw.get("cv", DEFAULT_CV), raw.get("scoring")
@@ -37,10 +38,9 @@ def check_estimator(raw: dict, params: dict, space: dict, search: dict) -> dict:
             fix="remove search.goal",
         )
     search.update(metric=metric, goal="maximize")
-    prune = (raw.get("search") or {}).get("prune")
-    median = search["prune"] != "none" and search["prune"]["method"] == "median"
-    if median and not (isinstance(prune, dict) and "warmup" in prune):
-        search["prune"]["warmup"] = 0  # a fold is no warm-up epoch: judge from the first
+    prune = fold_pruning((raw.get("search") or {}).get("prune"))
+    if isinstance(prune, dict) and prune.get("method") == "median":
+        search["prune"]["warmup"] = prune["warmup"]
     return out
 
 

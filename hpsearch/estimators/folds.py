@@ -58,6 +58,17 @@ class CrossValidation:
         return None if data is None else _safe_indexing(data, indices)
 
 
+def fold_pruning(prune):
+    """`prune` (none, median, halving, or a mapping as in the YAML) for a trial whose epochs are
+    folds: median judges from the first fold (its default warm-up counts 5 epochs, as many as
+    the folds, so it would never judge), unless the warm-up is given."""
+    if prune == "median":
+        return {"method": "median", "warmup": 0}
+    if isinstance(prune, dict) and prune.get("method") == "median" and "warmup" not in prune:
+        return {**prune, "warmup": 0}
+    return prune
+
+
 def seeded(estimator, seed: int):
     """`estimator` with every `random_state` it leaves to chance (None, nested ones included)
     set to `seed`, as scikit-learn's ensembles seed their parts: the same config and seed give

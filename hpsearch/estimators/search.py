@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from ..errors import UserError
 from ..space import parse_distribution
 from ..study import Goal, SearchFailed, search
-from .folds import SCORE, CrossValidation, as_value_error, check_names, seeded
+from .folds import SCORE, CrossValidation, as_value_error, check_names, fold_pruning, seeded
 
 GOAL = Goal(SCORE, "maximize")  # scikit-learn's scores are all greater-is-better
 
@@ -42,12 +42,6 @@ def parse_space(space: dict) -> dict:
         else:
             out[name] = parse_distribution(entry, key=f"space.{name}")
     return out
-
-
-def pruning(prune):
-    """The search's `prune` for folds: median judges from the first fold on (the YAML's
-    default warm-up counts epochs)."""
-    return {"method": "median", "warmup": 0} if prune == "median" else prune
 
 
 def _best_has(attr: str):
@@ -120,7 +114,7 @@ class HPSearchCV(MetaEstimatorMixin, BaseEstimator):
                 seed=seed,
                 goal=GOAL.direction,
                 metric=GOAL.metric,
-                prune=pruning(self.prune),
+                prune=fold_pruning(self.prune),
                 n_jobs=self.n_jobs,
             )
         except UserError as e:
