@@ -100,7 +100,7 @@ def footnote(frame: pd.DataFrame) -> str:
 
 def _read(result: TrialResult, held: dict) -> dict:
     """The values a trial trained with, its run's fixed ones included, less those its
-    optimizer never reads (a fixed beta in an adam trial)."""
+    training never reads (a fixed beta in an adam trial, decay_rate with lr_decay none)."""
     values = {**held, **result.final_params}
     return {n: v for n, v in values.items() if n not in unread(values)}
 

@@ -263,6 +263,7 @@ def test_validate_marks_what_the_fixed_optimizer_never_reads(cli):
     digits = Path(__file__).parents[1] / "configs" / "digits.yaml"  # adam; beta1 searched
     text = cli("validate", digits).stdout
     assert "  beta: 0.9  # not read by adam\n" in text and "  beta2: 0.999\n" in text
+    assert "  decay_rate: 1.0  # not read with lr_decay none\n" in text  # the schedule's too
     momentum = cli("validate", digits, "--set", "optimizer=momentum").stdout
     assert "  beta: 0.9\n" in momentum and "  epsilon: 1.0e-08  # not read by momentum" in momentum
     assert yaml.safe_load(text.split("\n\n")[0])["params"]["beta"] == 0.9  # still YAML

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from ..config import load_config, yamlio
 from ..errors import UserError
-from ..nn.hyper import unread
+from ..nn.hyper import readers, unread
 from ..runs import prepare, resume_search, run_search
 from ..space import sample_config, whole_space
 from ..store import RunDir
@@ -230,12 +230,19 @@ def sample(config_file, n, seed, fmt, overrides):
 
 
 def _mark_unread(text: str, params: dict) -> str:
-    """The dumped config with a comment on each fixed hyperparameter its optimizer never reads."""
+    """The dumped config with a comment on each fixed hyperparameter training never reads (its
+    optimizer's or its schedule's choice leaves it out)."""
     names, section, lines = unread(params), None, []
     for line in text.splitlines():
         section = line[:-1] if line.endswith(":") and not line.startswith(" ") else section
         name = line.strip().split(":")[0]
         if section == "params" and line.startswith("  ") and name in names:
-            line += f"  # not read by {params['optimizer']}"
+            choice = readers(name)[0]  # "not read by adam", "not read with lr_decay none"
+            by = (
+                f"by {params[choice]}"
+                if choice == "optimizer"
+                else f"with {choice} {params[choice]}"
+            )
+            line += f"  # not read {by}"
         lines.append(line)
     return "\n".join(lines) + "\n"

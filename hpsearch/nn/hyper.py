@@ -124,16 +124,6 @@ def resolve(values: dict | None = None, key_prefix: str = "params") -> dict:
 LIVE = tuple(name for name, p in PARAMS.items() if p.live)  # may change between epochs
 
 
-def unread(params: dict) -> set:
-    """The names in `params` of hyperparameters of other optimizers than the one `params`
-    fixes (beta with adam, beta1 with momentum): training never reads them."""
-    chosen = OPTIMIZERS.get(params.get("optimizer"))
-    if chosen is None:
-        return set()
-    others = {n for o in OPTIMIZERS.values() for n in o.uses}
-    return {n for n in params if n in others and n not in chosen.uses}
-
-
 # What only some values of a choice read: choice -> value -> the hyperparameters it reads.
 READ_BY = {
     "optimizer": {name: o.uses for name, o in OPTIMIZERS.items()},
@@ -149,3 +139,14 @@ def readers(name: str) -> tuple[str, list] | None:
         if values:
             return choice, values
     return None
+
+
+def unread(params: dict) -> set:
+    """The names in `params` that training never reads, given the choices `params` fixes: beta
+    with adam, beta1 with momentum, decay_rate with lr_decay none."""
+    out = set()
+    for name in params:
+        found = readers(name)
+        if found and found[0] in params and params[found[0]] not in found[1]:
+            out.add(name)
+    return out
