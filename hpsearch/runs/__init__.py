@@ -104,7 +104,7 @@ def run_search(config: Config, *, runs_dir="runs", force: bool = False, listener
         run = RunDir.create(Path(runs_dir) / config.name, force=force)
         run.write_config(config)
         source.record(run, config.file)
-        return _execute(config, run, [], data, client, listener or Listener(), memory=memory)
+        return _execute(config, run, [], data, client, listener or Listener(), memory)
     finally:
         if run is not None:
             run.unlock()
@@ -159,9 +159,7 @@ def resume_search(
             config.search["threads"] = 1
         if config.search["mode"] != "panda" or not config.builtin:
             run.keep_curves_of({r.trial for r in done})
-        return _execute(
-            config, run, done, data, client, listener or Listener(), retry, memory=memory
-        )
+        return _execute(config, run, done, data, client, listener or Listener(), memory, retry)
     finally:
         run.unlock()
         if client is not None:
@@ -239,10 +237,10 @@ def _runner(config: Config, run: RunDir, data, client, listener, memory):
 
 
 def _execute(
-    config: Config, run: RunDir, done: list, data, client, listener, retry=None, memory=None
+    config: Config, run: RunDir, done: list, data, client, listener, memory, retry=None
 ) -> Outcome:
     shutil.rmtree(run.markers, ignore_errors=True)
-    runner = _runner(config, run, data, client, listener, memory or SharedMemory())
+    runner = _runner(config, run, data, client, listener, memory)
     run.start_tables(config)
     keeper = BestKeeper(config, run, done, data)
     total, recorded = config.plan.total, len(done)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .record import Goal, TrialResult
+from .record import HEAD_COLUMNS, TAIL_COLUMNS, Goal, TrialResult
 
 
 def trial_seed(run_seed: int, trial: int) -> int:
@@ -92,11 +92,15 @@ def failure(task: Task, error: BaseException | str, seconds: float = 0.0) -> Tri
         if str(error)
         else "".join(traceback.format_exception_only(error)).strip()
     )
+    text = user_traceback(error)
+    # the result keeps the exception (SearchFailed's __cause__), not its frames' locals: a
+    # search's failed trials would otherwise hold every array they had made
+    traceback.clear_frames(error.__traceback__)
     return task.result(
         "failed",
         seconds=seconds,
         error=" ".join(message.split()),  # one line
-        traceback=user_traceback(error),
+        traceback=text,
         exception=error,
     )
 
@@ -127,7 +131,8 @@ def where_raised(text: str) -> str:
 
 
 def _ours(path: str) -> bool:
-    return str(Path(path).resolve()).startswith(PACKAGE)
+    """Whether `path` is hpsearch's own file (a sibling folder, hpsearch_plugins, is not)."""
+    return Path(path).resolve().is_relative_to(PACKAGE)
 
 
 def trial_passing(func) -> str | None:
@@ -195,6 +200,13 @@ class FunctionObjective:
             returned = ", ".join(map(str, metrics)) or "nothing"
             raise ValueError(
                 f"the objective returned no '{self.goal.metric}' (it returned {returned})"
+            )
+        taken = [m for m in metrics if m in (*HEAD_COLUMNS, *TAIL_COLUMNS) or m in task.params]
+        if taken:  # trials.csv has a column of that name already: the metric would be lost
+            raise ValueError(
+                f"the objective returned a metric named '{taken[0]}', which trials.csv already "
+                "has as a column (a hyperparameter or trial, round, status, epochs, seconds, "
+                "seed, error): rename it"
             )
         return metrics
 

@@ -58,3 +58,39 @@ def test_validate_refuses_an_objective_hpsearch_cannot_call(cli, write):
         f"error: {path}: objective: three_args:evaluate: it needs 'labels', which hpsearch "
         "does not give; write f(config) or f(config, trial)"
     )
+
+
+@pytest.mark.parametrize("name", ["error", "seconds", "x"])
+def test_a_metric_named_like_a_column_fails_the_trial_saying_so(name):
+    """A metric named like a column trials.csv already has (error, a hyperparameter) was
+    silently lost: the table had no column to give it."""
+    objective = FunctionObjective(lambda c: {"value": c["x"], name: 1.0}, Goal.of("value"))
+    result = objective(Task(0, 1, {"x": 0.5}, 0))
+    assert result.status == "failed" and f"a metric named '{name}'" in result.error
+
+
+def test_a_failed_trial_keeps_its_traceback_but_not_its_frames_locals():
+    """Every failed trial of a search is kept: its exception must not hold the arrays its
+    frames made."""
+    import gc
+    import weakref
+
+    import numpy as np
+
+    kept = []
+
+    def evaluate(config):
+        big = np.ones(10)
+        kept.append(weakref.ref(big))
+        raise ValueError("no")
+
+    result = FunctionObjective(evaluate, Goal.of("value"))(Task(0, 1, {"x": 0.5}, 0))
+    gc.collect()
+    assert result.exception is not None and "raise ValueError" in result.traceback
+    assert kept[0]() is None
+
+
+def test_a_sibling_folder_of_hpsearch_is_the_users_code():
+    from hpsearch.study.trial import PACKAGE, _ours
+
+    assert _ours(PACKAGE + "/study/loop.py") and not _ours(PACKAGE + "_plugins/objective.py")
