@@ -19,11 +19,11 @@ from threadpoolctl import threadpool_limits
 from .data import Dataset, load_data, load_training_data
 from .data.shared import SharedData
 from .errors import UserError
+from .lifecycle import Lifecycle, pause_at, pruning, replaying
 from .nn.blas import one_thread
 from .nn.hyper import DEFAULTS
 from .nn.model import Model
 from .study import (
-    TIEBREAK,
     FunctionObjective,
     Goal,
     Task,
@@ -171,7 +171,8 @@ def expected_cost(spec: TrialSpec, task: Task) -> float:
         return 0.0
     hp = {**DEFAULTS, **spec.params, **task.params}  # checked when the config was read
     units, layers = hp["hidden_units"], hp["layers"]
-    epochs = hp["epochs"] - (task.paused.epochs if task.paused is not None else 0)
+    end = min(hp["epochs"], task.until or hp["epochs"])
+    epochs = end - (task.paused.epochs if task.paused is not None else 0)
     return float(epochs) * units * (units * max(layers - 1, 0) + 1)
 
 
@@ -189,25 +190,21 @@ class MLPObjective:
         )
 
     def __call__(self, task: Task) -> TrialResult:
-        """Train the trial's model; a trial promoted past halving's last rung pauses there
-        (record `paused`, its whole state in `.model`), and a task made of that record continues
-        it, bit for bit as if it had never stopped."""
-        start, trial, pause = time.perf_counter(), Trial(task), None
+        """Train the trial's model (`lifecycle`). A trial promoted past halving's last rung
+        pauses there, as does one told to (`task.until`: PBT's generations): record `paused`,
+        its whole state in `.model`; a task made of that record continues it, bit for bit as
+        if it had never stopped."""
+        start = time.perf_counter()
         before = task.paused.seconds if task.paused is not None else 0.0
         try:
-            model = self.model(task)
-            if task.paused is not None:
-                model.load_state_dict(task.paused.model)
-            elif task.prune is not None:
-                pause = task.prune.pruning.pause_rung(model.hp["epochs"])
-            self.train(
-                model, lambda m, record: self.report(trial, record) or record["epoch"] == pause
-            )
+            life = Lifecycle(self, task)
+            until = task.until
+            if until is None and task.paused is None and task.prune is not None:
+                until = task.prune.pruning.pause_rung(life.model.hp["epochs"])
+            life.run(pruning, pause_at(until))
         except Exception as e:  # a trial's failure is recorded, never fatal to the search
             return failure(task, e, before + time.perf_counter() - start)
-        seconds = before + time.perf_counter() - start
-        paused = pause == model.epoch and not (trial.should_prune or model.stopped_early)
-        return self.result(task, model, trial, seconds, paused=paused)
+        return life.record()
 
     def train(self, model: Model, callback) -> Model:
         """Train `model` on until its epochs are done (or `callback(model, record)` says stop)."""
@@ -220,24 +217,15 @@ class MLPObjective:
 
     def replay(self, task: Task, interventions=()) -> Model:
         """The trial's whole training again as one model, its interventions (nudges, rollbacks'
-        new values: those not abandoned) applied after the epochs they were logged at, as
-        panda applied them: the model it ended as, bit for bit."""
-        pending = sorted(interventions, key=lambda i: i["epoch"])  # stable: log order kept
-
-        def boundary(model, record=None) -> bool:
-            while pending and pending[0]["epoch"] == model.epoch:
-                model.hp.update(pending.pop(0)["values"])
-            return False
-
-        model = self.model(task)
-        boundary(model)
+        new values: those not abandoned; PBT's exploits and explores along its lineage) applied
+        after the epochs they were logged at: the model it ended as, bit for bit."""
         with one_thread(self.threads):  # as the trial trained
-            return self.train(model, boundary)
+            return Lifecycle(self, task).run(replaying(interventions)).model
 
     def report(self, trial: Trial, record: dict) -> bool:
         """Tell the trial the epoch's metric; True when it should stop there."""
         value = record.get(self.goal.metric)
-        tie = record.get(TIEBREAK)  # the rule ignores it where the metric is TIEBREAK itself
+        tie = record.get(trial.tiebreak) if trial.tiebreak else None
         return value is not None and trial.report(record["epoch"], value, tie=tie)
 
     def result(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from ..errors import UserError
@@ -10,7 +11,7 @@ from ..nn.hyper import DEFAULTS, readers
 from ..space import Categorical
 from ..study import Goal, Plan, Pruning, Settings
 from ..version import __version__
-from .schema import resolve
+from .schema import TIEBREAK, resolve
 
 
 @dataclass
@@ -77,12 +78,17 @@ class Config:
         return Plan.fixed(s["trials"], s["rounds"])
 
     def settings(self) -> Settings:
-        """How the search runs. With the built-in network, halving knows its epochs, so that a
-        trial promoted past the last rung can pause there (see `study.prune`)."""
-        s, pruning = self.search, self.pruning
+        """How the search runs. With the built-in network, halving knows the trials' epochs, so
+        that a trial promoted past the last rung can pause there (see `study.prune`), and
+        breaks ties on the metric by the dev cost."""
+        s, pruning, length = self.search, self.pruning, None
         if self.builtin:
-            pruning = replace(pruning, epochs=self.params.get("epochs", DEFAULTS["epochs"]))
-        return Settings(self.plan, self.goal, self.seed, s["keep"], s["refine"], pruning)
+            epochs = self.params.get("epochs", DEFAULTS["epochs"])
+            pruning = replace(pruning, epochs=epochs, tiebreak=TIEBREAK)
+            length = partial(_epochs, epochs)
+        return Settings(
+            self.plan, self.goal, self.seed, s["keep"], s["refine"], pruning, length=length
+        )
 
     def unread_searched(self) -> list[str]:
         """A warning for each searched hyperparameter that training may not read: the fixed
@@ -125,3 +131,8 @@ class Config:
             for n, d in self.space.items()
         }
         return {**self.params, **centre}
+
+
+def _epochs(fixed: int, params: dict) -> int:
+    """The epochs a trial of the built-in network trains: its own, or the fixed ones."""
+    return params.get("epochs", fixed)

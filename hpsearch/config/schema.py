@@ -39,6 +39,7 @@ SEARCH_DEFAULTS = {
 DEFAULT_BUDGET, DEFAULT_TRIALS, DEFAULT_ROUNDS = 60, 30, 3
 BUILTIN_METRICS = ("train_cost", "train_accuracy", "dev_cost", "dev_accuracy")
 EPOCH_METRICS = ("dev_cost", "dev_accuracy")  # measured after every epoch
+TIEBREAK = "dev_cost"  # halving: of two trials level on the metric, the lower one goes on
 CHOICES = {
     "mode": ("caviar", "panda"),
     "backend": ("loky", "dask"),

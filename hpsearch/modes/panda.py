@@ -23,10 +23,11 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..errors import CannotContinue, UserError, unknown
+from ..lifecycle import STOP, Lifecycle
 from ..nn.blas import one_thread
 from ..nn.hyper import LIVE, PARAMS, check_value
 from ..store import CheckpointStore, RunDir, steering
-from ..study import Trial, failure
+from ..study import failure
 
 
 class Interrupted(KeyboardInterrupt):
@@ -82,9 +83,7 @@ class PandaRunner:
         pass
 
     def run_task(self, task):
-        self.start = time.perf_counter()
         self.store = CheckpointStore(self.run.checkpoints / f"trial-{task.trial}", self.keep)
-        self.trial = Trial(task)
         log = steering.read_interventions(self.run)
         self.applied = {e["request"] for e in log if e["request"]}
         rollback = steering.pending_rollback(self.run)
@@ -92,25 +91,35 @@ class PandaRunner:
         if self.rollback and self.rollback.get("id") in self.applied:  # applied before a kill
             steering.clear_rollback(self.run)
             self.rollback = None
+        start = time.perf_counter()
         try:
-            model = self.objective.model(task)
-            self.before = self._restore(model, task, log)
-            self.saved_at, self.last_save = model.epoch, time.monotonic()
-            if not self.trial.should_prune:
-                self._boundary(model, task)
-                self.objective.train(model, lambda m, record: self._after_epoch(m, task, record))
-            if self.saved_at != model.epoch:
-                self._save(model)
+            self.life = life = Lifecycle(self.objective, task)
+            self.trial = life.trial
+            life.before = self._restore(life.model, task, log)
+            self.saved_at, self.last_save = life.model.epoch, time.monotonic()
+            life.run(self._hook)
+            if self.saved_at != life.model.epoch:
+                self._save(life.model)
         except (Interrupted, CannotContinue):  # a full disk is not the trial's failure
             raise
         except Exception as e:  # noqa: BLE001  a trial's failure is recorded, never fatal
-            return failure(task, e, time.perf_counter() - self.start)
+            return failure(task, e, time.perf_counter() - start)
         live = [
             e
             for e in steering.read_interventions(self.run)
             if e["trial"] == task.trial and not e["abandoned"]
         ]
-        return self.objective.result(task, model, self.trial, self._seconds(), live)
+        return life.record(live)
+
+    def _hook(self, life, record) -> str | None:
+        """The trial's lifecycle hook: before the first epoch, a trial resumed after it was
+        pruned stays so; after each, `_after_epoch`."""
+        if record is None:
+            if self.trial.should_prune:
+                return STOP
+            self._boundary(life.model, life.task)
+            return None
+        return STOP if self._after_epoch(life.model, life.task, record) else None
 
     # -- where a trial starts ----------------------------------------------------------------
     def _restore(self, model, task, log) -> float:
@@ -224,7 +233,7 @@ class PandaRunner:
         self.events.note(f"trial {task.trial}, after epoch {model.epoch}: {change}")
 
     def _seconds(self) -> float:
-        return self.before + time.perf_counter() - self.start
+        return self.life.seconds
 
     def _save(self, model):
         state = model.state_dict()

@@ -3,7 +3,7 @@ round loop. Knows the search space, and nothing of the network, the data or the 
 
 from .loop import SearchFailed, Settings, run_study, search
 from .plan import Plan
-from .prune import TIEBREAK, PruneRule, Pruning
+from .prune import PruneRule, Pruning
 from .record import (
     HEAD_COLUMNS,
     RECORDED,
@@ -29,7 +29,6 @@ __all__ = [
     "Plan",
     "PruneRule",
     "Pruning",
-    "TIEBREAK",
     "SearchFailed",
     "Settings",
     "Study",

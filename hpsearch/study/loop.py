@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..space import Point, refine, sample_config, whole_space
 from .plan import Plan, keep_for
-from .prune import TIEBREAK, Pruning
+from .prune import Pruning
 from .record import Goal
 from .study import Study
 from .trial import FunctionObjective, Task, trial_seed, where_raised
@@ -56,6 +56,7 @@ class Settings:
     keep: float | None = None  # None: chosen from the number of trials (plan.keep_for)
     method: str = "boxes"
     pruning: Pruning = field(default_factory=Pruning)
+    length: object = None  # trial's values -> the epochs it trains (halving's pause), or None
 
 
 def region_for(space: dict, settings: Settings, previous: list, rnd: int):
@@ -63,7 +64,8 @@ def region_for(space: dict, settings: Settings, previous: list, rnd: int):
     if rnd == 1:
         return whole_space(space)
     goal = settings.goal
-    previous = [settings.pruning.standing(r, goal) for r in previous]
+    length = settings.length or (lambda params: None)
+    previous = [settings.pruning.standing(r, goal, length(r.params)) for r in previous]
     ranked = [
         r
         for r in goal.best_first(previous)
@@ -123,7 +125,9 @@ class Groups:
             if rule is None or r.trial not in self.unjudged:
                 continue
             value = r.intermediate(rule.goal.metric)[r.epochs]
-            if rule.check(r.epochs, value, r.intermediate(TIEBREAK).get(r.epochs)) is not None:
+            tiebreak = rule.pruning.tiebreak
+            tie = r.intermediate(tiebreak).get(r.epochs) if tiebreak else None
+            if rule.check(r.epochs, value, tie) is not None:
                 del self.paused[r.trial]
                 self.record(dataclasses.replace(r, status="pruned", model=None))
         todo = todo + [

@@ -15,10 +15,10 @@ price is that a group does not learn from its own trials, and a wait at the end 
   among the best 1/reduction of the earlier trials that reached the rung, itself counted (and at
   least `min_trials` of them did). A promoted trial simply trains on: it is never restarted.
   Accuracy on a small dev set moves in steps, so many trials tie at a rung;
-  a tie goes to the lower dev cost when the trials record one (TIEBREAK; the built-in network
-  does), and otherwise the trial goes on. One ordering (`_key`) both ranks the earlier trials
-  and judges a trial against the threshold; the median rule's threshold has no tie-break, so
-  a trial level with the median goes on.
+  a tie goes to the lower value of the `tiebreak` metric when the objective names one (the
+  built-in network: its dev cost), and otherwise the trial goes on. One ordering (`_key`)
+  both ranks the earlier trials and judges a trial against the threshold; the median rule's
+  threshold has no tie-break, so a trial level with the median goes on.
 
 Past halving's last rung a trial will train to its end whatever happens, so it need not hold up
 the next group: it pauses there, keeping its state (weights, optimiser moments, random state),
@@ -45,7 +45,6 @@ SETTINGS = {
     "halving": ("min_epochs", "reduction", "min_trials"),
 }
 LOWEST = {"warmup": 0, "min_trials": 1, "min_epochs": 1, "reduction": 2}
-TIEBREAK = "dev_cost"  # halving: of two trials level on the metric, the lower one goes on
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,12 @@ class Pruning:
     min_trials: int = 5
     min_epochs: int = 1
     reduction: int = 3
-    epochs: int | None = None  # the built-in network's epochs (not a YAML setting): None, no pause
+    epochs: int | None = (
+        None  # how long trials train, when known (not a YAML setting): else no pause
+    )
+    tiebreak: str | None = (
+        None  # halving: of two trials level on the metric, the lower one goes on
+    )
 
     @classmethod
     def parse(cls, value, key: str = "search.prune") -> Pruning:
@@ -116,10 +120,11 @@ class Pruning:
             last, rung = rung, rung * self.reduction
         return last
 
-    def standing(self, result, goal: Goal):
-        """`result` as a later round ranks it: a trial that reached halving's last rung, as it
-        stood there (a paused trial and the same trial finished stand alike)."""
-        rung = self.pause_rung(result.params.get("epochs", self.epochs))
+    def standing(self, result, goal: Goal, epochs: int | None = None):
+        """`result` as a later round ranks it: a trial that reached halving's last rung before
+        its `epochs` (by default the trials' length), as it stood there (a paused trial and the
+        same trial finished stand alike)."""
+        rung = self.pause_rung(epochs if epochs is not None else self.epochs)
         if rung is None or result.status in ("pruned", "failed"):
             return result
         value = result.intermediate(goal.metric).get(rung)
@@ -133,7 +138,8 @@ class Pruning:
             return None
         by_epoch: dict[int, list[tuple]] = {}
         for result in earlier:
-            ties = result.intermediate(TIEBREAK) if goal.metric != TIEBREAK else {}
+            tiebreak = self.tiebreak if self.tiebreak != goal.metric else None
+            ties = result.intermediate(tiebreak) if tiebreak else {}
             for epoch, value in result.intermediate(goal.metric).items():
                 by_epoch.setdefault(epoch, []).append((value, ties.get(epoch)))
         thresholds = {}
@@ -163,15 +169,15 @@ class Pruning:
 @dataclass(frozen=True)
 class PruneRule:
     """A round's pruning decisions: epoch -> (threshold, how many earlier trials set it, the
-    threshold trial's TIEBREAK value or None)."""
+    threshold trial's `tiebreak` value or None)."""
 
     pruning: Pruning
     goal: Goal
     thresholds: dict = field(default_factory=dict)
 
     def check(self, epoch: int, value: float, tie: float | None = None) -> str | None:
-        """Why a trial whose metric is `value` (and TIEBREAK `tie`) after `epoch` epochs stops,
-        or None to go on."""
+        """Why a trial whose metric is `value` (and tie-break metric `tie`) after `epoch`
+        epochs stops, or None to go on."""
         if epoch not in self.thresholds or self.goal.score(value) == -float("inf"):
             return None
         threshold, n, threshold_tie = self.thresholds[epoch]
@@ -181,7 +187,7 @@ class PruneRule:
         if self.goal.score(value) == self.goal.score(threshold):  # lost on the tie-break
             return (
                 f"{metric} {value:.4g} at epoch {epoch} ties the last of the best "
-                f"1/{self.pruning.reduction} of {n} earlier trials, whose {TIEBREAK} "
+                f"1/{self.pruning.reduction} of {n} earlier trials, whose {self.pruning.tiebreak} "
                 f"{threshold_tie:.4g} is lower" + (f" than {tie:.4g}" if tie is not None else "")
             )
         if self.pruning.method == "median":
@@ -197,6 +203,6 @@ class PruneRule:
 
 
 def _key(goal: Goal, value: float, tie: float | None) -> tuple:
-    """Larger is better: by the metric, then by the lower TIEBREAK (a missing one last, so
+    """Larger is better: by the metric, then by the lower tie-break metric (a missing one last, so
     trials that record none, like a custom objective's, stay level)."""
     return (goal.score(value), -tie if tie is not None and math.isfinite(tie) else -math.inf)

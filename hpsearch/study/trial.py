@@ -39,6 +39,7 @@ class Task:
     seed: int
     prune: object = None  # the round's PruneRule, or None
     paused: TrialResult | None = None  # to continue this trial from (its state in `.model`)
+    until: int | None = None  # pause after this epoch (PBT's generations), or train to the end
 
     def result(self, status: str, **fields) -> TrialResult:
         """This trial's record: its number, round, sampled values and seed, and `fields`."""
@@ -58,13 +59,15 @@ class Trial:
             dict(task.params),
         )
         self._rule = task.prune
+        # the metric that breaks a tie on the goal's at a halving rung, when the rule has one
+        self.tiebreak = task.prune.pruning.tiebreak if task.prune is not None else None
         self.reported: list[tuple[int, float]] = []
         self.pruned_at: int | None = None
         self.reason: str | None = None
 
     def report(self, epoch: int, value: float, *, tie: float | None = None) -> bool:
         """Record the metric after `epoch`; True when the trial should stop here (pruned).
-        `tie` breaks a tie on the metric with halving's threshold (`prune.TIEBREAK`)."""
+        `tie` (the record's `tiebreak` metric) breaks a tie with halving's threshold."""
         self.reported.append((int(epoch), float(value)))
         if self.pruned_at is None and self._rule is not None:
             self.reason = self._rule.check(int(epoch), float(value), tie)

@@ -85,7 +85,7 @@ def test_halving_breaks_a_tie_on_the_metric_by_the_lower_dev_cost():
         )
         for i, (a, c) in enumerate(zip(accuracy, cost))
     ]
-    rule = Pruning("halving", min_trials=2).rule_for(past, ACC)
+    rule = Pruning("halving", min_trials=2, tiebreak="dev_cost").rule_for(past, ACC)
     # with itself, 7 trials; the best 2 go on: 0.95, then the 0.9 with the lowest cost (0.20)
     assert rule.thresholds == {1: (0.9, 6, 0.20)}
     trial = Trial(Task(9, 2, {}, 0, rule))
@@ -103,7 +103,10 @@ def test_halving_breaks_a_tie_on_the_metric_by_the_lower_dev_cost():
     assert Trial(Task(9, 2, {}, 0, no_costs)).report(1, 0.89)
     assert not Trial(Task(9, 2, {}, 0, rule)).report(1, 0.91, tie=9.0)  # better: the cost is moot
     # a metric that is itself the cost has no tie-break; the median never needs one
-    assert Pruning("halving", min_trials=2).rule_for(past, COST).thresholds[1][2] is None
+    assert (
+        Pruning("halving", min_trials=2, tiebreak="dev_cost").rule_for(past, COST).thresholds[1][2]
+        is None
+    )
     assert Pruning("median", warmup=0, min_trials=2).rule_for(past, ACC).thresholds[1][2] is None
 
 
