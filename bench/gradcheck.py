@@ -1,12 +1,12 @@
-"""`hpsearch gradcheck configs/digits.yaml` on a loaded machine: another process keeps every
-core busy while it runs. Gradient checking runs BLAS on one thread, as trials do; over several
-threads, its many small products wait on each other behind the other process.
+"""`hpsearch gradcheck configs/digits.yaml`, on the machine as it is and while another process
+per core keeps every core busy: wall and CPU seconds of the command as it is, which computes the
+costs of the moved networks many at once (`hpsearch.nn.centred`), beside the same command with
+one forward pass per parameter and side (what it did before: 30,260 passes of 16 examples).
 
-Side by side, interleaved: the command as it is, and the same check with BLAS left to its
-threads (`--unpinned`, what gradcheck did before), median seconds of each (a run stopped at
-`--cap` seconds shows as that, with a +):
+Interleaved repetitions; median seconds of each (a run stopped at `--cap` seconds shows as that,
+with a +):
 
-    python bench/gradcheck.py [--repeat 3] [--unpinned 1] [--cap 300]
+    python bench/gradcheck.py [--repeat 5] [--loop 3] [--cap 120]
 """
 
 from __future__ import annotations
@@ -23,11 +23,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUSY = "while True: pass"
-UNPINNED = (  # the command, with gradient checking's one-thread context made a no-op
-    "import contextlib, sys; import hpsearch.nn.gradcheck as g; "
-    "g.one_thread = contextlib.nullcontext; from hpsearch.cli import main; "
-    "sys.exit(main(['gradcheck', 'configs/digits.yaml'], prog_name='hpsearch'))"
-)
+COMMAND = ["gradcheck", "configs/digits.yaml"]
+LOOP = f"""
+import sys
+import numpy as np
+import hpsearch.nn.gradcheck as g
+from hpsearch.cli import main
+
+class Loop:  # the costs of the moved networks by the network's forward pass, one at a time
+    def __init__(self, net, X, y, l2):
+        self.net, self.X, self.y, self.l2 = net, X, y, l2
+        sizes = [int(np.prod(s)) for s in net.shapes.values()]
+        self.offsets = dict(zip(net.shapes, np.cumsum([0] + sizes)))
+        self.cost = self.J()
+
+    def J(self):
+        logits, _ = self.net.forward(self.X, True, update_buffers=False)
+        return self.net.data_loss(logits, self.y)[0] + self.net.l2_cost(self.l2, len(self.y))
+
+    def moved(self, name, index, h):
+        theta, sides = self.net.flat, []
+        for step in (h, -h):
+            costs = []
+            for i in index + self.offsets[name]:
+                saved = theta[i]
+                theta[i] = saved + step
+                costs.append(self.J())
+                theta[i] = saved
+            sides.append(np.array(costs))
+        return sides
+
+g.Pass = Loop
+sys.exit(main({COMMAND!r}, prog_name="hpsearch"))
+"""
 
 
 def timed(args: list, cap: float) -> tuple[float, float]:
@@ -50,44 +78,52 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the command as it is")
-    parser.add_argument("--unpinned", type=int, default=1, help="runs with BLAS unpinned")
-    parser.add_argument("--cap", type=float, default=300, help="stop a run after this long")
-    args = parser.parse_args()
-    pinned = [sys.executable, "-m", "hpsearch", "gradcheck", "configs/digits.yaml"]
-    unpinned = [sys.executable, "-c", UNPINNED]
-    timed(pinned, args.cap)  # compiles the network's loops once (cached on disk), unloaded
-    cores = os.cpu_count() or 1
-    busy = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(cores)]
-    times = {"one BLAS thread": [], "BLAS unpinned": []}
+@contextlib.contextmanager
+def busy(processes: int):
+    """`processes` processes that each keep a core busy, while the block runs."""
+    started = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(processes)]
     try:
-        for i in range(max(args.repeat, args.unpinned)):
-            for name, command, runs in (
-                ("one BLAS thread", pinned, args.repeat),
-                ("BLAS unpinned", unpinned, args.unpinned),
-            ):
-                if i < runs:
-                    times[name].append(timed(command, args.cap))
-                    wall, cpu = times[name][-1]
-                    print(f"  {name}: {wall:.1f} s ({cpu:.1f} s of CPU)", flush=True)
+        time.sleep(0.2)
+        yield
     finally:
-        for p in busy:
+        for p in started:
             p.kill()
-        for p in busy:
+        for p in started:
             with contextlib.suppress(Exception):
                 p.wait(timeout=10)
-    print(f"hpsearch gradcheck configs/digits.yaml, {cores} cores kept busy by {cores} processes")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} (the bench's own: {cores})")
-    for name, values in times.items():
-        if values:
-            walls, cpus = [w for w, _ in values], [c for _, c in values]
-            shown = ", ".join(f"{v:.1f}" + ("+" if v >= args.cap else "") for v in walls)
-            print(
-                f"  {name:<16} median {statistics.median(walls):6.1f} s ({shown}), "
-                f"CPU {statistics.median(cpus):.1f} s"
-            )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the command as it is")
+    parser.add_argument("--loop", type=int, default=3, help="runs with a pass per parameter")
+    parser.add_argument("--cap", type=float, default=120, help="stop a run after this long")
+    args = parser.parse_args()
+    variants = {
+        "as it is": ([sys.executable, "-m", "hpsearch", *COMMAND], args.repeat),
+        "a pass per parameter": ([sys.executable, "-c", LOOP], args.loop),
+    }
+    cores = os.cpu_count() or 1
+    timed(variants["as it is"][0], args.cap)  # loads the compiled loops' disk cache once
+    times, loads = {}, []
+    for i in range(max(args.repeat, args.loop)):
+        for load in (0, cores):
+            with busy(load):
+                for name, (command, runs) in variants.items():
+                    if i < runs:
+                        wall, cpu = timed(command, args.cap)
+                        times.setdefault((name, load), []).append((wall, cpu))
+                        print(f"  {name}, {load} busy: {wall:.2f} s ({cpu:.2f} s CPU)", flush=True)
+            loads.append(os.getloadavg()[0])
+    print(f"hpsearch {' '.join(COMMAND)}, {cores} cores; load average during the runs (with the")
+    print(f"bench's own busy processes half the time): {min(loads):.1f} to {max(loads):.1f}")
+    for (name, load), values in times.items():
+        walls, cpus = [w for w, _ in values], [c for _, c in values]
+        shown = ", ".join(f"{v:.2f}" + ("+" if v >= args.cap else "") for v in walls)
+        print(
+            f"  {name:<21} {load} busy  median {statistics.median(walls):6.2f} s ({shown}), "
+            f"CPU {statistics.median(cpus):.2f} s"
+        )
 
 
 if __name__ == "__main__":

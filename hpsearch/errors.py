@@ -48,6 +48,18 @@ class CannotContinue(Exception):
         return CannotContinue(self.problem, self.fix, run)
 
 
+class SearchInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a search (see runs.interrupts): the CLI prints this one line
+    and exits with `code`, 130 or 143."""
+
+    def __init__(self, path, recorded: int, total: int, code: int = 130):
+        self.path, self.recorded, self.total, self.code = path, recorded, total, code
+        resume = f"hpsearch resume {path}"
+        super().__init__(
+            f"interrupted: {recorded} of {total} trials recorded; continue with: {resume}"
+        )
+
+
 class WriteFailed(CannotContinue):
     """A file could not be written for want of room: the disk or the quota is full, or the file
     reached the size limit (`ulimit -f`)."""

@@ -17,8 +17,8 @@ import warnings
 
 import click
 
-from ..errors import CannotContinue, UserError, unknown
-from ..runs import SearchFailed, SearchInterrupted
+from ..errors import CannotContinue, SearchInterrupted, UserError, unknown
+from ..study import SearchFailed  # not hpsearch.runs: gradcheck, results... need no joblib
 from ..version import __version__
 
 

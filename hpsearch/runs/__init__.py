@@ -19,7 +19,7 @@ import numpy as np
 from ..config import Config
 from ..data import load_data, load_training_data
 from ..data.shared import SharedMemory
-from ..errors import CannotContinue, UserError
+from ..errors import CannotContinue, SearchInterrupted, UserError
 from ..modes.caviar import InProcess, LokyPool
 from ..modes.cluster import DaskPool, connect_dask
 from ..modes.cores import largest_product, plan
@@ -30,7 +30,7 @@ from ..store import RunDir, source, steering
 from ..store.files import read_json
 from ..study import SearchFailed, Study, describe, run_study
 from .best import BestKeeper
-from .interrupts import SearchInterrupted, Terminated, ctrl_c, holding_signals
+from .interrupts import Terminated, ctrl_c, holding_signals
 
 __all__ = [
     "Outcome",

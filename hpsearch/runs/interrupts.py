@@ -4,8 +4,8 @@ The first Ctrl-C stops a panda trial at its next epoch boundary, after a checkpo
 search stops at once (its worker processes ignore Ctrl-C and are stopped by the main process).
 A second Ctrl-C stops at once in either mode; the run can still be resumed, from its last
 checkpoint. `kill` (SIGTERM, as a service manager or a batch scheduler stops a job) stops at
-once, as a second Ctrl-C. Either way the search raises `SearchInterrupted`, which the CLI turns
-into one line and exit code 130 (143 for SIGTERM, the shell's 128 + signal number).
+once, as a second Ctrl-C. Either way the search raises `SearchInterrupted` (in errors), which
+the CLI turns into one line and exit code 130 (143 for SIGTERM, the shell's 128 + signal number).
 """
 
 from __future__ import annotations
@@ -19,15 +19,6 @@ from ..modes.caviar import Shield
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived: stop at once."""
-
-
-class SearchInterrupted(KeyboardInterrupt):
-    def __init__(self, path, recorded: int, total: int, code: int = 130):
-        self.path, self.recorded, self.total, self.code = path, recorded, total, code
-        resume = f"hpsearch resume {path}"
-        super().__init__(
-            f"interrupted: {recorded} of {total} trials recorded; continue with: {resume}"
-        )
 
 
 def interrupt(error: KeyboardInterrupt):

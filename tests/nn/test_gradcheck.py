@@ -38,6 +38,69 @@ def test_depths_including_plain_softmax_regression(layers):
     assert gradient_check({"layers": layers, "hidden_units": 4}, X, y).difference < 1e-7
 
 
+def _network(hp, n_classes, seed=3):
+    from hpsearch.nn.model import Model
+
+    model = Model(**hp, seed=seed, dtype="float64").build(X.shape[1], n_classes)
+    rng = np.random.default_rng(seed)
+    for p in model.params.values():  # batch norm's gamma and beta away from 1 and 0 too
+        p += rng.standard_normal(p.shape) * 0.1
+    return model.net, model.hp["l2"]
+
+
+@pytest.mark.parametrize(
+    "hp,n_classes",
+    [
+        ({"layers": 2, "hidden_units": 4, "activation": "relu", "l2": 0.7}, 3),
+        ({"layers": 3, "hidden_units": 3, "activation": "tanh", "batch_norm": False}, 4),
+        ({"layers": 1, "hidden_units": 4, "activation": "sigmoid", "l2": 0.3}, 2),
+        ({"layers": 2, "hidden_units": 3, "activation": "leaky_relu", "batch_norm": False}, 2),
+        ({"layers": 0, "l2": 0.5}, 3),
+    ],
+)
+def test_every_moved_cost_is_the_network_forward_pass_cost(hp, n_classes):
+    """centred.Pass computes J(theta +- h e_i) for many i at once, by its own route through
+    the layers: each must be the cost the network's forward pass gives with theta[i] moved."""
+    from hpsearch.nn.centred import Pass
+
+    y = np.arange(len(X)) % n_classes
+    net, l2 = _network(hp, n_classes)
+
+    def cost():
+        logits, _ = net.forward(X, True, update_buffers=False)
+        return net.data_loss(logits, y)[0] + net.l2_cost(l2, len(X))
+
+    stacked = Pass(net, X, y, l2)
+    assert stacked.cost == pytest.approx(cost(), rel=1e-13)
+    offset, h = 0, 1e-3  # a step large enough that a wrong route shows
+    for name, shape in net.shapes.items():
+        size = int(np.prod(shape))
+        plus, minus = stacked.moved(name, np.arange(size), h)
+        for i in range(size):
+            saved = net.flat[offset + i]
+            for step, expected in ((h, plus[i]), (-h, minus[i])):
+                net.flat[offset + i] = saved + step
+                assert expected == pytest.approx(cost(), rel=1e-12, abs=1e-14), (name, i, step)
+            net.flat[offset + i] = saved
+        offset += size
+
+
+def test_a_forward_pass_that_centred_does_not_know_is_refused(monkeypatch):
+    """Were the network's forward pass to change (a new layer kind) without centred following,
+    the check would compare the backward pass with another function: it stops instead."""
+    from hpsearch.nn.network import Network
+
+    real = Network.data_loss
+
+    def data_loss(self, logits, y):  # the cost, scaled: its gradient is now wrong too
+        loss, dlogits = real(self, logits, y)
+        return loss * 1.001, dlogits
+
+    monkeypatch.setattr(Network, "data_loss", data_loss)
+    with pytest.raises(AssertionError, match="unmoved"):
+        gradient_check({"layers": 1, "hidden_units": 4}, X, np.arange(12) % 3)
+
+
 def test_a_wrong_gradient_is_reported_as_a_bug_with_the_parameter_named(monkeypatch):
     from hpsearch.nn import layers
 
