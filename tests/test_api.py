@@ -138,7 +138,8 @@ def test_gradcheck_refuses_a_custom_objective_and_train_names_one_it_cannot_impo
 def test_a_custom_objective_without_curves_is_not_said_to_have_any(cli, write, tmp_path):
     write("plain.py", "def evaluate(config):\n    return config['x']\n")
     path = write(
-        "p.yaml", "objective: plain:evaluate\nsearch: {budget: 4}\nspace: {x: {low: 0, high: 1}}\n"
+        "p.yaml",
+        "objective: plain:evaluate\nsearch: {budget: 4, jobs: 1}\nspace: {x: {low: 0, high: 1}}\n",
     )
     result = cli("run", path, "--runs-dir", tmp_path / "runs")
     assert (

@@ -283,7 +283,7 @@ QUOTED = """
 name: "2024"
 objective: tagged_objective:evaluate
 params: {tag: "007", rate: 1e-3, count: 010, answer: no, flag: true}
-search: {budget: 4}
+search: {budget: 4, jobs: 1}
 space:
   kind: {values: ["1e-3", b]}
   x: {low: 1e-4, high: 1.0e+0, scale: log}

@@ -53,15 +53,13 @@ def test_jobs_auto_says_what_it_chose_and_records_the_threads(write, tmp_path, c
 
 
 def test_with_the_recorded_threads_1_and_2_workers_give_the_same_table(write, tmp_path):
+    """A search on 2 workers, and the same search on 1, stopped after round 1 and resumed with
+    a number of jobs given (which must keep the run's threads): the same table."""
     path = write("wide.yaml", WIDE)
-    for jobs in (1, 2):
-        config = load_config(path, [f"name=j{jobs}", f"search.jobs={jobs}", "search.threads=2"])
-        run_search(config, runs_dir=tmp_path)
-    assert rows(tmp_path / "j1" / "trials.csv") == rows(tmp_path / "j2" / "trials.csv")
-    assert rows(tmp_path / "j1" / "curves.csv") == rows(tmp_path / "j2" / "curves.csv")
-    # a resume on another number of workers keeps the run's threads
-    part = ["name=part", "search.jobs=2", "search.threads=2", "search.rounds=1"]
-    config = load_config(path, part)
+    config = load_config(path, ["name=j2", "search.jobs=2", "search.threads=2"])
     run_search(config, runs_dir=tmp_path)
+    part = ["name=part", "search.jobs=1", "search.threads=2", "search.rounds=1"]
+    run_search(load_config(path, part), runs_dir=tmp_path)
     resume_search(tmp_path / "part", jobs=1, rounds=2)
-    assert rows(tmp_path / "part" / "trials.csv") == rows(tmp_path / "j1" / "trials.csv")
+    assert rows(tmp_path / "part" / "trials.csv") == rows(tmp_path / "j2" / "trials.csv")
+    assert rows(tmp_path / "part" / "curves.csv") == rows(tmp_path / "j2" / "curves.csv")
