@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 GOOD_SPACE = "space: {learning_rate: {low: 1e-3, high: 1e-1, scale: log}}\n"
 MOONS = "data: {dataset: moons, n_samples: 200}\n"
+PBT = "params: {epochs: 8}\n"
 
 
 def cfg(text, space=True, data=True):
@@ -18,6 +19,44 @@ def cfg(text, space=True, data=True):
 
 CONFIGS = [
     # (id, config text, fragment); the config file is c.yaml
+    # population-based training
+    (
+        "pbt prune",
+        cfg(PBT + "search: {method: pbt, prune: halving}\n"),
+        "search.prune: pbt replaces",
+    ),
+    (
+        "pbt budget",
+        cfg(PBT + "search: {method: pbt, budget: 10}\n"),
+        "search.budget: a pbt search is sized by its population, not by budget",
+    ),
+    (
+        "pbt population",
+        cfg(PBT + "search: {method: pbt, population: 1}\n"),
+        "search.population: 1 is not a whole number >= 2",
+    ),
+    (
+        "pbt interval",
+        cfg(PBT + "search: {method: pbt, interval: 8}\n"),
+        "search.interval: interval 8 is not less than the 8 epochs",
+    ),
+    (
+        "pbt nothing live",
+        cfg(PBT + "search: {method: pbt}\nspace: {hidden_units: {low: 8, high: 32}}\n", False),
+        "space: pbt changes hyperparameters mid-training, and the space has none that may change",
+    ),
+    ("pbt panda", cfg(PBT + "search: {method: pbt, mode: panda}\n"), "search.mode: pbt trains"),
+    (
+        "pbt objective",
+        cfg("objective: m:f\nsearch: {method: pbt}\n", data=False),
+        "search.method: pbt trains the built-in network",
+    ),
+    (
+        "population without pbt",
+        cfg("search: {population: 8}\n"),
+        "search.population: population applies to method pbt",
+    ),
+    ("pbt typo", cfg("search: {method: pdt}\n"), "'pdt'; did you mean 'pbt'"),
     ("empty", "", "the config is empty"),
     ("comment only", "# nothing here\n", "the config is empty"),
     ("a list", "- a\n- b\n", "the top level is a list, not a mapping"),

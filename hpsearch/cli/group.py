@@ -64,6 +64,11 @@ COMMANDS = {  # command -> (the module of hpsearch.cli that defines it, its summ
         "Train one model with the fixed params (searched ones at the centre of their range) and"
         " show its learning curve; with a custom objective, run one trial in the foreground.",
     ),
+    "replay": (
+        "model",
+        "Train a trial's whole schedule (PBT's exploits and explores, panda's nudges) again as "
+        "one model, from scratch, and check that it reproduces the trial's metrics.",
+    ),
     "gradcheck": (
         "model",
         "Gradient checking of the configured network: centred differences in float64, dropout "

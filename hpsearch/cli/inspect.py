@@ -90,6 +90,20 @@ def results(run_path, top, sort, ascending, rnd, importance, trial, fmt):
         extra = "".join(f", {k} {v:.4f}" for k, v in test.items())
         value = show(best.value)
         say(f"\nbest: trial {best.trial} (round {best.round}), {run.metric} {value}{extra}")
+        _lineage(run, best)
+
+
+def _lineage(run, result):
+    """A PBT trial's schedule: the trials whose state it descends from, and their values."""
+    if run.config is None or not run.config.pbt or result.epochs is None:
+        return
+    from ..runs.pbt import schedule  # noqa: PLC0415
+
+    parts = schedule(RunDir(run.path), run.config, result.trial, result.epochs)
+    say("its schedule (lineage: the trials whose state it trained on, and their values):")
+    for p in parts:
+        values = ", ".join(f"{k}={show(v)}" for k, v in p["values"].items())
+        click.echo(f"  epochs {p['first']:>3}-{p['last']:<3} trial {p['trial']:<3} {values}")
 
 
 def _trial(run, number: int):
@@ -107,11 +121,13 @@ def _trial(run, number: int):
     fields = {**r.final_params, **r.metrics, "epochs": r.epochs, "seconds": r.seconds}
     fields.update(seed=r.seed, error=r.error)
     for i in r.interventions:
-        fields[f"after epoch {i['epoch']}"] = i["change"]
+        fields[f"after epoch {i['epoch']} ({i['kind']})"] = i["change"]
     wide = max(map(len, fields))
     for key, value in fields.items():
         if show(value) != "":
             click.echo(f"  {key:<{wide}}  {show(value)}")
+    if r.status == "ok":
+        _lineage(run, r)
     folder = run.path if run.path.is_dir() else run.path.parent
     text = RunDir(folder).traceback_file(r.trial)
     if text.is_file():

@@ -205,3 +205,38 @@ def gradcheck(config_file, overrides, examples, max_params):
             click.echo(f"  {name}{list(map(int, index))}  {a:.6e}  {n:.6e}")
     if result.verdict == "a bug":
         sys.exit(1)
+
+
+@click.command()
+@options.run_dir
+@click.option("--trial", "trial", type=int, required=True, help="The trial to train again.")
+def replay(run_dir, trial):
+    """Train a trial's whole schedule (PBT's exploits and explores, panda's nudges) again as one
+    model, from scratch, and check that it reproduces the trial's metrics. Exit code 1 when it
+    does not."""
+    from ..runs import prepare  # noqa: PLC0415
+    from ..runs.replay import replay as train_again  # noqa: PLC0415
+
+    out = train_again(run_dir, trial, prepare)
+    if len(out["lineage"]) > 1:
+        say(f"lineage: {lineage_text(out['lineage'])}")
+    same = True
+    for name, (recorded, replayed) in out["metrics"].items():
+        equal = recorded == replayed
+        same &= equal
+        click.echo(
+            f"  {name:<15} recorded {recorded!r:<22} replayed {replayed!r:<22} "
+            + ("same" if equal else "DIFFERS")
+        )
+    if not same:
+        say(f"trial {trial} was not reproduced (another machine's BLAS? see the README)")
+        sys.exit(1)
+    say(f"trial {trial} reproduced bit for bit after {out['epochs']} epochs")
+
+
+def lineage_text(parts) -> str:
+    """'trial 3 (epochs 1-6) -> trial 1 (7-12)'."""
+    return " -> ".join(
+        f"trial {p['trial']} ({'epochs ' if i == 0 else ''}{p['first']}-{p['last']})"
+        for i, p in enumerate(parts)
+    )

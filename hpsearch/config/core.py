@@ -9,8 +9,10 @@ from pathlib import Path
 from ..errors import UserError
 from ..nn.hyper import DEFAULTS, readers
 from ..space import Categorical
-from ..study import Goal, Plan, Pruning, Settings
+from ..study import Goal, Plan, Population, Pruning, Settings
 from ..version import __version__
+from .pbt import EXPLORED
+from .pbt import KEYS as PBT_KEYS
 from .schema import TIEBREAK, resolve
 
 
@@ -44,8 +46,11 @@ class Config:
         return self.objective is None and self.estimator is None
 
     def to_dict(self) -> dict:
-        """The resolved config, as written to a run's config.yaml."""
+        """The resolved config, as written to a run's config.yaml (a coarse-to-fine search's
+        without the keys of pbt)."""
         search = {**self.search, "prune": self.pruning.to_dict()}
+        if search["method"] != "pbt":
+            search = {k: v for k, v in search.items() if k not in PBT_KEYS}
         return {
             "hpsearch_version": __version__,
             "name": self.name,
@@ -71,8 +76,20 @@ class Config:
         return Pruning.parse(self.search["prune"])
 
     @property
+    def pbt(self) -> bool:
+        return self.search["method"] == "pbt"
+
+    def population(self) -> Population:
+        """A pbt search's settings, with the network's epochs and live hyperparameters."""
+        s = self.search
+        epochs = self.params.get("epochs", DEFAULTS["epochs"])
+        return Population(s["population"], s["interval"], epochs, EXPLORED)
+
+    @property
     def plan(self) -> Plan:
         s = self.search
+        if self.pbt:
+            return Plan.fixed(s["population"], 1)
         if s["budget"] is not None:
             return Plan.for_budget(s["budget"], self.space)
         return Plan.fixed(s["trials"], s["rounds"])

@@ -16,6 +16,8 @@ from ..nn.hyper import PARAMS, check_value
 from ..space import Categorical, check_conditions, parse_distribution
 from ..study import Goal, Pruning
 from .estimator import check_estimator, estimator_keys
+from .pbt import KEYS as PBT_KEYS
+from .pbt import METHODS, check_pbt
 
 TOP_KEYS = ("name", "seed", "data", "params", "objective", "estimator", "cv", "scoring")
 TOP_KEYS += ("search", "space")
@@ -35,6 +37,7 @@ SEARCH_DEFAULTS = {
     "checkpoint_every": "30s",
     "keep_checkpoints": 5,
     "refine": "boxes",
+    **PBT_KEYS,
 }
 DEFAULT_BUDGET, DEFAULT_TRIALS, DEFAULT_ROUNDS = 60, 30, 3
 BUILTIN_METRICS = ("train_cost", "train_accuracy", "dev_cost", "dev_accuracy")
@@ -45,6 +48,7 @@ CHOICES = {
     "backend": ("loky", "dask"),
     "goal": ("maximize", "minimize"),
     "refine": ("boxes", "box"),
+    "method": METHODS,
 }
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 OBJECTIVE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -135,6 +139,7 @@ def _resolve(raw: dict, file, default_name) -> dict:
     if builtin:
         _check_builtin_combination({**params, **dict.fromkeys(space)})
     search = _check_search(_section(raw, "search"), builtin)
+    check_pbt(_section(raw, "search"), search, builtin, params, space)
     if estimator is not None:
         estimator = check_estimator(raw, params, space, search)
     return {

@@ -31,6 +31,7 @@ from ..store.files import read_json
 from ..study import SearchFailed, Study, describe, run_study
 from .best import BestKeeper
 from .interrupts import Terminated, ctrl_c, holding_signals
+from .pbt import run_population
 
 __all__ = [
     "Outcome",
@@ -155,9 +156,11 @@ def resume_search(
         for trial in retry:
             run.drop_trial(trial)
         done = [r for r in done if r.trial not in retry]
+        if config.pbt and len(done) < config.plan.total:  # its last generation runs again
+            done = []
         if config.search["threads"] is None:  # a run from before threads were recorded
             config.search["threads"] = 1
-        if config.search["mode"] != "panda" or not config.builtin:
+        if (config.search["mode"] != "panda" or not config.builtin) and not config.pbt:
             run.keep_curves_of({r.trial for r in done})
         return _execute(config, run, done, data, client, listener or Listener(), memory, retry)
     finally:
@@ -180,6 +183,12 @@ def _extension(config: Config, budget, rounds) -> dict:
     """The search settings that extend the run, checked."""
     if budget is None and rounds is None:
         return {}
+    if config.pbt:
+        raise UserError(
+            "a pbt run trains its population to the end: there is nothing to extend",
+            key="--budget" if budget is not None else "--rounds",
+            fix="start a new run with a larger population: or more epochs",
+        )
     if budget is not None and rounds is not None:
         raise UserError("--budget and --rounds are both given", fix="extend by one of them")
     sized_by = "budget" if config.search["budget"] is not None else "rounds"
@@ -244,7 +253,7 @@ def _execute(
     run.start_tables(config)
     keeper = BestKeeper(config, run, done, data)
     total, recorded = config.plan.total, len(done)
-    panda = isinstance(runner, PandaRunner)
+    panda = isinstance(runner, PandaRunner) or config.pbt  # they write curves as they train
 
     def on_result(result):
         nonlocal recorded
@@ -256,16 +265,19 @@ def _execute(
     known = {r["round"]: r for r in read_json(run.rounds_json) or []}
     try:
         with ctrl_c(runner, listener):
-            study = run_study(
-                config.space,
-                runner,
-                config.settings(),
-                done=done,
-                on_result=on_result,
-                on_round=run.write_rounds,
-                known=known,
-                retry=retry or {},
-            )
+            if config.pbt:
+                study = run_population(config, run, runner, done, on_result)
+            else:
+                study = run_study(
+                    config.space,
+                    runner,
+                    config.settings(),
+                    done=done,
+                    on_result=on_result,
+                    on_round=run.write_rounds,
+                    known=known,
+                    retry=retry or {},
+                )
             runner.close()
         run.sort_tables()
         best = keeper.finish()

@@ -13,15 +13,24 @@ from __future__ import annotations
 import json
 import time
 
-from .files import append, atomic_write, csv_line, read_json, read_table, write_json
+from .files import append, atomic_write, csv_line, read_json, read_table, write_json, write_table
 
-COLUMNS = ("time", "trial", "epoch", "kind", "change", "values", "request")
+COLUMNS = ("time", "trial", "epoch", "kind", "change", "values", "request", "source")
 
 
 def log_intervention(run, entry: dict):
     if not run.interventions_csv.exists():
         atomic_write(run.interventions_csv, csv_line(COLUMNS))
-    append(run.interventions_csv, csv_line([entry.get(c) for c in COLUMNS]))
+    header = read_table(run.interventions_csv)[0] or list(COLUMNS)  # an older log's columns
+    append(run.interventions_csv, csv_line([entry.get(c) for c in header]))
+
+
+def drop_interventions_after(run, epoch: int):
+    """Forget what was logged after `epoch` (a PBT search resumed from there logs it again)."""
+    header, rows = read_table(run.interventions_csv)
+    if header:
+        at = header.index("epoch")
+        write_table(run.interventions_csv, header, [r for r in rows if int(r[at]) <= epoch])
 
 
 def read_interventions(run) -> list[dict]:
@@ -34,6 +43,7 @@ def read_interventions(run) -> list[dict]:
             trial=int(e["trial"]),
             epoch=int(e["epoch"]),
             values=json.loads(e["values"] or "{}"),
+            source=int(e["source"]) if e.get("source") else None,
             abandoned=False,
         )
     for i, e in enumerate(entries):

@@ -2,6 +2,7 @@
 round loop. Knows the search space, and nothing of the network, the data or the run directory."""
 
 from .loop import SearchFailed, Settings, run_study, search
+from .pbt import Member, Population, lineage, run_pbt
 from .plan import Plan
 from .prune import PruneRule, Pruning
 from .record import (
@@ -27,6 +28,10 @@ __all__ = [
     "FunctionObjective",
     "Goal",
     "Plan",
+    "Member",
+    "Population",
+    "lineage",
+    "run_pbt",
     "PruneRule",
     "Pruning",
     "SearchFailed",

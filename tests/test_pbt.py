@@ -1,0 +1,142 @@
+"""Population-based training (`search.method: pbt`): the same tables in process and on two
+workers, exact resume after kill -9 at several points, every exploit and explore logged, and
+`replay` reproducing a trial's schedule bit for bit, through real processes."""
+
+import json
+import shutil
+
+import pytest
+
+from hpsearch.config import load_config
+from hpsearch.runs import resume_search, run_search
+from hpsearch.space import Float
+from hpsearch.study.pbt import perturb
+from tests.conftest import hpsearch, kill_group, rows, start, wait_until
+
+PBT = """
+name: pbt
+seed: 3
+data: {dataset: digits}
+params: {layers: 1, hidden_units: 16, epochs: 12, batch_size: 64}
+search: {method: pbt, population: 6, interval: 3, jobs: 2}
+space:
+  learning_rate: {low: 1.0e-4, high: 1.0, scale: log}
+  keep_prob: {low: 0.5, high: 1.0}
+  beta1: {low: 0.5, high: 0.999, scale: one_minus_log}
+"""
+NO_TIME = ("seconds", "time")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted run in this process, one trial at a time."""
+    folder = tmp_path_factory.mktemp("reference")
+    (folder / "pbt.yaml").write_text(PBT)
+    run_search(load_config(folder / "pbt.yaml", ["search.jobs=1"]), runs_dir=folder / "runs")
+    return folder / "runs" / "pbt"
+
+
+def same_run(run, reference):
+    for table in ("trials.csv", "curves.csv", "interventions.csv"):
+        assert rows(run / table, NO_TIME) == rows(reference / table, NO_TIME), table
+    strip = lambda best: {k: v for k, v in best.items() if k != "seconds"}  # noqa: E731
+    best = [json.loads((r / "best.json").read_text()) for r in (run, reference)]
+    assert strip(best[0]) == strip(best[1])
+
+
+def test_the_population_exploits_and_explores_and_logs_each_change(reference):
+    trials = rows(reference / "trials.csv")
+    assert [int(r["trial"]) for r in trials] == list(range(6))
+    assert {r["status"] for r in trials} == {"ok"} and {r["epochs"] for r in trials} == {"12"}
+    log = rows(reference / "interventions.csv")
+    # at each of 3 generation ends, the bottom quarter (1 of 6) copies the top quarter's
+    assert [r["kind"] for r in log] == ["exploit", "explore"] * 3
+    assert [int(r["epoch"]) for r in log[::2]] == [3, 6, 9]
+    for exploit, explore in zip(log[::2], log[1::2]):
+        assert exploit["trial"] == explore["trial"] != exploit["source"]
+        assert exploit["change"].startswith(f"copies trial {exploit['source']}")
+        assert json.loads(explore["values"]) and " -> " in explore["change"]
+    curves = rows(reference / "curves.csv")
+    assert len(curves) == 6 * 12 and {"keep_prob", "beta1"} <= set(curves[0])
+    # each epoch's row holds the values in force: an explored trial's change shows at once
+    first = log[1]
+    changed = json.loads(first["values"])
+    after = next(
+        r
+        for r in curves
+        if r["trial"] == first["trial"] and int(r["epoch"]) == int(first["epoch"]) + 1
+    )
+    for name in ("keep_prob", "beta1"):
+        if name in changed:
+            assert float(after[name]) == changed[name]
+
+
+def test_two_workers_give_the_same_tables_as_one_process(tmp_path, reference):
+    (tmp_path / "pbt.yaml").write_text(PBT)
+    done = hpsearch("run", "pbt.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    same_run(tmp_path / "runs" / "pbt", reference)
+
+
+def _generation(run) -> int:
+    path = run / "pbt.json"
+    try:
+        return json.loads(path.read_text())["epoch"] if path.exists() else 0
+    except ValueError:
+        return 0
+
+
+@pytest.mark.parametrize("saved", [0, 3])
+def test_kill_9_then_resume_gives_the_uninterrupted_tables(tmp_path, reference, saved):
+    """Killed before any generation was saved, and after the second."""
+    (tmp_path / "pbt.yaml").write_text(PBT)
+    proc = start(["run", "pbt.yaml"], tmp_path)
+    run = tmp_path / "runs" / "pbt"
+    wait_until(lambda: (run / "curves.csv").exists() and _generation(run) >= saved, proc)
+    kill_group(proc)
+    assert len(rows(run / "trials.csv")) < 6, "the run finished before it was killed"
+    done = hpsearch("resume", run, "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    same_run(run, reference)
+
+
+def test_a_last_generation_cut_short_runs_again_to_the_same_tables(tmp_path, reference):
+    """Killed while the trials' rows were being written: the last generation runs again."""
+    run = tmp_path / "pbt"
+    shutil.copytree(reference, run)
+    lines = (run / "trials.csv").read_text().splitlines(keepends=True)
+    (run / "trials.csv").write_text("".join(lines[:3]) + lines[3][:20])
+    curves = (run / "curves.csv").read_text().splitlines(keepends=True)
+    (run / "curves.csv").write_text("".join(curves[:-2]))  # some of its epochs, not all
+    (run / "best.json").unlink()
+    resume_search(run, jobs=1)
+    same_run(run, reference)
+
+
+def test_replay_trains_a_trials_lineage_as_one_model_bit_for_bit(reference, cli):
+    log = rows(reference / "interventions.csv")
+    copied = int(log[-2]["trial"])  # copied another trial's state at the last generation
+    for trial in (copied, json.loads((reference / "best.json").read_text())["trial"]):
+        done = cli("replay", reference, "--trial", trial)
+        assert done.exit_code == 0, done.output
+        assert f"trial {trial} reproduced bit for bit after 12 epochs" in done.stdout
+        assert done.stdout.count(" same") == 4
+        if trial == copied:
+            assert "lineage: trial " in done.stdout
+    shown = cli("results", reference, "--trial", copied).stdout
+    assert "(exploit)  copies trial" in shown and "(explore)" in shown
+    schedule = shown.split("its schedule (lineage")[1].splitlines()[1:]
+    assert schedule[-1].split()[:3] == ["epochs", "10-12", "trial"], shown
+    assert f"trial {copied} " in schedule[-1]
+    refused = cli("replay", reference, "--trial", 6)
+    assert refused.exit_code == 2 and refused.stderr.startswith("error: ")
+    assert "has no trial 6" in refused.stderr and len(refused.stderr.splitlines()) == 1
+
+
+def test_explore_moves_each_value_on_its_own_scale():
+    lr = Float(1e-4, 1.0, "log")
+    assert perturb(lr, 0.01, 1.2) == pytest.approx(0.012)
+    beta = Float(0.5, 0.999, "one_minus_log")
+    assert perturb(beta, 0.99, 1.2) == pytest.approx(1 - 0.01 * 1.2)  # 1 - beta multiplied
+    assert perturb(beta, 0.998, 0.1) == 0.999  # kept within the space
+    assert perturb(Float(0.5, 1.0), 0.9, 1.2) == 1.0
