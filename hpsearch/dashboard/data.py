@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 
+from ..config.pbt import EXPLORED
 from ..errors import UserError
 from ..modes import steer
 from ..nn.hyper import LIVE
@@ -64,6 +65,14 @@ class RunView:
             "fixed": {k: finite(v) for k, v in c.params.items() if k not in c.space},
             "total": c.plan.total,
             "live": list(LIVE) if self.panda and c.builtin else [],
+            "pbt": (
+                {
+                    "changed": [n for n in c.space if n in EXPLORED],
+                    "interval": c.search["interval"],
+                }
+                if c.pbt
+                else None
+            ),
         }
 
     # -- rows since a cursor -----------------------------------------------------------------

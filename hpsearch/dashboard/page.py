@@ -16,7 +16,8 @@ from importlib import resources
 
 from .data import dumps
 
-SCRIPTS = ("util", "source", "axes", "plots", "parallel", "curves", "tables", "steer", "app")
+SCRIPTS = ("util", "source", "axes", "plots", "parallel", "curves", "pbt", "tables", "steer")
+SCRIPTS += ("app",)
 ASSETS = resources.files(__package__) / "assets"
 PLOTLY = "plotly-basic.min.js"  # plotly.js 3.7.0, MIT (vendor/PLOTLY-LICENSE), from npm
 

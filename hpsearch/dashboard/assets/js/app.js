@@ -78,6 +78,8 @@ function runLayout(meta) {
     ${both ? `<section class="card"><h2>Coarse to fine</h2><p class="controls"><label>x <select id="px">${options(numeric[0] || meta.space[0].name)}</select></label>
       <label>y <select id="py">${options(numeric[1] || meta.space[1].name)}</select></label> <span class="muted">the last rounds' regions drawn as boxes</span></p>
       <div id="c2f" class="plot tall"></div></section>` : ""}
+    ${meta.pbt ? `<section class="card" id="pbt"><h2>Population-based training</h2><p class="muted">who copied whom after which epoch (a blue line from the trial copied to the copy), and in red the lineage of the best trial, or of the one you click</p>
+      <div id="lineage" class="plot"></div><h3>Values over the epochs</h3><div id="pbt-values" class="plot short"></div></section>` : ""}
     <section class="card"><h2>Parallel coordinates</h2><p class="muted">one line per finished trial, brighter for a better ${esc(meta.metric)}; click a line to highlight its trial</p><div id="parcoords" class="plot"></div></section>
     <div class="two"><section class="card"><h2>Best so far</h2><div id="best-so-far" class="plot"></div></section>
     <section class="card"><h2>Learning curves</h2><p class="muted">the best five in colour, the best ${FAINT} in grey; click a trial (curve, point or row) to highlight it</p><div id="curves" class="plot"></div></section></div>
@@ -132,6 +134,10 @@ async function renderRun(state, ui, changed) {
     $("#trials").innerHTML = trialsTable(state, ui);
   }
   if (trials) lazy($("#best-so-far"), () => bestSoFar($("#best-so-far"), state, ui));
+  if ($("#pbt") && (changed.summary || changed.curves || changed.selection)) {
+    lazy($("#lineage"), () => lineagePlot($("#lineage"), state, ui));
+    lazy($("#pbt-values"), () => pbtValues($("#pbt-values"), state, ui));
+  }
   if (trials || changed.curves || changed.selection) {
     lazy($("#curves"), () => learningCurves($("#curves"), state, ui));
   }

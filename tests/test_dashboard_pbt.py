@@ -1,0 +1,60 @@
+"""A PBT run in the dashboard (headless Chromium): its lineage and each trial's values over the
+epochs drawn from the run's own files, without a console error."""
+
+import json
+
+import pytest
+
+from hpsearch.config import Config
+from hpsearch.runs import run_search
+from tests.conftest import rows
+from tests.views import Console, chromium, serving
+
+PBT = {
+    "name": "pop",
+    "data": {"dataset": "moons", "n_samples": 200},
+    "params": {"epochs": 6, "layers": 1, "hidden_units": 8},
+    "search": {"method": "pbt", "population": 4, "interval": 2, "jobs": 1},
+    "space": {
+        "learning_rate": {"low": 1e-3, "high": 1.0, "scale": "log"},
+        "beta1": {"low": 0.8, "high": 0.999, "scale": "one_minus_log"},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("runs")
+    run_search(Config.from_dict(PBT), runs_dir=folder)
+    return folder
+
+
+def figure(page, selector) -> dict:
+    return page.evaluate(
+        "s => { const gd = document.querySelector(s);"
+        " return {data: gd.data, layout: gd.layout}; }",
+        selector,
+    )
+
+
+def test_a_pbt_run_shows_who_copied_whom_and_the_values_over_epochs(folder):
+    best = json.loads((folder / "pop" / "best.json").read_text())
+    copies = [r for r in rows(folder / "pop" / "interventions.csv") if r["kind"] == "exploit"]
+    with serving(folder) as server, chromium(viewport=(1400, 4200)) as browser:
+        page = browser.new_page()
+        console = Console(page)
+        page.goto(f"{server.url}#/run/pop")
+        page.wait_for_function("Number(document.body.dataset.renders || 0) >= 1")
+        page.wait_for_function("document.querySelector('#pbt-values').dataset.drawn")
+        lineage = figure(page, "#lineage")
+        drawn = {t["name"]: t for t in lineage["data"]}
+        arrows = [
+            y for y in drawn["copies (from the trial copied to the copy)"]["y"] if y is not None
+        ]
+        assert arrows == [v for r in copies for v in (int(r["source"]), int(r["trial"]))]
+        assert f"lineage of trial {best['trial']}" in drawn
+        values = figure(page, "#pbt-values")
+        titles = [values["layout"][k]["title"]["text"] for k in ("yaxis", "yaxis2")]
+        assert titles == ["learning rate", "1 - beta1"]
+        assert values["layout"]["yaxis2"]["type"] == "log"
+        assert console.errors == []
