@@ -68,12 +68,10 @@ def better(frame: pd.DataFrame, top: int = 5) -> dict:
     differ in metric or direction, whose bests are not comparable. Medians are compared only
     between runs that pruned nothing: a pruning run's trials trained to the end are its best
     ones, so their median is not its trials' median."""
-    goals = {(m, d) for m, d in zip(frame.loc["metric"], frame.loc["goal"])}
-    if len(goals) != 1:
+    goal, pruned = _judged(frame)
+    if goal is None:
         return {}
-    goal = Goal(*goals.pop())
     marks = {}
-    pruned = (pd.to_numeric(frame.loc["pruned"], errors="coerce").fillna(0) > 0).any()
     for row in ("best", *(() if pruned else ("median",)), f"top-{top} mean"):
         scores = {
             c: goal.score(v) for c, v in pd.to_numeric(frame.loc[row], errors="coerce").items()
@@ -87,15 +85,23 @@ def better(frame: pd.DataFrame, top: int = 5) -> dict:
 def footnote(frame: pd.DataFrame) -> str:
     """What the stars of `better` mean, and why a row has none where that is not plain."""
     text = "* marks the strictly better value"
-    goals = {(m, d) for m, d in zip(frame.loc["metric"], frame.loc["goal"])}
-    if len(goals) != 1:
+    goal, pruned = _judged(frame)
+    if goal is None:
         return f"{text}; none here: the runs are judged on different metrics or directions"
-    if (pd.to_numeric(frame.loc["pruned"], errors="coerce").fillna(0) > 0).any():
+    if pruned:
         text += (
             "; the median row has none: a run that pruned trained only its best trials to the "
             "end, so its median is not its trials' median"
         )
     return text
+
+
+def _judged(frame: pd.DataFrame) -> tuple[Goal | None, bool]:
+    """The goal every run of a `compare` frame is judged by (None when they differ in metric
+    or direction), and whether any run pruned: what `better` and its footnote go by."""
+    goals = {(m, d) for m, d in zip(frame.loc["metric"], frame.loc["goal"])}
+    pruned = bool((pd.to_numeric(frame.loc["pruned"], errors="coerce").fillna(0) > 0).any())
+    return (Goal(*goals.pop()) if len(goals) == 1 else None), pruned
 
 
 def _read(result: TrialResult, held: dict) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import math
 from contextlib import contextmanager
 
 
@@ -85,6 +86,16 @@ def room_for(path):
 def count(n: int, word: str) -> str:
     """'1 round', '2 rounds': a number and its noun, in the plural unless one."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def near_one(value, digits: int, other=str) -> str:
+    """A value just below 1 (a beta) written with `digits` significant digits of 1 - value:
+    at 4, 0.998611 and 0.998595 stay apart where 4 digits of the value show 0.9986 twice; any
+    other value as `other` writes it. One rule for every table (results, its regions)."""
+    if not isinstance(value, float) or not 0 < 1 - value < 1:
+        return other(value)
+    decimals = digits - 1 - math.floor(math.log10(1 - value))
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def nearest(word: str, choices) -> str | None:

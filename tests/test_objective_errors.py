@@ -3,7 +3,9 @@ the `__cause__` of SearchFailed), `hpsearch train` running one trial of it in th
 its metrics a column each, and short reprs of what a search returns."""
 
 import pickle
+import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -90,14 +92,25 @@ def test_a_record_travels_to_another_process_without_its_exception():
     assert copy.traceback == record.traceback and "raise Odd(1, 2)" in copy.traceback
 
 
-def test_train_runs_one_trial_of_a_custom_objective_with_its_traceback(write, tmp_path, cli):
+def test_train_runs_one_trial_of_a_custom_objective_with_its_traceback(
+    write, tmp_path, cli, monkeypatch, capsys
+):
     good = cli("train", _config(write, broken=False))
     assert good.exit_code == 0
     assert "epoch 1: 0.01\nepoch 2: 0.02\n" in good.stdout
     assert "\nvalue -0 (value, maximized" in good.stdout
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # train sets its own: put back after
     with pytest.raises(KeyError) as raised:  # not caught: the whole traceback, for pdb too
         cli("train", _config(write))
     assert raised.traceback[-1].frame.code.name == "scale"
+    sys.excepthook(raised.type, raised.value, raised.tb)  # what Python shows as the process ends
+    shown = capsys.readouterr().err
+    files = re.findall(r'^  File "(.+)", line \d+, in (\w+)$', shown, flags=re.M)
+    assert shown.startswith("Traceback") and shown.rstrip().endswith("KeyError: 'lr'")
+    assert [(Path(f).name, name) for f, name in files] == [
+        ("obj.py", "evaluate"),
+        ("obj.py", "scale"),
+    ]  # the user's frames only: not click's, nor hpsearch's
     debugged = hpsearch(
         "train", "obj.yaml", "--pdb", cwd=tmp_path, input='p config["learning_rate"]\nq\n'
     )

@@ -440,3 +440,26 @@ def test_coarse_to_fine_draws_the_boxes_of_a_chosen_round(runs, cli, tmp_path):
     missing = cli("plot", runs / "a", "--round", 7, "--out", tmp_path / "q")
     assert missing.exit_code == 2 and "the run has no round 7" in missing.stderr
     assert not (tmp_path / "q").exists()
+
+
+def test_past_six_rounds_the_colour_bar_spans_the_grid_of_panels(tmp_path):
+    """Beside the first panel only, the bar was a third of the figure's height, and squeezed
+    that panel alone."""
+    (tmp_path / "bowl.py").write_text(
+        "def evaluate(config):\n    return -sum((v - 0.5) ** 2 for v in config.values())\n"
+    )
+    path = tmp_path / "bowl.yaml"
+    path.write_text(
+        "objective: bowl:evaluate\nsearch: {trials: 2, rounds: 8, jobs: 1}\nspace:\n"
+        + "".join(f"  {p}: {{low: 0, high: 1}}\n" for p in "abcd")  # 2 rows of panels
+    )
+    fig = metric_vs_params(open_run(run_search(load_config(path), runs_dir=tmp_path).run.path))
+    fig.canvas.draw()
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_xlabel() in list("abcd")]
+    (bar,) = [ax for ax in fig.axes if ax.get_ylabel() == "round"]
+    top = max(ax.get_position().y1 for ax in panels)
+    bottom = min(ax.get_position().y0 for ax in panels)
+    assert len(panels) == 4 and bar.get_position().y0 <= bottom + 0.05
+    assert bar.get_position().y1 >= top - 0.05
+    widths = {round(ax.get_position().width, 3) for ax in panels}
+    assert len(widths) == 1  # no panel squeezed by the bar

@@ -83,6 +83,10 @@ def results(run_path, top, sort, ascending, rnd, importance, trial, fmt):
         for c in frame.columns
         if c not in columns and c not in HIDDEN and frame[c].astype(bool).any()
     ]
+    if run.step != "epoch":  # trials.csv's epochs counts an estimator's folds: say so
+        columns = [f"{run.step}s" if c == "epochs" else c for c in columns]
+        for row in rows:
+            row[f"{run.step}s"] = row.pop("epochs", None)
     emit(rows, "table", "\ntrials, best first" if sort is None else f"\ntrials by {sort}", columns)
     best = run.best_result()
     if best is not None:
@@ -116,9 +120,9 @@ def _trial(run, number: int):
             fix=f"trials: {run.results[0].trial} to {run.results[-1].trial}",
         )
     r = found[0]
-    status = f"pruned at epoch {r.epochs}" if r.status == "pruned" else r.status
+    status = f"pruned at {run.step} {r.epochs}" if r.status == "pruned" else r.status
     say(f"{run.name}: trial {r.trial} (round {r.round}), {status}")
-    fields = {**r.final_params, **r.metrics, "epochs": r.epochs, "seconds": r.seconds}
+    fields = {**r.final_params, **r.metrics, f"{run.step}s": r.epochs, "seconds": r.seconds}
     fields.update(seed=r.seed, error=r.error)
     for i in r.interventions:
         fields[f"after epoch {i['epoch']} ({i['kind']})"] = i["change"]
@@ -146,7 +150,7 @@ def _importance(run, fmt):
     trials = (
         "the finished trials"
         if epoch is None
-        else f"the trials as they stood at epoch {epoch}, the last that {MIN_TRIALS} or more "
+        else f"the trials as they stood at {run.step} {epoch}, the last that {MIN_TRIALS} or more "
         "reached: too few finished, pruning stopped the others"
     )
     say(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pdb
 import sys
-import traceback
 
 import click
 import numpy as np
@@ -19,6 +18,7 @@ from ..nn.model import Model
 from ..objective import TrialSpec, build_objective
 from ..space import drop_inactive
 from ..study import Task, Trial
+from ..study.trial import user_traceback
 from . import options
 from .output import say
 
@@ -76,10 +76,25 @@ def train(config_file, overrides, seed, debug):
         raise  # bad input: one line, nothing to debug
     except Exception as e:
         if not debug:
-            raise  # the whole traceback; `python -m pdb` stops here
-        traceback.print_exc()
+            _shown_from_the_users_frames(e)
+            raise  # propagates: `python -m pdb` stops where it raised
+        sys.stderr.write(user_traceback(e, last=None))
         pdb.post_mortem(e.__traceback__)
         sys.exit(1)
+
+
+def _shown_from_the_users_frames(error: BaseException):
+    """When `error` ends the process uncaught, Python prints its traceback from the user's
+    first frame on, as a failed trial keeps it: without click's and hpsearch's frames above."""
+    text, previous = user_traceback(error, last=None), sys.excepthook
+
+    def hook(kind, value, tb):
+        if value is error:
+            sys.stderr.write(text)
+        else:
+            previous(kind, value, tb)
+
+    sys.excepthook = hook
 
 
 def run_once(config, seed: int):
@@ -101,7 +116,7 @@ def run_once(config, seed: int):
         )
     )
     task = Task(0, 1, values, seed)
-    metrics = objective.metrics(task, Shown(task))
+    metrics = objective.metrics(task, Shown(task, config.step))
     say(
         ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
         + f" ({config.goal.metric}, {config.goal.direction}d, is what the search compares)"
@@ -109,10 +124,15 @@ def run_once(config, seed: int):
 
 
 class Shown(Trial):
-    """A trial that shows each value reported, and is never pruned."""
+    """A trial that shows each value reported (after each `step`: epoch, or an estimator's
+    fold), and is never pruned."""
+
+    def __init__(self, task, step: str = "epoch"):
+        super().__init__(task)
+        self.step = step
 
     def report(self, epoch, value, *, tie=None) -> bool:
-        click.echo(f"epoch {epoch}: {value:.6g}")
+        click.echo(f"{self.step} {epoch}: {value:.6g}")
         return super().report(epoch, value, tie=tie)
 
 

@@ -21,6 +21,7 @@ import textwrap
 import click
 
 from ..errors import count
+from ..errors import near_one as one_minus_digits
 from ..store.files import cell, jsonable
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -81,12 +82,8 @@ def fmt(value) -> str:
 
 
 def near_one(value) -> str:
-    """A value below 1 (a beta) with the 4 significant digits of 1 - value: 0.998611 and
-    0.998595 stay apart, where 4 digits of the value show 0.9986 twice."""
-    if not isinstance(value, float) or not 0 < 1 - value < 1:
-        return fmt(value)
-    decimals = 3 - math.floor(math.log10(1 - value))
-    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    """A beta with the 4 significant digits of 1 - value (see errors.near_one)."""
+    return one_minus_digits(value, 4, fmt)
 
 
 def _plain(value):

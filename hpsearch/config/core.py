@@ -45,6 +45,12 @@ class Config:
         """Whether trials train the built-in network (not a function, not an estimator)."""
         return self.objective is None and self.estimator is None
 
+    @property
+    def step(self) -> str:
+        """What a trial reports its metric after, as messages name it (trials.csv's `epochs`
+        counts them): an epoch of training, or for an estimator a fold of cross-validation."""
+        return "fold" if self.estimator else "epoch"
+
     def to_dict(self) -> dict:
         """The resolved config, as written to a run's config.yaml (a coarse-to-fine search's
         without the keys of pbt)."""

@@ -51,6 +51,7 @@ class RunView:
         self.config = self.run.read_config()
         self.goal = self.config.goal
         self.panda = self.config.search["mode"] == "panda"
+        self.cut_short = []  # tables whose last read ended inside a record (see tables.Chunk)
 
     def meta(self) -> dict:
         c = self.config
@@ -59,6 +60,7 @@ class RunView:
             "path": str(self.run.path),
             "mode": c.search["mode"],
             "builtin": c.builtin,
+            "step": c.step,  # what curves.csv's epoch and trials.csv's epochs count
             "metric": self.goal.metric,
             "direction": self.goal.direction,
             "space": [_axis(name, dist) for name, dist in c.space.items()],
@@ -77,7 +79,7 @@ class RunView:
 
     # -- rows since a cursor -----------------------------------------------------------------
     def trials(self, cursor: str | None = None) -> dict:
-        chunk = read_since(self.run.trials_csv, cursor)
+        chunk = self._read(self.run.trials_csv, cursor)
         columns = [c for c in chunk.header if c != "metrics"]
         results, warnings = self._parse(chunk.header, chunk.rows)
         rows = [[self._cell(r, c) for c in columns] + [self._rank(r)] for r in results]
@@ -91,7 +93,7 @@ class RunView:
 
     def curves(self, cursor: str | None = None) -> dict:
         """curves.csv since `cursor`, as its text (numbers only: the page splits the lines)."""
-        chunk = read_since(self.run.curves_csv, cursor, parse=False)
+        chunk = self._read(self.run.curves_csv, cursor, parse=False)
         return {
             "columns": chunk.header if chunk.reset else None,
             "csv": chunk.text,
@@ -146,6 +148,12 @@ class RunView:
                    self.config, regions, read_json(self.run.best_json))  # fmt: skip
 
     # -- helpers -----------------------------------------------------------------------------
+    def _read(self, table, cursor, parse=True):
+        chunk = read_since(table, cursor, parse)
+        if chunk.cut and table not in self.cut_short:
+            self.cut_short.append(table)
+        return chunk
+
     def _parse(self, header, rows) -> tuple[list, list]:
         results, warnings = [], []
         space, metric = self.config.space, self.config.search["metric"]

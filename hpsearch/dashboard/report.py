@@ -10,7 +10,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..compare import _unique
 from ..errors import UserError
-from ..store.files import atomic_write, records_end
+from ..store.files import atomic_write
 from .data import RunView, poll
 from .folder import line, side_by_side
 from .page import plotly_js, report_page
@@ -36,8 +36,7 @@ def write_report(paths, out="report.html") -> tuple[Path, list[str]]:
             warnings += [f"{view.run.path}: {w}" for w in part["warnings"]]
         warnings += [
             f"{table}: its last line is incomplete (being written, or cut short): left out"
-            for table in (view.run.trials_csv, view.run.curves_csv)
-            if _cut_short(table)
+            for table in view.cut_short
         ]
     title = f"hpsearch report: {', '.join(names)}"
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
@@ -57,12 +56,3 @@ def write_report(paths, out="report.html") -> tuple[Path, list[str]]:
         )
     atomic_write(out, report_page(boot, title))
     return out, warnings
-
-
-def _cut_short(table: Path) -> bool:
-    """Whether the table ends inside a record (a line without its newline, or a quoted cell not
-    closed): read from the top, the rest stays out."""
-    if not table.is_file():
-        return False
-    data = table.read_bytes()
-    return records_end(data)[0] < len(data)

@@ -28,6 +28,7 @@ class Chunk:
     cursor: str  # where the next read starts
     reset: bool  # the rows start from the top of the file
     text: str = ""  # the records as they are in the file (unparsed reads only)
+    cut: bool = False  # bytes follow the last complete record: one being written, or cut short
 
 
 def read_since(path: Path, cursor: str | None = None, parse: bool = True) -> Chunk:
@@ -50,7 +51,7 @@ def read_since(path: Path, cursor: str | None = None, parse: bool = True) -> Chu
         end = start + skip + used
         cursor = f"{inode}:{end}:{_crc(f, end)}"
     text = "" if parse else data.decode("utf-8", "replace")
-    return Chunk(header, records, cursor, reset=start == 0, text=text)
+    return Chunk(header, records, cursor, reset=start == 0, text=text, cut=end < size)
 
 
 def _header(f, data: bytes | None) -> tuple[list, int]:

@@ -123,8 +123,8 @@ def spans(run: Run, param: str, record: dict) -> list[tuple]:
 
 def legend(fig, ax, rounds, pruned: bool, extra=(), total: int | None = None):
     """The figure's legend, below the plots (never over a point): a marker per round, or, past
-    LISTED_ROUNDS rounds, a colour bar of the rounds beside `ax`; then pruned trials and
-    `extra` handles."""
+    LISTED_ROUNDS rounds, a colour bar of the rounds beside `ax` (an Axes, or a grid's list of
+    them: the bar then spans the grid); then pruned trials and `extra` handles."""
     total = total or max(rounds, default=1)
     handles = []
     if len(rounds) <= LISTED_ROUNDS:

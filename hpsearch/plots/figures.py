@@ -88,7 +88,7 @@ def metric_vs_params(run: Run) -> Figure:
     if shown:
         which = f"round {shown[0]}" if len(shown) == 1 else f"rounds {shown[0]}-{shown[-1]}"
         extra.append(Patch(color="grey", label=f"bars at the top: the region {which} sampled"))
-    legend(fig, axes[0], sorted({r.round for r in ok}), bool(pruned), extra, total)
+    legend(fig, list(axes), sorted({r.round for r in ok}), bool(pruned), extra, total)
     fig.suptitle(f"{run.name}: {run.metric} against each hyperparameter", fontsize=11)
     return fig
 

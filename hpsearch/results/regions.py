@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from ..errors import near_one
 from ..space import may_apply
 from .run import Run
 
@@ -46,17 +45,10 @@ def region_table(run: Run) -> pd.DataFrame:
 
 def _span(run: Run, name: str, lo: float, hi: float) -> str:
     """'0.0001..0.05': 3 significant digits, short enough that a table of several shows whole;
-    near 1 (a beta), the digits of 1 - value that tell the ends apart."""
+    near 1 (a beta), 3 significant digits of 1 - value: 0.99861, not 0.999."""
     if getattr(run.space.get(name), "scale", "") == "one_minus_log":
-        return "..".join(_near_one(v) for v in (lo, hi))
+        return "..".join(near_one(v, 3, lambda v: f"{v:.3g}") for v in (lo, hi))
     return f"{lo:.3g}..{hi:.3g}"
-
-
-def _near_one(value: float) -> str:
-    """A beta with 2 significant digits of 1 - value: 0.9986, not 0.999."""
-    if not 0 < 1 - value < 1:
-        return f"{value:.3g}"
-    return f"{value:.{2 - math.floor(math.log10(1 - value))}f}".rstrip("0").rstrip(".")
 
 
 def _by_share(name, values, boxes, weights) -> list:

@@ -50,6 +50,11 @@ class Run:
         return self.config.space if self.config else {}
 
     @property
+    def step(self) -> str:
+        """'epoch', or 'fold' for an estimator's run (see Config.step)."""
+        return self.config.step if self.config else "epoch"
+
+    @property
     def trials(self) -> pd.DataFrame:
         """One row per trial, best first."""
         return self.ranked()

@@ -108,16 +108,16 @@ def failure(task: Task, error: BaseException | str, seconds: float = 0.0) -> Tri
     )
 
 
-def user_traceback(error: BaseException) -> str:
+def user_traceback(error: BaseException, last: int | None = FRAMES) -> str:
     """The traceback of `error` from where hpsearch called the user's code (hpsearch's own
-    frames above it left out), its last FRAMES frames; the whole of it when it never left
-    hpsearch."""
+    frames above it left out), its `last` frames (None: all); the whole of it when it never
+    left hpsearch."""
     found = traceback.TracebackException.from_exception(error)
     frames = list(found.stack)
     outside = next((i for i, f in enumerate(frames) if not _ours(f.filename)), None)
     if outside is not None:
         frames = frames[outside:]
-    found.stack = traceback.StackSummary.from_list(frames[-FRAMES:])
+    found.stack = traceback.StackSummary.from_list(frames[-last:] if last else frames)
     return "".join(found.format())
 
 

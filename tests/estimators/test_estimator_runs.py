@@ -11,6 +11,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from hpsearch import Config, load_data, load_model, run_search
 from hpsearch.config import load_config
+from hpsearch.dashboard.data import RunView
 from hpsearch.runs import resume_search
 from tests.conftest import kill_group, rows, start, wait_until
 
@@ -57,6 +58,15 @@ def test_a_run_of_an_estimator_through_the_command_line(cli, write, tmp_path):
     once = cli("train", path)  # one trial in the foreground, fold by fold
     assert once.exit_code == 0 and "DecisionTreeClassifier, once" in once.output
     assert "is what the search compares" in once.output
+    # trials.csv's epochs count folds here: the command line and the dashboard say folds
+    assert "\nfold 1: " in once.output and "epoch" not in once.output
+    table = cli("results", run, "--format", "table", env={"COLUMNS": "300"}).output
+    header = table.split("trials, best first\n")[1].split()
+    assert "folds" in header and "epochs" not in header
+    pruned = int(trials.trial[trials.status == "pruned"].iloc[0])
+    shown = cli("results", run, "--trial", pruned).output
+    assert "pruned at fold " in shown and "  folds " in shown and "epoch" not in shown
+    assert RunView(run).meta()["step"] == "fold"
 
 
 def test_a_regressor_maximises_its_negated_error(tmp_path):

@@ -48,13 +48,13 @@ function costTicks(layout, traces) {
   return layout;
 }
 
-function panelAxes(panels, layout) {
+function panelAxes(panels, layout, step = "epoch") {
   const gap = 0.14;
   const width = (1 - gap * (panels.length - 1)) / panels.length;
   panels.forEach((columns, i) => {
     const k = i ? String(i + 1) : "";
     layout[`xaxis${k}`] = {
-      domain: [i * (width + gap), i * (width + gap) + width], title: { text: "epoch" },
+      domain: [i * (width + gap), i * (width + gap) + width], title: { text: step },
       anchor: `y${k}`, rangemode: "tozero",
     };
     layout[`yaxis${k}`] = {
@@ -83,7 +83,7 @@ function interventionLines(state, trials, panels, colorOf) {
 const FAINT = 200; // trials drawn in grey: enough to see the spread, few enough to draw fast
 
 function learningCurves(div, state, ui) {
-  if (!state.curves.rows.length) return drawNote(div, "no epoch has finished yet");
+  if (!state.curves.rows.length) return drawNote(div, `no ${state.step()} has finished yet`);
   const panels = curvePanels(state, false);
   const order = [...state.records()].sort(byRank).map((r) => r.trial);
   const ranked = [...state.valued("ok")].sort(byRank).slice(0, 5).map((r) => r.trial);
@@ -119,7 +119,7 @@ function learningCurves(div, state, ui) {
     legend: { orientation: "h", y: -0.22, font: { size: 10 } },
     margin: { l: 62, r: 16, t: 20, b: 96 },
     shapes: interventionLines(state, chosen, panels, colorOf),
-  });
+  }, state.step());
   return draw(div, traces, costTicks(layout, traces)).then(() => onClickTrial(div, ui.select));
 }
 

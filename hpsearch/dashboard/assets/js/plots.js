@@ -194,14 +194,15 @@ function bestSoFar(div, state, ui) {
   const records = state.records();
   const x = records.map((_, i) => i + 1);
   // where each round starts, while there are few enough rounds for the lines to be read
-  const starts = state.rounds() > 12 ? [] : records.map((r, i) => i > 0 && r.round !== records[i - 1].round ? i + 0.5 : null).filter((v) => v);
+  const rounds = state.rounds();
+  const starts = rounds > 12 ? [] : records.map((r, i) => i > 0 && r.round !== records[i - 1].round ? i + 0.5 : null).filter((v) => v);
   const valued = records.map((r, i) => [r, i]).filter(([r]) => r.status === "ok" && isNumber(r[m]));
   const traces = [
     {
       type: "scatter", mode: "markers", name: "trials",
       x: valued.map(([, i]) => i + 1), y: valued.map(([r]) => r[m]),
       customdata: valued.map(([r]) => r.trial), text: valued.map(([r]) => hoverText(state, r, [])),
-      hoverinfo: "text", marker: { color: valued.map(([r]) => roundColor(r.round, state.rounds())), size: 6, opacity: 0.7 },
+      hoverinfo: "text", marker: { color: valued.map(([r]) => roundColor(r.round, rounds)), size: 6, opacity: 0.7 },
     },
     {
       type: "scatter", mode: "lines", name: "best so far", x, y: runningBest(records, m, state.meta.direction),

@@ -138,9 +138,20 @@ class RunState {
 
   // Finished trials with a value of the metric, and pruned ones (their value when stopped).
   // How many rounds the run has (started): the colour scale's length.
+  // What curves.csv's epoch and trials.csv's epochs count: "epoch", or an estimator's "fold".
+  step() {
+    return this.meta.step || "epoch";
+  }
+
+  // Kept until the trials or the regions change: every point's colour asks for it.
   rounds() {
+    const records = this.records();
     const regions = (this.summary && this.summary.regions) || [];
-    return Math.max(1, regions.length, ...this.records().map((r) => r.round));
+    if (this._roundsOf !== records || this._roundsRegions !== regions) {
+      this._rounds = records.reduce((n, r) => Math.max(n, r.round), Math.max(1, regions.length));
+      [this._roundsOf, this._roundsRegions] = [records, regions];
+    }
+    return this._rounds;
   }
 
   valued(status) {

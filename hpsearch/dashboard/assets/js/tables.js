@@ -74,8 +74,9 @@ function trialsTable(state, ui) {
   const best = state.summary && state.summary.best ? state.summary.best.trial : null;
   const arrow = (c) => (ui.sort.column === c ? (ui.sort.asc ? " ▲" : " ▼") : "");
   const numeric = (c) => records.some((r) => typeof r[c] === "number");
+  const label = (c) => (c === "epochs" ? `${state.step()}s` : c); // an estimator's: folds
   const head = columns.map(
-    (c) => `<th data-sort="${esc(c)}" class="${numeric(c) ? "num" : ""}" title="sort by ${esc(c)}">${esc(c)}${arrow(c)}</th>`,
+    (c) => `<th data-sort="${esc(c)}" class="${numeric(c) ? "num" : ""}" title="sort by ${esc(label(c))}">${esc(label(c))}${arrow(c)}</th>`,
   );
   const sorted = sortedTrials(state, ui.sort);
   const body = sorted.slice(0, ui.rows).map((r) => {
