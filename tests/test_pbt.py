@@ -140,3 +140,26 @@ def test_explore_moves_each_value_on_its_own_scale():
     assert perturb(beta, 0.99, 1.2) == pytest.approx(1 - 0.01 * 1.2)  # 1 - beta multiplied
     assert perturb(beta, 0.998, 0.1) == 0.999  # kept within the space
     assert perturb(Float(0.5, 1.0), 0.9, 1.2) == 1.0
+
+
+def test_a_nudge_to_a_trial_is_one_more_intervention_and_replays(tmp_path, cli):
+    """Stopped after a generation, nudged, resumed: the nudge applies from the next generation
+    on, logged with its epoch, and replay reproduces the trial with it."""
+    (tmp_path / "pbt.yaml").write_text(PBT)
+    proc = start(["run", "pbt.yaml"], tmp_path)
+    run = tmp_path / "runs" / "pbt"
+    wait_until(lambda: _generation(run) >= 3, proc)
+    kill_group(proc)
+    refused = cli("nudge", run, "--set", "keep_prob=0.9")
+    assert refused.exit_code == 2 and "--trial: a pbt run has trials 0 to 5" in refused.stderr
+    assert cli("nudge", run, "--trial", 2, "--set", "keep_prob=0.9").exit_code == 0
+    saved = _generation(run)
+    resume_search(run, jobs=1)
+    nudges = [r for r in rows(run / "interventions.csv") if r["kind"] == "nudge"]
+    assert [(r["trial"], int(r["epoch"])) for r in nudges] == [("2", saved + 3)]
+    assert json.loads(nudges[0]["values"]) == {"keep_prob": 0.9}
+    curve = [r for r in rows(run / "curves.csv") if r["trial"] == "2"]
+    assert float(curve[saved + 3]["keep_prob"]) == 0.9  # the epoch after the nudge
+    assert "(nudge)" in cli("results", run, "--trial", 2).stdout
+    replayed = cli("replay", run, "--trial", 2)
+    assert replayed.exit_code == 0 and "reproduced bit for bit" in replayed.stdout

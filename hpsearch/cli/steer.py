@@ -25,10 +25,16 @@ def _pairs(overrides) -> dict:
     metavar="KEY=VALUE",
     help=f"Change a hyperparameter that may change mid-training ({', '.join(LIVE)}). Repeatable.",
 )
-def nudge(run_dir, lr_factor, overrides):
+@click.option(
+    "--trial",
+    type=click.IntRange(min=0),
+    help="A pbt run: the trial to nudge, at the end of the generation running.",
+)
+def nudge(run_dir, lr_factor, overrides, trial):
     """Panda: change a hyperparameter of the trial being trained, from its next epoch on (or,
-    when the search is stopped, from when it resumes)."""
-    say(f"nudge recorded: {request_nudge(run_dir, lr_factor, _pairs(overrides))}")
+    when the search is stopped, from when it resumes). A pbt run: of trial T (--trial), from
+    the end of the generation running."""
+    say(f"nudge recorded: {request_nudge(run_dir, lr_factor, _pairs(overrides), trial)}")
 
 
 @click.command()

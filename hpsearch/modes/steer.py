@@ -16,11 +16,12 @@ from ..store import RunDir, steering
 from .panda import check_changes
 
 
-def open_panda_run(path):
-    """The run at `path` and its config, refusing runs that cannot be babysat."""
+def open_panda_run(path, pbt: bool = False):
+    """The run at `path` and its config, refusing runs that cannot be babysat (`pbt`: a pbt
+    run's trials may be nudged too)."""
     run = RunDir.open(path)
     config = run.read_config()
-    if config.search["mode"] != "panda":
+    if config.search["mode"] != "panda" and not (pbt and config.pbt):
         raise UserError(
             f"run '{run.path}' is a {config.search['mode']} run",
             key="search.mode",
@@ -55,24 +56,13 @@ def next_trial(run: RunDir, config) -> int | None:
     return next((t for t in range(config.plan.total) if t not in done), None)
 
 
-def request_nudge(path, lr_factor=None, changes: dict | None = None) -> str:
-    """Leave a nudge for the panda run at `path`; returns what will happen, in words."""
-    run, config = open_panda_run(path)
-    if (lr_factor is None) == (not changes):
-        raise UserError(
-            "give either --lr-factor or --set", fix="e.g. --lr-factor 0.5, or --set keep_prob=0.8"
-        )
-    if lr_factor is not None:
-        factor = as_number(lr_factor, "--lr-factor")
-        if not (math.isfinite(factor) and factor > 0):
-            raise UserError(
-                f"--lr-factor {lr_factor} is not a positive number",
-                key="--lr-factor",
-                fix="use a factor > 0, such as 0.5 to halve the learning rate",
-            )
-        body = {"lr_factor": float(factor)}
-    else:
-        body = {"set": check_changes(changes)}
+def request_nudge(path, lr_factor=None, changes: dict | None = None, trial=None) -> str:
+    """Leave a nudge for the panda run at `path` (or trial `trial` of a pbt run); returns
+    what will happen, in words."""
+    run, config = open_panda_run(path, pbt=True)
+    if config.pbt or trial is not None:
+        return _pbt_nudge(run, config, lr_factor, changes, trial)
+    body = _body(lr_factor, changes)
     state = status(run, config)
     trial = next_trial(run, config)
     if state == "finished" or trial is None:
@@ -91,6 +81,49 @@ def request_nudge(path, lr_factor=None, changes: dict | None = None) -> str:
         )
     resume = f"hpsearch resume {run.path}"
     return f"the search is stopped; trial {trial} applies it when it resumes: {resume}"
+
+
+def _pbt_nudge(run, config, lr_factor, changes, trial) -> str:
+    """A nudge for trial `trial` of a pbt run: applied at the end of the generation running."""
+    if not config.pbt:
+        raise UserError(
+            f"run '{run.path}' trains one trial at a time: --trial applies to pbt runs",
+            key="--trial",
+            fix="leave --trial out: the nudge goes to the trial being trained",
+        )
+    if trial is None or not 0 <= trial < config.search["population"]:
+        raise UserError(
+            f"a pbt run has trials 0 to {config.search['population'] - 1}"
+            + (f", not {trial}" if trial is not None else ", and the nudge names none"),
+            key="--trial",
+            fix="name the trial to nudge: --trial T",
+        )
+    body = _body(lr_factor, changes)
+    if status(run, config) == "finished":
+        raise UserError(
+            f"run '{run.path}' is finished: no trial is left to nudge",
+            fix="start a new run, or replay a trial's schedule: hpsearch replay",
+        )
+    steering.write_request(run, trial, body)
+    return f"trial {trial} takes it at the end of the generation running (or when it resumes)"
+
+
+def _body(lr_factor, changes) -> dict:
+    """A nudge's request: {"lr_factor": f} or {"set": {name: value}}, checked."""
+    if (lr_factor is None) == (not changes):
+        raise UserError(
+            "give either --lr-factor or --set", fix="e.g. --lr-factor 0.5, or --set keep_prob=0.8"
+        )
+    if lr_factor is not None:
+        factor = as_number(lr_factor, "--lr-factor")
+        if not (math.isfinite(factor) and factor > 0):
+            raise UserError(
+                f"--lr-factor {lr_factor} is not a positive number",
+                key="--lr-factor",
+                fix="use a factor > 0, such as 0.5 to halve the learning rate",
+            )
+        return {"lr_factor": float(factor)}
+    return {"set": check_changes(changes)}
 
 
 def reached(run: RunDir, trial: int) -> int | None:

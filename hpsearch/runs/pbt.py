@@ -12,7 +12,9 @@ Trials get their rows in trials.csv at the end, all together.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import partial
 
+from ..modes.panda import check_changes
 from ..space import whole_space
 from ..store import CheckpointStore, RunDir, steering
 from ..store.files import read_json, write_json
@@ -45,6 +47,9 @@ def run_population(config, run: RunDir, evaluate, done: list, on_result) -> Stud
                 _store(run, m.trial).save(state, epoch)
         write_json(run.pbt_json, {"epoch": epoch, "members": [_entry(m) for m in members]})
         saved["epoch"] = epoch
+        for entry in logged:  # applied and saved: a kill before this applies it again
+            if entry.get("request"):
+                steering.done_with(run, entry["request"])
 
     def finished(record):
         write_curves([record])
@@ -59,7 +64,43 @@ def run_population(config, run: RunDir, evaluate, done: list, on_result) -> Stud
         resumed=resumed,
         on_generation=on_generation,
         on_result=finished,
+        steer=partial(_nudges, run, config),
     )
+
+
+def _nudges(run: RunDir, config, epoch: int, members) -> list[dict]:
+    """The nudges waiting (`hpsearch nudge --trial T`), applied to their trials' values from
+    this generation's end on; those for a trial no longer training are dropped."""
+    by_trial = {m.trial: m for m in members if m.state is not None}
+    logged = []
+    for request, body in steering.pending_nudges(run):
+        member = by_trial.get(body.get("trial"))
+        if member is None:
+            steering.done_with(run, request)
+            continue
+        if "lr_factor" in body:
+            rate = member.params.get("learning_rate", config.params.get("learning_rate"))
+            changes = {"learning_rate": rate * body["lr_factor"]}
+        else:
+            changes = check_changes(body.get("set", {}))
+        was = {**config.params, **member.params}
+        words = "; ".join(f"{k} {_fmt(was.get(k))} -> {_fmt(v)}" for k, v in changes.items())
+        member.params = {**member.params, **changes}
+        logged.append(
+            {
+                "trial": member.trial,
+                "epoch": epoch,
+                "kind": "nudge",
+                "change": words,
+                "values": changes,
+                "request": request,
+            }
+        )
+    return logged
+
+
+def _fmt(value) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def _store(run: RunDir, trial: int) -> CheckpointStore:

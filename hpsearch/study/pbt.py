@@ -160,10 +160,13 @@ def run_pbt(
     resumed=None,
     on_generation=None,
     on_result=None,
+    steer=None,
 ) -> Study:
     """Train a population on `evaluate(tasks)` (any runner) generation by generation.
     `resumed` is (epoch, members) as `on_generation(epoch, members, logged)` was last given
-    them (to save them); `on_result(record)` hears each trial's final record."""
+    them (to save them); `on_result(record)` hears each trial's final record; `steer(epoch,
+    members)` may change members' values between generations (a person's nudges), returning
+    the interventions it made."""
     sampled = {m.trial: m.params for m in start(space, population, seed)}
     epoch, members = resumed if resumed is not None else (0, start(space, population, seed))
     study = Study(space, goal)
@@ -193,6 +196,9 @@ def run_pbt(
                     on_result(record)
             break
         logged = generation(space, goal, population, seed, members, results, end)
+        for entry in steer(end, members) if steer is not None else []:
+            next(m for m in members if m.trial == entry["trial"]).interventions.append(entry)
+            logged.append(entry)
         epoch = end
         if on_generation is not None:
             on_generation(epoch, members, logged)
