@@ -162,6 +162,12 @@ def _cached_objective(spec: TrialSpec, data):
     return _CACHE["objective"]
 
 
+def forget_objective():
+    """Drop this process's cached objective and the data it holds: a Dask worker, once its
+    search ends, maps no block of it (the pages go when the last process unmaps them)."""
+    _CACHE.clear()
+
+
 def expected_cost(spec: TrialSpec, task: Task) -> float:
     """How long `task` should train, relative to others of the same search (its weights times
     its epochs); 0 for a custom objective or an estimator, whose cost nobody can tell. Runners

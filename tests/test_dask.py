@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -159,13 +160,23 @@ def test_a_scheduler_that_goes_away_stops_the_search_in_one_line(tmp_path, sched
     assert len(_table(tmp_path / "runs" / "d" / "trials.csv")) == 12
 
 
-def test_workers_need_no_data_file_the_client_scatters_the_data(
-    write, tmp_path, scheduler, monkeypatch
+@pytest.mark.parametrize("where", ["this machine", "another machine"])
+def test_workers_need_no_data_file_they_map_the_clients_block_or_get_it_scattered(
+    write, tmp_path, scheduler, monkeypatch, where
 ):
-    """The workers run in another folder; the file goes once the client has loaded it."""
+    """The workers run in another folder; the file goes once the client has loaded it. On
+    this machine they map the client's shared block (the machine holds the data once); a
+    worker that cannot see it (as on another machine: here the block's handle names a folder
+    no worker has) gets the data scattered. Either way the table is the one of a search in
+    one process, the block is removed at the end, and no worker keeps the search's data."""
+    import dataclasses
+
     import numpy as np
+    from dask.distributed import Client
 
     import hpsearch.runs
+    from hpsearch.data.shared import SharedData, SharedMemory
+    from hpsearch.modes.cluster import DaskPool
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 300)
@@ -173,14 +184,24 @@ def test_workers_need_no_data_file_the_client_scatters_the_data(
     table = CONFIG.replace("{dataset: moons, n_samples: 300}", "{path: table.npz}")
     path = write("table.yaml", table)
     run_search(load_config(path, ["name=here", "search.jobs=1"]), runs_dir=tmp_path)
-    prepare = hpsearch.runs.prepare
+    prepare, handle, data_of = hpsearch.runs.prepare, SharedMemory.handle, DaskPool._data
+    blocks, given = [], []
 
     def prepare_then_delete(config, **kwargs):
         out = prepare(config, **kwargs)
         (tmp_path / "table.npz").unlink()
         return out
 
+    def handle_elsewhere(memory, data):
+        shared = handle(memory, data)
+        blocks.append(Path(shared.folder))
+        if where == "another machine":
+            shared = dataclasses.replace(shared, folder=str(tmp_path / "not-here"))
+        return shared
+
     monkeypatch.setattr(hpsearch.runs, "prepare", prepare_then_delete)
+    monkeypatch.setattr(SharedMemory, "handle", handle_elsewhere)
+    monkeypatch.setattr(DaskPool, "_data", lambda pool: given.append(data_of(pool)) or given[-1])
     run_search(
         load_config(path, ["name=there", "search.backend=dask", f"search.scheduler={scheduler}"]),
         runs_dir=tmp_path,
@@ -189,3 +210,9 @@ def test_workers_need_no_data_file_the_client_scatters_the_data(
     there = _table(tmp_path / "there" / "trials.csv")
     assert len(there) == 18 and {r["status"] for r in there} == {"ok", "pruned"}
     assert there == here
+    mapped = [isinstance(d, SharedData) for d in given]
+    assert mapped == [where == "this machine"] * len(given) and len(given) >= 3
+    assert len(blocks) == 1 and not blocks[0].exists()
+    with Client(scheduler, timeout="30s") as client:
+        cached = client.run(lambda: len(__import__("hpsearch.objective").objective._CACHE))
+    assert list(cached.values()) == [0, 0]

@@ -21,13 +21,16 @@ import numpy as np
 
 from ..errors import UserError, count
 
-CHUNK_BYTES = 32 * 2**20  # of float64 per chunk
+# of float64 per chunk: small, so that the chunks freed do not stay in the process's heap (glibc
+# keeps up to twice its largest freed allocation below 32 MB): 32 MB chunks left 24 MB there
+CHUNK_BYTES = 4 * 2**20
 
 
 @dataclass
 class Rows:
     """A table of `shape` (rows, features) that `chunks(n)` reads in order, n rows at a time,
-    as float64 arrays (every call starts again from the first row)."""
+    as new float64 arrays, the reader's to overwrite (every call starts again from the first
+    row)."""
 
     shape: tuple[int, int]
     chunks: Callable[[int], Iterator[np.ndarray]]
@@ -49,7 +52,7 @@ class Rows:
 
         def chunks(n):
             for i in range(0, len(frame), n):
-                yield frame.iloc[i : i + n].to_numpy(dtype=np.float64)
+                yield frame.iloc[i : i + n].to_numpy(dtype=np.float64, copy=True)
 
         return cls(frame.shape, chunks)
 
@@ -89,8 +92,9 @@ def gather(rows: Rows, parts, scaler=None, alloc=np.empty, dtype=np.float32) -> 
     dest = destinations(parts)
     block = alloc(rows.shape, dtype)
     for start, chunk in _numbered(rows, _chunk_rows(rows)):
-        if scaler is not None:
-            chunk = (chunk - scaler[0]) / scaler[1]
+        if scaler is not None:  # in place: a chunk is a fresh float64 array, ours
+            chunk -= scaler[0]
+            chunk /= scaler[1]
         block[dest[start : start + len(chunk)]] = chunk
     return block
 
@@ -108,8 +112,12 @@ def _numbered(rows: Rows, n: int):
 
 def _add_rows(total: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """total + rows[0] + rows[1] + ..., summed in that order, as NumPy sums axis 0 of a whole
-    array (so that chunks give the very same float64 as one array would)."""
-    return np.add.reduce(np.concatenate([total[None], rows]), axis=0)
+    array (so that chunks give the very same float64 as one array would). `rows`, a fresh
+    array, is overwritten (its first row takes the total: no copy of the chunk)."""
+    if not len(rows):
+        return total
+    rows[0] += total
+    return np.add.reduce(rows, axis=0)
 
 
 def mean_std(rows: Rows, train_rows: np.ndarray):

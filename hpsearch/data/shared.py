@@ -5,6 +5,8 @@ file that every worker maps read-only: in /dev/shm when it has room (memory, as 
 own would be), else in the temporary folder. `handle(data)` is what the workers receive: small
 and picklable (the folder, the parts' sizes, the classes and scaler); `SharedData.open()` gives
 a worker the `Dataset` as read-only views of the same pages, read from no file of the user's.
+A Dask worker on this machine maps it the same way (`SharedData.visible()` says whether a
+process can: one on another machine cannot, and is sent the data instead).
 
 The folder is removed when the context exits, by a return, an exception, Ctrl-C or SIGTERM;
 one left by a search killed outright (kill -9) is named for its process id, and the next search
@@ -38,6 +40,16 @@ class SharedData:
     features: list = field(default_factory=list)
     name: str = ""
     scaler: tuple | None = None
+    stamp: tuple = ()  # the block file's (inode, size): the same file, not one of the same name
+
+    def visible(self) -> bool:
+        """Whether this process can map the block: it runs on the machine that made it (or
+        shares its temporary folder)."""
+        try:
+            stat = os.stat(Path(self.folder, "X.npy"))
+        except OSError:
+            return False
+        return (stat.st_ino, stat.st_size) == self.stamp and Path(self.folder, "y.npy").exists()
 
     def open(self) -> Dataset:
         """The data in the network's form, as read-only views of the shared block."""
@@ -75,11 +87,13 @@ class SharedMemory:
 
     def handle(self, data: Dataset | None) -> SharedData | None:
         """What workers receive: the SharedData of `data`, whose block `alloc` made; None
-        when there is none (a custom objective's search), and workers load what they need."""
+        when there is none (a custom objective's search, an estimator's data in the user's
+        form), and workers load what they need."""
         if data is None or self.folder is None:
             return None
         y = np.concatenate([data.y_train, data.y_dev, data.y_test])
         np.save(self.folder / "y.npy", y)
+        stat = os.stat(self.folder / "X.npy")
         return SharedData(
             str(self.folder),
             (len(data.y_train), len(data.y_dev)),
@@ -87,6 +101,7 @@ class SharedMemory:
             data.features,
             data.name,
             data.scaler,
+            (stat.st_ino, stat.st_size),
         )
 
     def close(self):

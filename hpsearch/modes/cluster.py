@@ -1,7 +1,9 @@
 """Caviar on a Dask cluster: `DaskPool` runs trials as Dask futures, on the data this process
-loaded and scattered to every worker (no worker reads the file). A worker lost mid-trial is
-retried by Dask, and a trial that kills its workers is recorded `failed`; a scheduler that goes
-away stops the search in one line (CannotContinue), to resume once it is back.
+loaded (no worker reads the file): workers on this machine map its shared block, as loky's
+do; when a worker cannot (another machine), the data is scattered to every worker instead. A
+worker lost mid-trial is retried by Dask, and a trial that kills its workers is recorded
+`failed`; a scheduler that goes away stops the search in one line (CannotContinue), to resume
+once it is back.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import socket
 from concurrent.futures import CancelledError
 
 from ..errors import CannotContinue, UserError
-from ..objective import TrialSpec, expected_cost, run_task
+from ..objective import TrialSpec, expected_cost, forget_objective, run_task
 from ..study import failure
 from .caviar import POLL
 
@@ -49,23 +51,39 @@ def connect_dask(address: str, timeout: float = 5.0):
 
 class DaskPool:
     """Trials as Dask futures; like `LokyPool`, a call returns without waiting for
-    continuations of paused trials, which finish in a later call. `data`, loaded here, is
-    scattered to every worker once; trials receive its future, so workers need neither the
-    data file nor the same paths."""
+    continuations of paused trials, which finish in a later call. `data` was loaded here, so
+    workers need neither the data file nor the same paths: while every worker can map its
+    shared block (`shared`, a data.shared.SharedData: the workers run on this machine), trials
+    receive that, and the machine holds the data once; otherwise it is scattered to every
+    worker once (each holds a copy), and trials receive its future."""
 
-    def __init__(self, spec: TrialSpec, client, data=None):
+    def __init__(self, spec: TrialSpec, client, data=None, shared=None):
         self.spec, self.client, self.futures = spec, client, {}
-        self.data = None if data is None else client.scatter(data, broadcast=True, hash=False)
+        self.dataset, self.shared, self.data = data, shared, None
+
+    def _data(self):
+        """What trials submitted now receive: the shared block's handle while every worker
+        sees it (asked again each call: a worker may have joined from another machine), else
+        the data scattered, from then on."""
+        if self.shared is not None:
+            seen = self.client.run(self.shared.visible, on_error="return").values()
+            if seen and all(s is True for s in seen):
+                return self.shared
+            self.shared = None
+        if self.data is None and self.dataset is not None:
+            self.data = self.client.scatter(self.dataset, broadcast=True, hash=False)
+        return self.data
 
     def __call__(self, tasks):
         from dask.distributed import wait as dask_wait  # noqa: PLC0415
 
+        data = self._data()
         for t in tasks:
             future = self.client.submit(
                 run_task,
                 self.spec,
                 t,
-                data=self.data,
+                data=data,
                 pure=False,
                 priority=expected_cost(self.spec, t),
             )
@@ -100,6 +118,9 @@ class DaskPool:
         if self.futures and self.client.status == "running":  # (gone: nothing to cancel)
             self.client.cancel(list(self.futures))
         self.futures = {}
-        if self.data is not None and self.client.status == "running":
-            self.data.release()
+        if self.client.status == "running":
+            if self.data is not None:
+                self.data.release()
+            # workers keep their last objective, and with it the data: not past the search
+            self.client.run(forget_objective, on_error="ignore")
         self.data = None

@@ -18,6 +18,8 @@ from . import layers
 from .activations import ACTIVATIONS
 from .init import init_weights
 
+BATCH = 8192  # rows per forward pass at inference
+
 
 class LayerCache(NamedTuple):
     """What a hidden layer's forward pass keeps for its backward pass."""
@@ -157,23 +159,32 @@ class Network:
             self.grad_flat[: self.n_weights] += (l2 / m) * self.flat[: self.n_weights]
         return cost, self.grads
 
-    def predict_proba(self, x, batch: int = 8192):
+    def predict_proba(self, x, batch: int = BATCH):
         """Class probabilities (N, C) at inference (running BN statistics, no dropout)."""
-        out = []
+        out = [proba for _, proba in self._proba(x, batch)]
+        return np.concatenate(out) if out else np.zeros((0, self.n_classes), self.dtype)
+
+    def _proba(self, x, batch: int = BATCH):
+        """(start, probabilities of rows start... of x), batch by batch."""
         for start in range(0, x.shape[0], batch):
             logits, _ = self.forward(x[start : start + batch], train=False)
             if self.n_classes == 2:
                 p1 = 0.5 * (1 + np.tanh(0.5 * logits[:, 0]))
-                out.append(np.stack([1 - p1, p1], axis=1))
+                yield start, np.stack([1 - p1, p1], axis=1)
             else:
-                out.append(layers.softmax(logits))
-        return np.concatenate(out) if out else np.zeros((0, self.n_classes), self.dtype)
+                yield start, layers.softmax(logits)
 
     def evaluate(self, x, y, l2: float = 0.0) -> tuple[float, float]:
-        """(cost, accuracy) at inference on (x, y); the cost includes the L2 term."""
-        proba = self.predict_proba(x)
-        eps = np.finfo(proba.dtype).tiny
-        cost = float(-np.mean(np.log(np.maximum(proba[np.arange(len(y)), y], eps))))
+        """(cost, accuracy) at inference on (x, y); the cost includes the L2 term. Batch by
+        batch, it keeps each row's probability of its class, not of every class (N x C)."""
+        true, right = [np.zeros(0, self.dtype)], [np.zeros(0, bool)]
+        for start, proba in self._proba(x):
+            labels = y[start : start + len(proba)]
+            true.append(proba[np.arange(len(proba)), labels])
+            right.append(proba.argmax(axis=1) == labels)
+        true = np.concatenate(true)
+        eps = np.finfo(true.dtype).tiny
+        cost = float(-np.mean(np.log(np.maximum(true, eps))))
         if l2:
             cost += self.l2_cost(l2, len(y))
-        return cost, float(np.mean(proba.argmax(axis=1) == y))
+        return cost, float(np.mean(np.concatenate(right)))

@@ -212,9 +212,9 @@ def _extension(config: Config, budget, rounds) -> dict:
 
 def _alloc(config: Config, memory: SharedMemory):
     """Where the data's block goes: memory the workers of a caviar search share (whatever
-    their number: one worker maps it as it would its own), else this process's memory."""
-    s = config.search
-    return memory.alloc if s["mode"] == "caviar" and s["backend"] == "loky" else np.empty
+    their number: one worker maps it as it would its own; a Dask worker on this machine too),
+    else this process's memory."""
+    return memory.alloc if config.search["mode"] == "caviar" else np.empty
 
 
 def _parallel(config: Config, data) -> tuple[int, int, str]:
@@ -233,7 +233,7 @@ def _runner(config: Config, run: RunDir, data, client, listener, memory):
     workers, _, why = _parallel(config, data)
     spec = TrialSpec.of(config)
     if s["mode"] == "caviar" and s["backend"] == "dask":
-        return DaskPool(spec, client, data)
+        return DaskPool(spec, client, data, memory.handle(data))
     objective = build_objective(spec, data)
     if s["mode"] == "panda" and config.builtin:
         return PandaRunner(objective, run, config, listener)
@@ -241,8 +241,8 @@ def _runner(config: Config, run: RunDir, data, client, listener, memory):
         listener.note(why)
     if s["mode"] == "panda" or workers == 1:
         return InProcess(spec, objective)
-    shared = memory.handle(data) if config.builtin else None  # an estimator's: loaded by each
-    return LokyPool(spec, workers, run.markers, shared)
+    # (an estimator's data, in the user's form, is not in the block: each worker loads it)
+    return LokyPool(spec, workers, run.markers, memory.handle(data))
 
 
 def _execute(
