@@ -122,6 +122,21 @@ def test_a_run_page_draws_every_view_on_its_scales(origin, server, open_page):
     assert errors == []
 
 
+def test_a_chosen_rounds_region_is_drawn_in_place_of_the_last_rounds(origin, server, open_page):
+    regions = json.loads((origin / "cav" / "rounds.json").read_text())
+    page, errors = open_page(f"{server.url}#/run/cav", tall=True)
+    choices = page.locator("#round option").all_inner_texts()
+    assert choices == ["the last 3 rounds", "round 1 (the whole space)", "round 2"]
+    assert len(figure(page, "#c2f")["layout"]["shapes"]) == len(regions[1]["boxes"])
+    drawn = page.evaluate("Number(document.body.dataset.renders)")
+    page.select_option("#round", "1")
+    rendered(page, drawn + 1)
+    (box,) = figure(page, "#c2f")["layout"]["shapes"]  # round 1: the whole space, one box
+    assert (box["x0"], box["x1"]) == pytest.approx((1e-3, 1.0))  # learning_rate's whole range
+    assert "the region round 1 sampled" in page.locator("#legend").inner_text()
+    assert page.locator("#round").input_value() == "1" and errors == []
+
+
 def test_the_trials_table_sorts_and_a_click_highlights_a_trial(server, open_page):
     page, errors = open_page(f"{server.url}#/run/cav", tall=True)
 

@@ -73,10 +73,12 @@ function runLayout(meta) {
     ${panda ? `<div class="two"><section class="card" id="panda"><h2>Training now</h2><p id="live-title"></p><div id="live-curve" class="plot short"></div></section>
       <section class="card" id="steering"><h2>Steer the search</h2>${steerForms(meta)}<h3>Nudges and rollbacks</h3><div id="steer-log"></div></section></div>` : ""}
     <section class="card" id="best"><h2>Best trial</h2><div class="body"></div></section>
-    <section class="card"><h2>${esc(meta.metric)} against each hyperparameter</h2><div id="legend" class="legend"></div><div id="param-grid" class="grid">
+    <section class="card"><h2>${esc(meta.metric)} against each hyperparameter</h2>
+      <p class="controls"><label>regions of <select id="round"><option value="">the last ${SHOWN_REGIONS} rounds</option></select></label>
+      <span class="muted">as bars here, as boxes in coarse to fine</span></p><div id="legend" class="legend"></div><div id="param-grid" class="grid">
       ${meta.space.map((a) => `<div class="plot small" data-param="${esc(a.name)}"></div>`).join("")}</div></section>
     ${both ? `<section class="card"><h2>Coarse to fine</h2><p class="controls"><label>x <select id="px">${options(numeric[0] || meta.space[0].name)}</select></label>
-      <label>y <select id="py">${options(numeric[1] || meta.space[1].name)}</select></label> <span class="muted">the last rounds' regions drawn as boxes</span></p>
+      <label>y <select id="py">${options(numeric[1] || meta.space[1].name)}</select></label> <span class="muted">the chosen rounds' regions drawn as boxes</span></p>
       <div id="c2f" class="plot tall"></div></section>` : ""}
     ${meta.pbt ? `<section class="card" id="pbt"><h2>Population-based training</h2><p class="muted">who copied whom after which epoch (a blue line from the trial copied to the copy), and in red the lineage of the best trial, or of the one you click</p>
       <div id="lineage" class="plot"></div><h3>Values over the epochs</h3><div id="pbt-values" class="plot short"></div></section>` : ""}
@@ -94,7 +96,7 @@ function runHead(state) {
     <p>${esc(m.mode)} · ${s ? `${s.done} of ${s.total} trials (${countsText(s.counts)})` : ""} · ${esc(m.metric)}, ${esc(m.direction)}d ${when}</p>`;
 }
 
-function legendHtml(state) {
+function legendHtml(state, ui) {
   const rounds = [...new Set(state.records().map((r) => r.round))].sort((a, b) => a - b);
   const n = state.rounds();
   const items = rounds.length <= LISTED_ROUNDS
@@ -103,7 +105,7 @@ function legendHtml(state) {
   const best = state.summary && state.summary.best;
   if (best) items.push(`<span><b style="color:${BEST_MARKER.color}">★</b> best: trial ${esc(best.trial)}</span>`);
   if (state.valued("pruned").length) items.push(`<span><b style="color:${PRUNED_COLOR}">×</b> pruned (value when stopped)</span>`);
-  const shown = state.summary ? state.summary.regions.filter((r) => r.round >= 2).slice(-SHOWN_REGIONS).map((r) => r.round) : [];
+  const shown = shownRegions(state, ui).map((r) => r.round);
   if (shown.length) {
     const which = shown.length === 1 ? `round ${shown[0]}` : `rounds ${shown[0]}–${shown[shown.length - 1]}`;
     items.push(`<span><i class="box"></i>bars at the top: the region ${which} sampled</span>`);
@@ -112,10 +114,18 @@ function legendHtml(state) {
   return items.join("");
 }
 
+// The rounds whose region the page may draw, the chosen one selected (the last few by default).
+function roundChoices(state, ui) {
+  const rounds = ((state.summary && state.summary.regions) || []).map((r) => r.round);
+  const option = (value, text) => `<option value="${value}" ${String(ui.round || "") === String(value) ? "selected" : ""}>${text}</option>`;
+  return [option("", `the last ${SHOWN_REGIONS} rounds`), ...rounds.map((r) => option(r, `round ${r}${r === 1 ? " (the whole space)" : ""}`))].join("");
+}
+
 async function renderRun(state, ui, changed) {
   const lazy = (div, job) => ui.lazy.set(div, job);
   if (changed.summary) {
     $("#run-head").innerHTML = runHead(state);
+    $("#round").innerHTML = roundChoices(state, ui);
     $("#best .body").innerHTML = bestCard(state);
     if ($("#steer-log")) $("#steer-log").innerHTML = steerLog(state);
   }
@@ -124,7 +134,7 @@ async function renderRun(state, ui, changed) {
     .map((w) => `<p class="warning">${esc(w)}</p>`).join("");
   const trials = changed.trials || changed.summary;
   if (trials || changed.selection) {
-    $("#legend").innerHTML = legendHtml(state);
+    $("#legend").innerHTML = legendHtml(state, ui);
     for (const div of document.querySelectorAll("#param-grid .plot")) {
       lazy(div, () => metricVsParam(div, state, axisOf(state.meta, div.dataset.param), ui));
     }
@@ -162,7 +172,7 @@ function runPage(name) {
   Source.meta(name).then((meta) => {
     if (stopped) return;
     const state = new RunState(meta);
-    const ui = { selected: null, sort: { column: null, asc: true }, lazy, rows: 100 };
+    const ui = { selected: null, sort: { column: null, asc: true }, lazy, rows: 100, round: null };
     app.innerHTML = runLayout(meta);
     const redraw = (what) => renderRun(state, ui, what).then(markRendered);
     ui.select = (trial) => ((ui.selected = ui.selected === trial ? null : trial), redraw({ selection: true }));
@@ -177,6 +187,7 @@ function runPage(name) {
       $("#trials").innerHTML = trialsTable(state, ui);
     });
     for (const id of ["#px", "#py"]) if ($(id)) $(id).addEventListener("change", () => redraw({ selection: true }));
+    $("#round").addEventListener("change", (e) => ((ui.round = Number(e.target.value) || null), redraw({ selection: true })));
     inner = poller(async () => {
       const changed = state.apply(await Source.poll(name, state));
       if (changed.trials || changed.curves || changed.summary) await redraw(changed);

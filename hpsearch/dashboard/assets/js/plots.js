@@ -65,15 +65,18 @@ function selectedTrace(rows, selected, at) {
   };
 }
 
-// The regions of the last rounds after the first.
-function shownRegions(state) {
-  return ((state.summary && state.summary.regions) || []).filter((r) => r.round >= 2).slice(-SHOWN_REGIONS);
+// The regions drawn: of the round chosen on the page (`ui.round`), or of the last rounds after
+// the first.
+function shownRegions(state, ui) {
+  const regions = (state.summary && state.summary.regions) || [];
+  if (ui && ui.round) return regions.filter((r) => r.round === ui.round);
+  return regions.filter((r) => r.round >= 2).slice(-SHOWN_REGIONS);
 }
 
 // The last rounds' regions along a hyperparameter: a bar in the round's colour across the
 // top of the plot (stacked, one row per round, the latest lowest), above the trials.
-function regionBars(state, axis) {
-  const later = shownRegions(state);
+function regionBars(state, axis, ui) {
+  const later = shownRegions(state, ui);
   const band = 0.035;
   const shapes = [];
   if (!isNumericAxis(axis)) return { shapes, headroom: 0 };
@@ -117,7 +120,7 @@ function metricVsParam(div, state, axis, ui) {
   const xs = new Map();
   for (const group of [ok, pruned]) pointsX(axis, group).forEach((x, i) => xs.set(group[i], x));
   const at = (r) => [xs.get(r), r[m]];
-  const bars = regionBars(state, axis);
+  const bars = regionBars(state, axis, ui);
   const traces = roundTraces(state, ok, pruned, at, [axis.name]);
   traces.push(bestTrace(state, ok, at, [axis.name]));
   traces.push(selectedTrace([...ok, ...pruned], ui.selected, at));
@@ -137,7 +140,7 @@ function coarseToFine(div, state, px, py, ui) {
   const ok = state.valued("ok").filter(has);
   const at = (r) => [pointsX(ax, [r])[0], pointsX(ay, [r])[0]];
   const shapes = [];
-  for (const record of shownRegions(state)) {
+  for (const record of shownRegions(state, ui)) {
     for (const box of record.boxes) {
       if (!box[px] || !box[py] || !isNumericAxis(ax) || !isNumericAxis(ay)) continue;
       const [x0, x1] = box[px].map((v) => coord(ax, v));
