@@ -134,9 +134,12 @@ def test_a_scheduler_that_goes_away_stops_the_search_in_one_line(tmp_path, sched
 
     address, procs = _cluster(tmp_path)
     try:
-        (tmp_path / "slow.py").write_text(
-            "import time\ndef evaluate(config):\n    time.sleep(1)\n    return config['x']\n"
+        (tmp_path / "slow.py").write_text(  # slow while the file `slow` is there
+            "import os, time\ndef evaluate(config):\n"
+            f"    time.sleep(1 if os.path.exists({str(tmp_path / 'slow')!r}) else 0)\n"
+            "    return config['x']\n"
         )
+        (tmp_path / "slow").touch()
         (tmp_path / "d.yaml").write_text(
             "objective: slow:evaluate\nsearch: {trials: 6, rounds: 2, backend: dask, "
             f'scheduler: "{address}"}}\nspace: {{x: {{low: 0, high: 1}}}}\n'
@@ -155,6 +158,7 @@ def test_a_scheduler_that_goes_away_stops_the_search_in_one_line(tmp_path, sched
     )
     recorded = _table(tmp_path / "runs" / "d" / "trials.csv")
     assert recorded and all(r["status"] == "ok" for r in recorded)
+    (tmp_path / "slow").unlink()  # the 10 trials left: no need to wait a second each
     done = hpsearch("resume", "runs/d", "--scheduler", scheduler, cwd=tmp_path)  # another
     assert done.returncode == 0, done.stderr
     assert len(_table(tmp_path / "runs" / "d" / "trials.csv")) == 12
