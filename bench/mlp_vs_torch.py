@@ -10,8 +10,13 @@ process's spinning idle threads slow the next. The machine may be shared and noi
 ratio is the median of the per-repetition ratios (adjacent runs see the same conditions), with
 its interquartile range.
 
+`--threads N` runs every library on N threads (BLAS's, PyTorch's) instead of all the cores:
+`--threads 1` is how a search's trials train. `--cpu` times the CPU seconds each process
+spends instead of the wall clock: with one thread, the figure that holds on a busy machine,
+where a process waits for a core as long as it runs (other processes still share the caches).
+
     pip install torch==2.13.0      # a CPU build
-    python bench/mlp_vs_torch.py [--repeats 5] [--sizes digits mnist wide]
+    python bench/mlp_vs_torch.py [--repeats 5] [--sizes digits mnist wide] [--threads 1 --cpu]
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -108,34 +114,45 @@ def floor(X, y, hidden):
 RUNNERS = {"ours": ours, "torch": torch_epoch, "floor": floor}
 
 
-def timed(fn, epochs: int = 1) -> float:
+def timed(fn, epochs: int = 1, clock=time.perf_counter) -> float:
     """Seconds per epoch over `epochs` epochs in a row."""
     # Idle BLAS and OpenMP threads spin for a while after parallel work and would steal the
     # cores from whichever process runs next: let them go to sleep first.
     time.sleep(0.3)
-    start = time.perf_counter()
+    start = clock()
     for _ in range(epochs):
         fn()
-    return (time.perf_counter() - start) / epochs
+    return (clock() - start) / epochs
 
 
-def child(kind: str, size: str):
+def child(kind: str, size: str, threads: int | None, cpu: bool = False):
     """One library in a process of its own: build, warm up, then time as many epochs as it
     is told, each time the parent writes a number on stdin."""
+    if threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)  # for the process's life
+        if kind == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
     m, d, hidden = SIZES[size]
     rng = np.random.default_rng(0)
     X = rng.standard_normal((m, d)).astype(np.float32)
     y = rng.integers(0, CLASSES, m)
     fn = RUNNERS[kind](X, y, hidden)
-    print(json.dumps(timed(fn)), flush=True)  # warm-up: first-touch allocations, BLAS buffers
+    clock = time.process_time if cpu else time.perf_counter
+    print(json.dumps(timed(fn, 1, clock)), flush=True)  # warm-up: first touches, BLAS buffers
     for line in sys.stdin:
-        print(json.dumps(timed(fn, int(line))), flush=True)
+        print(json.dumps(timed(fn, int(line), clock)), flush=True)
 
 
 class Child:
-    def __init__(self, kind: str, size: str):
+    def __init__(self, kind: str, size: str, threads: int | None, cpu: bool = False):
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--child", kind, "--sizes", size],
+            [sys.executable, __file__, "--child", kind, "--sizes", size]
+            + (["--threads", str(threads)] if threads else [])
+            + (["--cpu"] if cpu else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -156,15 +173,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    ap.add_argument("--threads", type=int, help="threads per library (default: all cores)")
+    ap.add_argument("--cpu", action="store_true", help="CPU seconds of the process, not wall")
     ap.add_argument("--child", choices=list(RUNNERS), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        return child(args.child, args.sizes[0])
+        return child(args.child, args.sizes[0], args.threads, args.cpu)
     import torch
 
     print(
-        f"numpy {np.__version__}, torch {torch.__version__} with {torch.get_num_threads()} "
-        "threads; each library in a process of its own"
+        f"numpy {np.__version__}, torch {torch.__version__} with "
+        f"{args.threads or torch.get_num_threads()} threads; each library in a process of its "
+        f"own; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(
         f"{'size':<8}{'shape':>22}{'ours (s)':>10}{'floor (s)':>10}{'torch (s)':>11}"
@@ -172,7 +192,7 @@ def main():
     )
     for name in args.sizes:
         m, d, hidden = SIZES[name]
-        children = {k: Child(k, name) for k in RUNNERS}
+        children = {k: Child(k, name, args.threads, args.cpu) for k in RUNNERS}
         try:
             # as many epochs per timing as last at least MIN_SECONDS: a single 4 ms epoch is
             # at the mercy of the scheduler
@@ -196,6 +216,7 @@ def main():
             + "".join(cells),
             flush=True,
         )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
