@@ -220,3 +220,34 @@ def test_workers_need_no_data_file_they_map_the_clients_block_or_get_it_scattere
     with Client(scheduler, timeout="30s") as client:
         cached = client.run(lambda: len(__import__("hpsearch.objective").objective._CACHE))
     assert list(cached.values()) == [0, 0]
+
+
+PBT = """
+name: pop
+seed: 5
+data: {dataset: moons, n_samples: 300}
+params: {layers: 1, hidden_units: 8, epochs: 6}
+search: {method: pbt, population: 4, interval: 2}
+space:
+  learning_rate: {low: 1e-3, high: 1.0, scale: log}
+  keep_prob: {low: 0.6, high: 1.0}
+"""
+
+
+def test_pbt_on_a_cluster_gives_the_same_tables_as_in_process(write, tmp_path, scheduler):
+    path = write("pop.yaml", PBT)
+    run_search(load_config(path, ["name=here", "search.jobs=1"]), runs_dir=tmp_path)
+    run_search(
+        load_config(path, ["name=there", "search.backend=dask", f"search.scheduler={scheduler}"]),
+        runs_dir=tmp_path,
+    )
+    for table in ("trials.csv", "curves.csv"):
+        assert _table(tmp_path / "there" / table) == _table(tmp_path / "here" / table)
+    log = [
+        {k: v for k, v in r.items() if k != "time"}
+        for r in _table(tmp_path / "here" / "interventions.csv")
+    ]
+    assert log and log == [
+        {k: v for k, v in r.items() if k != "time"}
+        for r in _table(tmp_path / "there" / "interventions.csv")
+    ]

@@ -89,7 +89,7 @@ class Config:
         """A pbt search's settings, with the network's epochs and live hyperparameters."""
         s = self.search
         epochs = self.params.get("epochs", DEFAULTS["epochs"])
-        return Population(s["population"], s["interval"], epochs, EXPLORED)
+        return Population(s["population"], s["interval"], epochs, EXPLORED, TIEBREAK)
 
     @property
     def plan(self) -> Plan:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -44,6 +45,7 @@ class Population:
     interval: int = 4
     epochs: int = 20  # how long each trial trains
     live: tuple = ()  # hyperparameters that may change between epochs
+    tiebreak: str | None = None  # of trials level on the metric, the lower one ranks first
 
     def ends(self) -> list[int]:
         """The epochs at which generations end."""
@@ -104,7 +106,7 @@ def generation(space, goal: Goal, population: Population, seed: int, members, re
     """After the generation ending at `epoch`: each member takes its record's state (or a
     better member's), and returns the interventions logged (in trial order)."""
     by_trial = {m.trial: m for m in members}
-    ranked = goal.best_first(results.values())
+    ranked = sorted(results.values(), key=partial(_rank, goal, population.tiebreak))
     alive = [r for r in ranked if r.status == "paused"]
     q = max(1, int(len(members) * QUANTILE))
     top = alive[:q]
@@ -223,6 +225,15 @@ def lineage(trial: int, interventions: list, end: int) -> list[tuple[int, int, i
         chain.append((current, int(copy["epoch"]) + 1, end))
         current, end = int(copy["source"]), int(copy["epoch"])
     return chain[::-1]
+
+
+def _rank(goal: Goal, tiebreak: str | None, result) -> tuple:
+    """Best first (`Goal.rank_key`), a tie on the metric broken by the lower `tiebreak`: on a
+    small dev set many trials tie on accuracy, and the dev cost tells them apart."""
+    order, reach, score, trial = goal.rank_key(result)
+    tie = result.metrics.get(tiebreak) if tiebreak else None
+    tie = tie if tie is not None and math.isfinite(tie) else math.inf
+    return (order, reach, score, tie, trial)
 
 
 def _fmt(value) -> str:
