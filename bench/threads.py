@@ -77,7 +77,7 @@ def main():
                 said = note or said
         medians = {s: statistics.median(t) for s, t in times.items()}
         best = min(medians[s] for s in settings if s != "auto")
-        print(f"{name}: auto said '{said}'")
+        print(f"{name}: auto said '{said}' (load average {os.getloadavg()[0]:.1f} at the end)")
         for setting, seconds in medians.items():
             print(f"  {setting:<22} {seconds:>7.2f} s  {seconds / best:>5.2f}x the faster fixed")
 

@@ -119,6 +119,13 @@ def test_bad_data_is_one_clear_error(tmp_path, make, data, message):
     assert "\n" not in e.value.message
 
 
+def test_an_npz_without_rows_is_one_clear_error(tmp_path):
+    np.savez(tmp_path / "empty.npz", X=np.zeros((0, 3), np.float32), y=np.zeros(0, int))
+    with pytest.raises(UserError) as e:  # (it was an IndexError)
+        load_data({"path": "empty.npz"}, base_dir=tmp_path)
+    assert "has no rows" in e.value.message and "empty.npz" in str(e.value.file)
+
+
 def test_bad_data_through_the_cli_exits_2_with_one_line(cli, write, tmp_path):
     config = write("c.yaml", "data: {path: missing.csv, target: y}\n")
     result = cli("train", config)

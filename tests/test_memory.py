@@ -158,3 +158,57 @@ def test_data_unpickled_from_unaligned_buffers_is_aligned():
     for part in ("X_train", "X_dev", "X_test"):
         assert getattr(back, part).flags.aligned
         assert np.array_equal(getattr(back, part), getattr(data, part))
+
+
+def test_train_and_dev_together_are_a_view_of_the_loaded_block_not_a_copy(tmp_path):
+    """What an estimator's trials cross-validate on: the block holds train then dev rows side
+    by side, so together they cost nothing more; parts given apart are joined as before."""
+    from hpsearch.data.dataset import Dataset
+
+    _table(tmp_path)
+    for data in (
+        load_data({"path": "table.npz"}, seed=3, base_dir=tmp_path),  # the user's form
+        load_training_data({"path": "table.npz"}, seed=3, base_dir=tmp_path),
+    ):
+        X, y = data.train_and_dev()
+        assert np.array_equal(X, np.concatenate([data.X_train, data.X_dev]))
+        assert np.array_equal(y, np.concatenate([data.y_train, data.y_dev]))
+        assert np.shares_memory(X, data.X_train) and np.shares_memory(X, data.X_dev)
+        assert not np.shares_memory(X, data.X_test)
+    X = np.arange(12.0).reshape(6, 2)
+    apart = Dataset(X[:3].copy(), np.arange(3), X[3:5].copy(), np.arange(2), X[5:], [0])
+    joined, _ = apart.train_and_dev()
+    assert np.array_equal(joined, X[:5]) and not np.shares_memory(joined, apart.X_train)
+    reversed_ = Dataset(X[2:4], np.arange(2), X[:2], np.arange(2), X[4:], np.arange(2))
+    assert np.array_equal(reversed_.train_and_dev()[0], np.concatenate([X[2:4], X[:2]]))
+
+
+@pytest.mark.parametrize("normalize, passes", [(True, 3), (False, 2)])
+def test_a_streamed_npz_is_read_three_times_to_be_standardised(
+    tmp_path, monkeypatch, normalize, passes
+):
+    """Each read of a compressed .npz decompresses it whole: the values' check sums the train
+    rows for their mean in the same pass, then the squares for the std, then the rows are
+    gathered (it was four passes)."""
+    import hpsearch.data
+
+    monkeypatch.setattr(rows, "CHUNK_BYTES", 8 * 5 * 37)  # 11 chunks
+    X, y = _table(tmp_path)
+    np.savez_compressed(tmp_path / "table.npz", X=X, y=y)
+    read, reads = hpsearch.data.read_file, []
+
+    def counted(*args, **kwargs):
+        table, labels, names = read(*args, **kwargs)
+
+        def chunks(n):
+            reads.append(n)
+            yield from table.chunks(n)
+
+        return rows.Rows(table.shape, chunks), labels, names
+
+    monkeypatch.setattr(hpsearch.data, "read_file", counted)
+    config = {"path": "table.npz", "normalize": normalize}
+    d = load_training_data(config, seed=3, base_dir=tmp_path)
+    assert len(reads) == passes
+    for got, want in zip((d.X_train, d.X_dev, d.X_test), _whole(X, y, 3, normalize)):
+        assert np.array_equal(got, want)

@@ -240,12 +240,15 @@ def _read(data: dict, seed: int, file, base_dir, regression=False) -> _Table:
             features=data.get("features", 2),
         )
         rows, features, name, where = Rows.of(X), [f"x{i}" for i in range(X.shape[1])], kind, file
-    check_values(rows, features, where)
     if regression:  # split at random, as one class would be
+        check_values(rows, features, where)
         parts = stratified_split(np.zeros(len(labels), dtype=np.intp), data["split"], rng)
         labels = np.asarray(labels, dtype=np.float64)
         return _Table(rows, labels, [], parts, None, None, list(features), name)
     classes, y = np.unique(labels, return_inverse=True)
+    parts = stratified_split(y, data["split"], rng) if len(classes) > 1 else None
+    # the values' check also sums the train rows for their mean: one pass over the file less
+    total = check_values(rows, features, where, parts[0] if parts and data["normalize"] else None)
     if len(classes) < 2:
         raise UserError(
             f"the labels have {len(classes)} class ({classes.tolist()[0]!r} only)",
@@ -253,9 +256,8 @@ def _read(data: dict, seed: int, file, base_dir, regression=False) -> _Table:
             key=data.get("target") or "y",
             fix="a classifier needs at least 2 classes",
         )
-    parts = stratified_split(y, data["split"], rng)
     _check_parts(y, parts, classes.tolist(), data["split"], where, data.get("target") or "y")
-    scaler = mean_std(rows, parts[0]) if data["normalize"] else None
+    scaler = mean_std(rows, parts[0], total) if data["normalize"] else None
     codes = tuple(y[i] for i in parts)
     return _Table(rows, labels, classes.tolist(), parts, codes, scaler, list(features), name)
 

@@ -40,6 +40,27 @@ class Dataset:
                 state[key] = np.require(value, requirements=["ALIGNED", "C_CONTIGUOUS"])
         self.__dict__.update(state)
 
+    def train_and_dev(self) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) of the train and dev parts together. X is a view where the two lie side by
+        side in one block, as loading leaves them (a copy of a large table costs its size
+        again); a copy otherwise (parts given apart, or unpickled)."""
+        y = np.concatenate([self.y_train, self.y_dev])
+        a, b, block = self.X_train, self.X_dev, self.X_train.base
+        side_by_side = (
+            isinstance(block, np.ndarray)
+            and block is b.base
+            and block.ndim == 2
+            and a.shape[1:] == b.shape[1:] == block.shape[1:]
+            and block.flags.c_contiguous
+            and a.flags.c_contiguous
+            and b.flags.c_contiguous
+            and a.ctypes.data + a.nbytes == b.ctypes.data
+        )
+        if side_by_side:
+            start = (a.ctypes.data - block.ctypes.data) // block.strides[0]
+            return block[start : start + len(a) + len(b)], y
+        return np.concatenate([a, b]), y
+
     @property
     def n_features(self) -> int:
         return self.X_train.shape[1]

@@ -78,6 +78,8 @@ def _read_npz(path: Path):
         raise _not_a_table(path, dtype, shape, labels)
     if not np.issubdtype(dtype, np.number):
         raise _not_a_table(path, dtype, shape, labels)
+    if not len(labels):
+        raise UserError("has no rows", file=path, fix="give X and y one row per example")
     if X is not None:
         return Rows.of(X), labels
 

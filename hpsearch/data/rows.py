@@ -57,12 +57,19 @@ class Rows:
         return cls(frame.shape, chunks)
 
 
-def check_values(rows: Rows, names, path):
-    """Raises UserError naming the first column with a missing, NaN or infinite value."""
+def check_values(rows: Rows, names, path, train_rows=None):
+    """Raises UserError naming the first column with a missing, NaN or infinite value. Given
+    `train_rows` (sorted indices), the same pass sums them for their mean, and returns that
+    sum for mean_std (None where mean_std reads the rows as one array): a file streamed and
+    decompressed once less."""
     n = _chunk_rows(rows)
     bad = np.zeros(rows.shape[1], dtype=np.int64)
-    for chunk in rows.chunks(n):
+    total = None if train_rows is None or _whole(rows) else np.zeros(rows.shape[1])
+    train = None if total is None else _mask(rows, train_rows)
+    for start, chunk in _numbered(rows, n):
         bad += (~np.isfinite(chunk)).sum(axis=0)
+        if total is not None:
+            total = _add_rows(total, chunk[train[start : start + len(chunk)]])
     if bad.any():
         column = int(np.argmax(bad > 0))
         raise UserError(
@@ -72,6 +79,7 @@ def check_values(rows: Rows, names, path):
             key=names[column],
             fix="drop or impute those rows",
         )
+    return total
 
 
 def destinations(parts) -> np.ndarray:
@@ -120,20 +128,21 @@ def _add_rows(total: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.add.reduce(rows, axis=0)
 
 
-def mean_std(rows: Rows, train_rows: np.ndarray):
+def mean_std(rows: Rows, train_rows: np.ndarray, total=None):
     """The mean and std (0 replaced by 1) of the rows `train_rows` (sorted indices), as
-    `X[train_rows].mean(axis=0)` and `X[train_rows].std(axis=0)` compute them."""
+    `X[train_rows].mean(axis=0)` and `X[train_rows].std(axis=0)` compute them. `total`: the
+    rows' sum, when check_values has summed them."""
     n, k = _chunk_rows(rows), len(train_rows)
-    train = np.zeros(rows.shape[0], dtype=bool)
-    train[train_rows] = True
-    if rows.shape[0] <= n or rows.shape[1] == 1:
+    train = _mask(rows, train_rows)
+    if _whole(rows):
         # NumPy itself: one chunk, or one column (which NumPy sums pairwise, not row by row)
         X = np.concatenate([c[train[s : s + len(c)]] for s, c in _numbered(rows, n)])
         mean, std = X.mean(axis=0), X.std(axis=0)
     else:
-        total = np.zeros(rows.shape[1])
-        for start, chunk in _numbered(rows, n):
-            total = _add_rows(total, chunk[train[start : start + len(chunk)]])
+        if total is None:
+            total = np.zeros(rows.shape[1])
+            for start, chunk in _numbered(rows, n):
+                total = _add_rows(total, chunk[train[start : start + len(chunk)]])
         mean = total / k
         squares = np.zeros_like(mean)
         for start, chunk in _numbered(rows, n):
@@ -142,3 +151,15 @@ def mean_std(rows: Rows, train_rows: np.ndarray):
         std = np.sqrt(squares / k)
     std[std == 0] = 1.0
     return mean, std
+
+
+def _whole(rows: Rows) -> bool:
+    """Whether mean_std reads the train rows as one array: they fit in one chunk, or are one
+    column (which NumPy sums pairwise, not row by row)."""
+    return rows.shape[0] <= _chunk_rows(rows) or rows.shape[1] == 1
+
+
+def _mask(rows: Rows, train_rows: np.ndarray) -> np.ndarray:
+    train = np.zeros(rows.shape[0], dtype=bool)
+    train[train_rows] = True
+    return train

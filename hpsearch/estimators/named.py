@@ -13,7 +13,6 @@ import importlib
 import inspect
 import re
 
-import numpy as np
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -113,8 +112,9 @@ def cross_validation(name, params, data, cv: int, scoring, seed: int) -> CrossVa
 
 
 def train_and_dev(data):
-    """The data a run cross-validates on: its train and dev parts, as the user has them."""
-    return np.concatenate([data.X_train, data.X_dev]), np.concatenate([data.y_train, data.y_dev])
+    """The data a run cross-validates on: its train and dev parts, as the user has them (a
+    view of the loaded block, not a copy: see Dataset.train_and_dev)."""
+    return data.train_and_dev()
 
 
 def refit_and_test(name, params, data, scoring, seed: int) -> tuple[object, dict | None]:
