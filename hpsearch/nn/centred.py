@@ -62,7 +62,7 @@ class Pass:
         sides = []
         for step in (h, -h):
             costs = np.empty(index.size)
-            per_stack = max(1, STACK // (self.m * max(self.net.sizes)))
+            per_stack = max(1, STACK // (self.m * max(self.net.sizes[1:])))
             for start in range(0, index.size, per_stack):
                 part = slice(start, start + per_stack)
                 r = None if rows is None else rows[part]
