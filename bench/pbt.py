@@ -38,12 +38,12 @@ SETS = {  # data, fixed params, halving's budget (trials whose epochs sum to PBT
     "digits": (
         {"dataset": "digits"},
         {"layers": 2, "hidden_units": 64, "epochs": 60, "batch_size": 32},
-        130,
+        165,
     ),
     "mnist": (
         None,  # written by mnist_shaped()
         {"layers": 2, "hidden_units": 128, "epochs": 20, "batch_size": 64},
-        54,
+        72,
     ),
 }
 

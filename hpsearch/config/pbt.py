@@ -83,3 +83,9 @@ def check_pbt(given: dict, out: dict, builtin: bool, params: dict, space: dict):
             fix="use an interval of a few epochs, such as a tenth of the epochs",
         )
     out.update(dict.fromkeys(SIZING))  # the population is the trials, in one round
+
+
+def changing(config) -> list[str]:
+    """The searched hyperparameters a pbt search changes, but the learning rate, which curves.csv
+    has already (as trained with): their columns there. None for other searches."""
+    return [n for n in config.space if config.pbt and n in EXPLORED and n != "learning_rate"]

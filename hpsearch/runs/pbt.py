@@ -20,6 +20,7 @@ from ..store import CheckpointStore, RunDir, steering
 from ..store.files import read_json, write_json
 from ..study import Member, Study, TrialResult, lineage, run_pbt
 
+STATE = "pbt.json"  # the last generation saved
 KEEP = 2  # checkpoints per trial: the generation saved, and the one being saved
 
 
@@ -45,7 +46,7 @@ def run_population(config, run: RunDir, evaluate, done: list, on_result) -> Stud
             if m.state is not None:
                 state = {**m.state.model, "trial.seconds": m.state.seconds}
                 _store(run, m.trial).save(state, epoch)
-        write_json(run.pbt_json, {"epoch": epoch, "members": [_entry(m) for m in members]})
+        write_json(run.path / STATE, {"epoch": epoch, "members": [_entry(m) for m in members]})
         saved["epoch"] = epoch
         for entry in logged:  # applied and saved: a kill before this applies it again
             if entry.get("request"):
@@ -122,7 +123,7 @@ def _entry(m: Member) -> dict:
 def _resumed(config, run: RunDir):
     """(epoch, members) as the last saved generation left them, the run's later rows dropped;
     None when no generation was saved."""
-    saved = read_json(run.pbt_json)
+    saved = read_json(run.path / STATE)
     epoch = saved["epoch"] if saved else 0
     for row in run.read_rows():  # rows of a last generation cut short: it runs again
         run.drop_trial(int(row["trial"]))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import BUILTIN_METRICS, Config, yamlio
-from ..config.pbt import EXPLORED
+from ..config.pbt import changing
 from ..errors import UserError
 from ..study import TAIL_COLUMNS, TrialResult, table_columns
 from . import runconfig
@@ -42,12 +42,8 @@ def metric_columns(config: Config) -> list[str]:
 
 
 def curve_metrics(config: Config) -> list[str]:
-    """curves.csv's columns after trial and epoch; a PBT search's add the values in force of
-    the hyperparameters it changes."""
-    if not config.builtin:
-        return [config.search["metric"]]
-    changing = [n for n in config.space if config.pbt and n in EXPLORED and n != "learning_rate"]
-    return list(BUILTIN_CURVE) + changing
+    """curves.csv's columns after trial and epoch (and a pbt search's values in force)."""
+    return list(BUILTIN_CURVE) + changing(config) if config.builtin else [config.search["metric"]]
 
 
 class RunDir:
@@ -64,7 +60,6 @@ class RunDir:
             "best.joblib",
             "config.yaml",
             "interventions.csv",
-            "pbt.json",
         ):
             setattr(self, name.replace(".", "_"), self.path / name)
         self.resolved_json = self.path / ".resolved.json"  # the config as the run started
