@@ -163,3 +163,20 @@ def test_a_nudge_to_a_trial_is_one_more_intervention_and_replays(tmp_path, cli):
     assert "(nudge)" in cli("results", run, "--trial", 2).stdout
     replayed = cli("replay", run, "--trial", 2)
     assert replayed.exit_code == 0 and "reproduced bit for bit" in replayed.stdout
+
+
+def test_replay_reproduces_a_trial_that_paused_at_halvings_last_rung(tmp_path, cli):
+    (tmp_path / "halving.yaml").write_text(
+        "name: h\nseed: 1\ndata: {dataset: moons, n_samples: 300}\n"
+        "params: {layers: 1, hidden_units: 8, epochs: 9}\n"
+        "search: {trials: 6, rounds: 1, jobs: 1, prune: {method: halving, min_trials: 2}}\n"
+        "space: {learning_rate: {low: 1.0e-3, high: 1.0, scale: log}}\n"
+    )
+    run_search(load_config(tmp_path / "halving.yaml"), runs_dir=tmp_path / "runs")
+    ok = [r for r in rows(tmp_path / "runs" / "h" / "trials.csv") if r["status"] == "ok"]
+    assert ok  # trained past the rung of 3 epochs: paused there, then continued
+    done = cli("replay", tmp_path / "runs" / "h", "--trial", ok[0]["trial"])
+    assert done.exit_code == 0 and "reproduced bit for bit after 9 epochs" in done.stdout
+    pruned = [r for r in rows(tmp_path / "runs" / "h" / "trials.csv") if r["status"] != "ok"]
+    refused = cli("replay", tmp_path / "runs" / "h", "--trial", pruned[0]["trial"])
+    assert refused.exit_code == 2 and "only a trial trained to its end" in refused.stderr
