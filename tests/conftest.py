@@ -76,6 +76,15 @@ def hpsearch(*args, cwd, **kwargs):
     )
 
 
+def as_a_terminal_starts_it():
+    """For preexec_fn: Ctrl-C (and SIGQUIT) at their defaults, as a terminal starts a command.
+    A child inherits the signals its parent ignores, and a Python that starts with SIGINT
+    ignored leaves it so: a test process caught with them ignored (seen under pytest-xdist, on
+    a loaded machine) started a dashboard that Ctrl-C never stopped, left running."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def start(args, cwd):
     """The CLI in its own process group, as a terminal starts it; output to files (a full pipe
     would block it)."""
@@ -87,6 +96,7 @@ def start(args, cwd):
             stdout=out,
             stderr=err,
             start_new_session=True,
+            preexec_fn=as_a_terminal_starts_it,
             env={**os.environ, "COLUMNS": "80"},
         )
 

@@ -19,6 +19,7 @@ from hpsearch.dashboard.data import RunView, poll
 from hpsearch.dashboard.tables import read_since
 from hpsearch.errors import UserError
 from hpsearch.store.files import atomic_write
+from tests.conftest import as_a_terminal_starts_it, kill_group
 from tests.views import make_runs, serving
 
 
@@ -233,13 +234,18 @@ def test_a_dashboard_on_another_address_warns_and_stops_on_ctrl_c(origin, tmp_pa
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_a_terminal_starts_it,
     )
     try:
         url = proc.stdout.readline()
         assert re.match(r"hpsearch dashboard: open http://0\.0\.0\.0:\d+/\?token=\S+$", url)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
+        try:
+            _, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)  # never left running
+            raise
     assert err.startswith("warning: listening on 0.0.0.0: anyone who can reach this machine")
     assert proc.returncode == 130 and "Traceback" not in err
 
