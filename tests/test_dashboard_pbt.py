@@ -2,6 +2,7 @@
 epochs drawn from the run's own files, without a console error."""
 
 import json
+import shutil
 
 import pytest
 
@@ -58,3 +59,30 @@ def test_a_pbt_run_shows_who_copied_whom_and_the_values_over_epochs(folder):
         assert titles == ["learning rate", "1 - beta1"]
         assert values["layout"]["yaxis2"]["type"] == "log"
         assert console.errors == []
+
+
+def test_a_trial_of_a_stopped_pbt_run_is_nudged_from_the_page(folder):
+    shutil.copytree(folder / "pop", folder / "stopped")
+    trials = folder / "stopped" / "trials.csv"
+    trials.write_text(trials.read_text().splitlines(keepends=True)[0])  # as if killed there
+    form = "#pbt-steer form"
+    with serving(folder) as server, chromium(viewport=(1400, 4200)) as browser:
+        page = browser.new_page()
+        console = Console(page)
+        page.goto(f"{server.url}#/run/stopped")
+        page.wait_for_function("Number(document.body.dataset.renders || 0) >= 1")
+        page.fill(f'{form} input[name="trial"]', "9")
+        page.select_option(f"{form} select", "beta1")
+        page.fill(f'{form} input[name="value"]', "0.95")
+        page.click(f"{form} button")
+        page.wait_for_selector("#pbt-steer .message.error")
+        assert (
+            "a pbt run has trials 0 to 3, not 9"
+            in page.locator("#pbt-steer .message").inner_text()
+        )
+        page.fill(f'{form} input[name="trial"]', "1")
+        page.click(f"{form} button")
+        page.wait_for_selector("#pbt-steer .message.ok")
+        (request,) = (folder / "stopped" / "requests").glob("*.json")
+        assert json.loads(request.read_text()) == {"trial": 1, "set": {"beta1": 0.95}}
+        assert [e for e in console.errors if "400" not in e] == []  # the refusal: its 400

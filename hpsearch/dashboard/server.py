@@ -8,7 +8,8 @@ scripts, and JSON endpoints over the runs of one folder, read live from their fi
                                             rows appended since cursors C, the summary unless
                                             its digest is still D
     GET  /api/compare?run=A&run=B           runs side by side
-    POST /api/runs/NAME/nudge               {"lr_factor": F} or {"set": {KEY: VALUE}}
+    POST /api/runs/NAME/nudge               {"lr_factor": F} or {"set": {KEY: VALUE}}, a pbt
+                                            run's with "trial": T
     POST /api/runs/NAME/rollback            {"trial": T, "epoch": E, "set": {KEY: VALUE}}
 
 A request that changes a run must carry the token printed at start (header X-Hpsearch-Token),
@@ -199,7 +200,9 @@ class Refusal(Exception):
 
 def _nudge(path: Path, body: dict) -> str:
     changes = _changes(body.get("set"))
-    return request_nudge(path, body.get("lr_factor"), changes)
+    given = body.get("trial")  # a pbt run's trial
+    trial = _whole(given, "trial") if given not in (None, "") else None
+    return request_nudge(path, body.get("lr_factor"), changes, trial)
 
 
 def _rollback(path: Path, body: dict) -> str:

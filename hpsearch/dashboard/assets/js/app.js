@@ -81,7 +81,8 @@ function runLayout(meta) {
       <label>y <select id="py">${options(numeric[1] || meta.space[1].name)}</select></label> <span class="muted">the chosen rounds' regions drawn as boxes</span></p>
       <div id="c2f" class="plot tall"></div></section>` : ""}
     ${meta.pbt ? `<section class="card" id="pbt"><h2>Population-based training</h2><p class="muted">who copied whom after which epoch (a blue line from the trial copied to the copy), and in red the lineage of the best trial, or of the one you click</p>
-      <div id="lineage" class="plot"></div><h3>Values over the epochs</h3><div id="pbt-values" class="plot short"></div></section>` : ""}
+      <div id="lineage" class="plot"></div><h3>Values over the epochs</h3><div id="pbt-values" class="plot short"></div>
+      <div id="pbt-steer">${pbtNudgeForm(meta)}</div></section>` : ""}
     <section class="card"><h2>Parallel coordinates</h2><p class="muted">one line per finished trial, brighter for a better ${esc(meta.metric)}; click a line to highlight its trial</p><div id="parcoords" class="plot"></div></section>
     <div class="two"><section class="card"><h2>Best so far</h2><div id="best-so-far" class="plot"></div></section>
     <section class="card"><h2>Learning curves</h2><p class="muted">the best five in colour, the best ${FAINT} in grey; click a trial (curve, point or row) to highlight it</p><div id="curves" class="plot"></div></section></div>
@@ -194,6 +195,7 @@ function runPage(name) {
       else if (LIVE) $("#run-head").innerHTML = runHead(state);
     }, BOOT.poll_ms || 1000);
     if ($("#steering")) wireSteering($("#steering"), state, inner.now);
+    if ($("#pbt-steer")) wireSteering($("#pbt-steer"), state, inner.now);
   }).catch((error) => {
     app.innerHTML = `<nav><a href="#/">← all runs</a></nav><p class="error">Cannot show run ${esc(name)}: ${esc(error.message)}</p>`;
   });

@@ -43,10 +43,25 @@ function steerForms(meta) {
   <p class="message" role="status"></p>`;
 }
 
+// A pbt run: a form that nudges one trial of the population (from the end of the generation).
+function pbtNudgeForm(meta) {
+  if (!LIVE) return "";
+  const off = BOOT.token ? "" : "disabled";
+  const names = meta.pbt.changed.map((k) => `<option value="${esc(k)}">${esc(k)}</option>`).join("");
+  return `<form class="steer" data-action="nudge" data-kind="set">
+    <label>nudge trial <input name="trial" inputmode="numeric" size="3" ${off}></label>
+    <label>set <select name="key" ${off}>${names}</select></label>
+    <label>= <input name="value" size="8" placeholder="value" ${off}></label>
+    <button type="submit" ${off}>Nudge</button>
+  </form><p class="message" role="status"></p>`;
+}
+
 function formBody(form) {
   const get = (n) => (form.elements[n] ? form.elements[n].value.trim() : "");
   if (form.dataset.action === "nudge") {
-    return form.dataset.kind === "lr" ? { lr_factor: get("lr_factor") } : { set: { [get("key")]: get("value") } };
+    const body = form.dataset.kind === "lr" ? { lr_factor: get("lr_factor") } : { set: { [get("key")]: get("value") } };
+    if (form.elements.trial) body.trial = get("trial");
+    return body;
   }
   const body = { trial: get("trial"), epoch: get("epoch"), set: {} };
   if (get("key")) body.set[get("key")] = get("value");
