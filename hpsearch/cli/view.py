@@ -84,7 +84,8 @@ class SearchProgress(Listener):
         self.bar.update(self.task, completed=recorded, best=_value(best) if best else "-")
 
     def note(self, text):
-        self.console.print(text)
+        # one line off a terminal (rich would wrap it at 80 columns), wrapped on one
+        self.console.print(output.fill(text, self.console.width, err=True), soft_wrap=True)
 
 
 class PandaView(Listener):
