@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -218,7 +219,7 @@ def test_workers_need_no_data_file_they_map_the_clients_block_or_get_it_scattere
     assert mapped == [where == "this machine"] * len(given) and len(given) >= 3
     assert len(blocks) == 1 and not blocks[0].exists()
     with Client(scheduler, timeout="30s") as client:
-        cached = client.run(lambda: len(__import__("hpsearch.objective").objective._CACHE))
+        cached = client.run(_cached)
     assert list(cached.values()) == [0, 0]
 
 
@@ -251,3 +252,36 @@ def test_pbt_on_a_cluster_gives_the_same_tables_as_in_process(write, tmp_path, s
         {k: v for k, v in r.items() if k != "time"}
         for r in _table(tmp_path / "there" / "interventions.csv")
     ]
+
+
+def test_sigterm_removes_the_block_the_workers_map_and_they_drop_it(tmp_path, scheduler):
+    """The block's life is the search's on a cluster too: SIGTERM mid-search (exit 143)
+    removes its folder, and the workers no longer hold the search's data. (About 5 s: a
+    search in a process of its own, stopped while its trials train on the cluster.)"""
+    import numpy as np
+    from dask.distributed import Client
+
+    from hpsearch.data.shared import PREFIX, SHM
+    from tests.conftest import start, wait_until
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 3000)
+    np.savez(tmp_path / "table.npz", X=rng.standard_normal((3000, 3)) + y[:, None], y=y)
+    config = CONFIG.replace("{dataset: moons, n_samples: 300}", "{path: table.npz}")
+    (tmp_path / "t.yaml").write_text(config.replace("epochs: 4", "epochs: 400"))
+    proc = start(["run", "t.yaml", "--scheduler", scheduler], tmp_path)
+    parents = {SHM, Path(tempfile.gettempdir())}
+    blocks = lambda: [b for p in parents for b in p.glob(f"{PREFIX}{proc.pid}-*")]  # noqa: E731
+    wait_until(lambda: any((b / "y.npy").exists() for b in blocks()), proc)  # handed over
+    with Client(scheduler, timeout="30s") as client:
+        wait_until(lambda: any(client.run(_cached).values()), proc)  # a worker mapped it
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 143
+        assert blocks() == [] and not any(client.run(_cached).values())
+
+
+def _cached() -> int:
+    """On a worker: whether it holds a search's objective (and its data)."""
+    from hpsearch.objective import _CACHE
+
+    return len(_CACHE)
