@@ -13,6 +13,7 @@ import logging
 import socket
 from concurrent.futures import CancelledError
 
+from ..data.shared import SharedData
 from ..errors import CannotContinue, UserError
 from ..objective import TrialSpec, expected_cost, forget_objective, run_task
 from ..study import failure
@@ -49,6 +50,16 @@ def connect_dask(address: str, timeout: float = 5.0):
         raise refused from None
 
 
+def _run_on_worker(spec: TrialSpec, task, data):
+    """run_task on a Dask worker. A trial still running when its search ended (Dask cannot
+    stop a thread) lets go of the search's data when it ends: the worker keeps no objective
+    on a block that is gone."""
+    result = run_task(spec, task, data=data)
+    if isinstance(data, SharedData) and not data.visible():
+        forget_objective()
+    return result
+
+
 class DaskPool:
     """Trials as Dask futures; like `LokyPool`, a call returns without waiting for
     continuations of paused trials, which finish in a later call. `data` was loaded here, so
@@ -80,7 +91,7 @@ class DaskPool:
         data = self._data()
         for t in tasks:
             future = self.client.submit(
-                run_task,
+                _run_on_worker,
                 self.spec,
                 t,
                 data=data,
