@@ -14,11 +14,13 @@ lower quartile, per method, '*' where hpsearch's median is below TPE's and '+' b
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing
 import os
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +31,7 @@ from sklearn import datasets  # noqa: E402
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier  # noqa: E402
 from sklearn.kernel_ridge import KernelRidge  # noqa: E402
 from sklearn.model_selection import cross_val_score  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
@@ -72,6 +75,20 @@ def _kernel_ridge(c):
     )
 
 
+def _mlp(c):
+    return make_pipeline(
+        StandardScaler(),
+        MLPClassifier(
+            hidden_layer_sizes=(c["hidden_units"],),
+            alpha=c["alpha"],
+            learning_rate_init=c["learning_rate"],
+            beta_1=c["beta1"],
+            max_iter=25,
+            random_state=0,
+        ),
+    )
+
+
 TASKS = {  # name: (model from a config, dataset loader, space)
     "svc_digits": (
         _svc,
@@ -107,6 +124,16 @@ TASKS = {  # name: (model from a config, dataset loader, space)
             "kernel": Categorical(("rbf", "laplacian")),
         },
     ),
+    "mlp_digits": (
+        _mlp,
+        lambda return_X_y: tuple(a[:600] for a in datasets.load_digits(return_X_y=True)),
+        {
+            "learning_rate": Float(1e-4, 1.0, "log"),
+            "beta1": Float(0.5, 0.999, "one_minus_log"),
+            "alpha": Float(1e-6, 10.0, "log"),
+            "hidden_units": Int(8, 128, "log"),
+        },
+    ),
 }
 
 
@@ -140,6 +167,9 @@ def values(method: str, task: str, seed: int) -> list:
     return optuna_values(sampler, f, space, budget)
 
 
+CACHED = ("random", "tpe", "gp")  # methods hpsearch's changes do not change
+
+
 def _one(job):
     return job, values(*job)
 
@@ -150,12 +180,37 @@ def main():
     ap.add_argument("--tasks", default=",".join(TASKS))
     ap.add_argument("--methods", default="hpsearch,tpe,gp,random")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--cache",
+        default=str(Path(__file__).with_name(".real-models-cache.json")),
+        help="where random search's, TPE's and GP's scores are kept between runs",
+    )
     args = ap.parse_args()
     tasks, methods = args.tasks.split(","), args.methods.split(",")
-    jobs = [(m, t, s) for t in tasks for s in range(args.seeds) for m in methods]
+    cache_path = Path(args.cache)
+    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    key = lambda m, t, s: f"{m}|{t}|{s}"  # noqa: E731
+    results = {
+        (m, t, s): cache[key(m, t, s)]
+        for m in CACHED
+        for t in tasks
+        for s in range(args.seeds)
+        if key(m, t, s) in cache
+    }
+    jobs = [
+        (m, t, s)
+        for t in tasks
+        for s in range(args.seeds)
+        for m in methods
+        if (m, t, s) not in results
+    ]
     began = time.perf_counter()
     with multiprocessing.Pool(args.jobs) as pool:
-        results = dict(pool.imap_unordered(_one, jobs))
+        for (m, t, s), scores in pool.imap_unordered(_one, jobs):
+            results[(m, t, s)] = scores
+            if m in CACHED:  # kept as each arrives: an interrupted run keeps its work
+                cache[key(m, t, s)] = scores
+                cache_path.write_text(json.dumps(cache))
     print(
         f"best cross-validated score: median / lower quartile over {args.seeds} seeds "
         f"({time.perf_counter() - began:.0f} s)"

@@ -91,7 +91,7 @@ def test_a_pruned_run_is_judged_at_the_last_epoch_enough_trials_reached(cli, wri
         """
         data: {dataset: moons, n_samples: 200}
         params: {layers: 1, hidden_units: 8, epochs: 9}
-        search: {budget: 12, jobs: 1, prune: halving}
+        search: {budget: 12, jobs: 1, prune: {method: halving, min_trials: 3}}
         space:
           learning_rate: {low: 1e-4, high: 1, scale: log}
           keep_prob: {low: 0.5, high: 1}

@@ -131,9 +131,9 @@ class Shown(Trial):
         super().__init__(task)
         self.step = step
 
-    def report(self, epoch, value, *, tie=None) -> bool:
+    def report(self, epoch, value, *, tie=None, last=False) -> bool:
         click.echo(f"{self.step} {epoch}: {value:.6g}")
-        return super().report(epoch, value, tie=tie)
+        return super().report(epoch, value, tie=tie, last=last)
 
 
 def _train(config_file, overrides, config, seed):

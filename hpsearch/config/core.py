@@ -97,7 +97,7 @@ class Config:
         if self.pbt:
             return Plan.fixed(s["population"], 1)
         if s["budget"] is not None:
-            return Plan.for_budget(s["budget"], self.space)
+            return Plan.for_budget(s["budget"])
         return Plan.fixed(s["trials"], s["rounds"])
 
     def settings(self) -> Settings:

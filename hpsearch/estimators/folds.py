@@ -43,7 +43,8 @@ class CrossValidation:
                 float(self.scorer(fitted, self._part(self.X, test), self._part(self.y, test)))
             )
             score_times.append(time.perf_counter() - start)
-            if trial is not None and trial.report(k + 1, float(np.mean(scores))):
+            last = k + 1 == len(self.splits)
+            if trial is not None and trial.report(k + 1, float(np.mean(scores)), last=last):
                 break
         out = {self.metric: float(np.mean(scores))}
         for k in range(len(self.splits)):

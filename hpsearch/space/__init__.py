@@ -3,6 +3,7 @@ conditions, sampling, and coarse-to-fine regions. Knows nothing of the network o
 
 from .conditions import active_names, check_conditions, drop_inactive, may_apply
 from .distributions import Categorical, Float, Int, parse_distribution
+from .propose import propose
 from .regions import Point, refine
 from .sampler import Region, sample_config, whole_space
 
@@ -17,6 +18,7 @@ __all__ = [
     "may_apply",
     "drop_inactive",
     "parse_distribution",
+    "propose",
     "refine",
     "sample_config",
     "whole_space",

@@ -27,6 +27,7 @@ class Region:
         None  # per box, the unit coordinates samples concentrate around; None: uniform
     )
     spreads: list | None = None  # per box, None or {"names", "covariance"}: a joint normal
+    proposals: dict = field(default_factory=dict)  # trial -> the configuration a model proposed
 
     def record(self, space: dict) -> dict:
         """A JSON-able description, bounds both in values and in unit coordinates."""
@@ -48,6 +49,7 @@ class Region:
             "spreads": self.spreads,
             "boxes": [values(b) for b in self.boxes],
             "unit_boxes": [{k: list(v) for k, v in b.items()} for b in self.boxes],
+            "proposals": [{"trial": t, "params": p} for t, p in sorted(self.proposals.items())],
         }
 
 
@@ -60,12 +62,15 @@ def whole_space(space: dict, note: str = "the whole space") -> Region:
 
 
 def sample_config(space: dict, region: Region, seed: int, rnd: int, trial: int) -> dict:
-    """The configuration of trial `trial` in round `rnd`: a box of the region chosen at random
+    """The configuration of trial `trial` in round `rnd`: the one a model proposed for it, if
+    any; otherwise a box of the region chosen at random
     (in proportion to its weight), then each hyperparameter (in sorted order) drawn in that
     box's unit interval: uniformly, or, when the box has a centre, from a normal around it
     (sigma half the box's reach) truncated to the box; the names a box's spread covers are
     drawn together, from a normal with its covariance. Hyperparameters whose condition does
     not hold are left out."""
+    if trial in region.proposals:
+        return dict(region.proposals[trial])
     rng = np.random.default_rng([seed, rnd, trial])
     weights = (
         np.ones(len(region.boxes)) if region.weights is None else np.asarray(region.weights, float)

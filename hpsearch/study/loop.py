@@ -13,7 +13,9 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..space import Point, refine, sample_config, whole_space
+import numpy as np
+
+from ..space import Point, propose, refine, sample_config, whole_space
 from .plan import Plan, keep_for
 from .prune import Pruning
 from .record import Goal
@@ -73,9 +75,47 @@ def region_for(space: dict, settings: Settings, previous: list, rnd: int):
     ]
     points = [Point(r.params, goal.score(r.value), r.status == "ok", r.trial) for r in ranked]
     keep = settings.keep if settings.keep is not None else keep_for(len(points))
-    return refine(
+    region = refine(
         space, points, keep=keep, method=settings.method, stalled=stalled_rounds(previous, goal)
     )
+    if settings.method != "boxes":  # the one box is the plain method, without a model
+        return region
+    trials = settings.plan.trials_of(rnd)
+    by_number = sorted(previous, key=lambda r: r.trial)  # not the order the trials finished in
+    rejected = [
+        r.params
+        for r in by_number
+        if r.status in ("failed", "diverged")
+        or (r.status == "ok" and goal.score(r.value) == -math.inf)
+    ]
+    proposals = propose(
+        space,
+        [(p.params, p.score, p.finished) for p in sorted(points, key=lambda p: p.id)],
+        rejected,
+        len(trials),
+        np.random.default_rng([settings.seed, rnd, 0, 1]),
+        region,
+    )
+    if proposals:  # the round's first trials run the model's proposals, the rest the region's
+        region.proposals = {t: config for t, (config, _) in zip(trials, proposals)}
+        region.note = _proposals_note(proposals, len(trials), region.note)
+    return region
+
+
+def _proposals_note(proposals: list, size: int, region_note: str) -> str:
+    """What a round with a model's proposals samples, for the region table."""
+    why = Counter(w for _, w in proposals)
+    parts, model = [], "a model of the trials"
+    if why["best"]:
+        parts.append(f"{why['best']} where {model} expects the best score")
+        model = "it"
+    if why["improvement"]:
+        parts.append(f"{why['improvement']} where {model} expects most improvement")
+    note = f"{' and '.join(parts)} (of {size})"
+    if len(proposals) < size:
+        note += f"; the other {size - len(proposals)} in {region_note}"
+        note += " (the model predicts its best trials poorly)"
+    return note
 
 
 def stalled_rounds(results: list, goal: Goal) -> int:
@@ -240,7 +280,7 @@ def search(
     core); the study is the same whatever their number (each trial's seed and sampled values
     depend only on `seed` and its number), so `objective` must be picklable with cloudpickle."""
     if budget is not None:
-        plan = Plan.for_budget(budget, space)
+        plan = Plan.for_budget(budget)
     else:
         plan = Plan.fixed(trials or 30, rounds or 3)
     settings = Settings(

@@ -1,13 +1,13 @@
 """How many trials each round of a search gets.
 
-`Plan.fixed(trials, rounds)` is rounds of equal size. `Plan.for_budget(budget, space)` sizes the
-rounds from the total number of trials and the space: a first round large enough to see the
-whole space, then small rounds, so that the region is refined often (few large rounds refine
-too rarely; tiny rounds refine on too little). A budget plan is the prefix, `budget` trials
-long, of one endless sequence of rounds that depends only on the space, so a search extended
-to a larger budget runs exactly the trials a search with that budget from the start would
-(`bench/refine.py` measures the choice). Round sizes never depend on the number of workers:
-the same config gives the same table on any machine.
+`Plan.fixed(trials, rounds)` is rounds of equal size. `Plan.for_budget(budget)` sizes the
+rounds from the total number of trials: a first round of random trials that sees the whole
+space, then rounds of 4, each decided by a model of every trial before it: a search of 20-40
+expensive trials learns from its trials often, and a round still runs 4 trials in parallel.
+A budget plan is the prefix, `budget` trials long, of one endless sequence of rounds, so a
+search extended to a larger budget runs exactly the trials a search with that budget from the
+start would (`bench/refine.py` measures the choice). Round sizes never depend on the number of
+workers: the same config gives the same table on any machine.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-FIRST_PER_DIMENSION = 5  # the first round: this many trials per hyperparameter ...
-FIRST_MIN, FIRST_MAX = 8, 12  # ... within these bounds
-LATER = 8  # each later round (larger rounds refine too rarely within 30-60 trials)
+FIRST = 8  # the first round: random trials that see the whole space before a model can be fitted
+LATER = (
+    4  # each later round: few trials, so the model learns from each round often (bench/refine.py)
+)
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,10 @@ class Plan:
         return cls((trials,) * rounds)
 
     @classmethod
-    def for_budget(cls, budget: int, space: dict) -> Plan:
-        d = max(1, len(space))
-        first = min(max(FIRST_PER_DIMENSION * d, FIRST_MIN), FIRST_MAX)
+    def for_budget(cls, budget: int) -> Plan:
         sizes, left = [], budget
         while left > 0:
-            size = min(first if not sizes else LATER, left)
+            size = min(FIRST if not sizes else LATER, left)
             sizes.append(size)
             left -= size
         return cls(tuple(sizes))

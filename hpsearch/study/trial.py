@@ -65,11 +65,14 @@ class Trial:
         self.pruned_at: int | None = None
         self.reason: str | None = None
 
-    def report(self, epoch: int, value: float, *, tie: float | None = None) -> bool:
+    def report(
+        self, epoch: int, value: float, *, tie: float | None = None, last: bool = False
+    ) -> bool:
         """Record the metric after `epoch`; True when the trial should stop here (pruned).
-        `tie` (the record's `tiebreak` metric) breaks a tie with halving's threshold."""
+        `tie` (the record's `tiebreak` metric) breaks a tie with halving's threshold. The
+        `last` epoch is recorded, not judged: stopping there saves nothing."""
         self.reported.append((int(epoch), float(value)))
-        if self.pruned_at is None and self._rule is not None:
+        if self.pruned_at is None and self._rule is not None and not last:
             self.reason = self._rule.check(int(epoch), float(value), tie)
             if self.reason is not None:
                 self.pruned_at = int(epoch)
