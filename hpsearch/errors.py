@@ -112,6 +112,12 @@ def unknown(kind: str, value, choices, **where) -> UserError:
     return UserError(f"unknown {kind} '{value}'", fix=fix, **where)
 
 
+def check_whole(value, low: int, key: str, fix: str) -> None:
+    """Raise UserError unless `value` is a whole number (not a boolean) of at least `low`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise UserError(f"{value!r} is not a whole number >= {low}", key=key, fix=fix)
+
+
 def integral(value):
     """A whole number written as a float (budget: 1e3) as the int it is; anything else as is."""
     if isinstance(value, float) and value.is_integer():

@@ -9,7 +9,7 @@ best quarter's state and changes its live hyperparameters (see `study.pbt`).
 
 from __future__ import annotations
 
-from ..errors import UserError
+from ..errors import UserError, check_whole
 from ..nn.hyper import LIVE
 
 METHODS = ("coarse_to_fine", "pbt")
@@ -22,13 +22,7 @@ def check_pbt(given: dict, out: dict, builtin: bool, params: dict, space: dict):
     """Check a PBT search's settings (`given`: the search section as written; `out`: as
     resolved) against the rest of the config; raises UserError."""
     for key, low in (("population", 2), ("interval", 1)):
-        value = out[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise UserError(
-                f"{value!r} is not a whole number >= {low}",
-                key=f"search.{key}",
-                fix=f"use {low} or more, such as {KEYS[key]}",
-            )
+        check_whole(out[key], low, f"search.{key}", f"use {low} or more, such as {KEYS[key]}")
     if out["method"] != "pbt":
         for key in ("population", "interval"):
             if key in given:

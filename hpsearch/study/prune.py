@@ -36,7 +36,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from ..errors import UserError, unknown
+from ..errors import UserError, check_whole, unknown
 from .record import Goal
 
 METHODS = ("none", "median", "halving")
@@ -97,12 +97,7 @@ class Pruning:
                     f"{method} setting", name, allowed or ["method"], key=f"{key}.{name}"
                 )
             low = LOWEST[name]
-            if isinstance(setting, bool) or not isinstance(setting, int) or setting < low:
-                raise UserError(
-                    f"{setting!r} is not a whole number >= {low}",
-                    key=f"{key}.{name}",
-                    fix=f"use {low} or more",
-                )
+            check_whole(setting, low, f"{key}.{name}", f"use {low} or more")
             settings[name] = setting
         return cls(method, **settings)
 
