@@ -16,8 +16,14 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
+import cloudpickle  # noqa: E402
+
 from hpsearch.config import load_config  # noqa: E402
 from hpsearch.runs import resume_search, run_search  # noqa: E402
+
+# The workers run this module's functions (client.run) but cannot import it: they run in
+# another folder, where no `tests` package is on the path. Dask sends them by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 CONFIG = """
 name: grid
