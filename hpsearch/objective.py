@@ -229,10 +229,12 @@ class MLPObjective:
             return Lifecycle(self, task).run(replaying(interventions)).model
 
     def report(self, trial: Trial, record: dict) -> bool:
-        """Tell the trial the epoch's metric; True when it should stop there."""
+        """Tell the trial the epoch's metric; True when it should stop there. Its last epoch
+        is recorded, not judged: a trial that trained to its end is not pruned."""
         value = record.get(self.goal.metric)
         tie = record.get(trial.tiebreak) if trial.tiebreak else None
-        return value is not None and trial.report(record["epoch"], value, tie=tie)
+        last = record["epoch"] >= {**DEFAULTS, **self.fixed, **trial.params}["epochs"]
+        return value is not None and trial.report(record["epoch"], value, tie=tie, last=last)
 
     def result(
         self,

@@ -637,3 +637,17 @@ def test_resume_says_when_the_source_file_was_edited_naming_the_keys(write, tmp_
         f"as it is now, start a new run: hpsearch run {path.resolve()} --name s-2"
     ]
     assert len(rows(tmp_path / "runs" / "s" / "trials.csv")) == 3
+
+
+def test_a_trial_that_trained_every_epoch_is_never_pruned(write, tmp_path):
+    """The median rule judges every epoch after its warm-up, the last included: a trial below
+    the median at its last epoch was recorded as pruned though it had trained to its end."""
+    config = PRUNED.replace(
+        "prune: {method: halving, min_epochs: 2, reduction: 2, min_trials: 3}",
+        "prune: {method: median, warmup: 0, min_trials: 2}",
+    ).replace("epochs: 12", "epochs: 3")
+    run_search(load_config(write("m.yaml", config), ["search.jobs=1"]), runs_dir=tmp_path)
+    table = rows(tmp_path / "pruned" / "trials.csv")
+    pruned = [r for r in table if r["status"] == "pruned"]
+    assert pruned and all(int(r["epochs"]) < 3 for r in pruned)
+    assert any(r["status"] == "ok" for r in table)
