@@ -10,7 +10,6 @@ from ..compare import better, footnote
 from ..compare import compare as compare_runs
 from ..errors import UserError
 from ..importance import MIN_TRIALS
-from ..plots import plot_run
 from ..results import open_run, region_table
 from ..store import RunDir
 from . import options
@@ -222,6 +221,8 @@ def compare(runs, metric, top, fmt):
 def plot(run_path, out, rnd):
     """PNG plots: metric against each hyperparameter, the coarse-to-fine picture, learning
     curves, best so far."""
+    from ..plots import plot_run  # noqa: PLC0415  (Matplotlib: 0.4 s to import; results needs none)
+
     run = open_run(run_path)
     folder = Path(out) if out else (run.path if run.path.is_dir() else run.path.parent) / "plots"
     for path in plot_run(run, folder, rnd):

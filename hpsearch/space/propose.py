@@ -30,7 +30,6 @@ from threadpoolctl import threadpool_limits
 
 from .conditions import drop_inactive, order
 from .distributions import Categorical
-from .gp import fit, log_expected_improvement
 
 INACTIVE = 0.5  # the feature of a numeric hyperparameter whose condition does not hold
 ONE_HOT = 1 / math.sqrt(2)
@@ -87,6 +86,8 @@ def model(space: dict, scored: list, failed: list):
     scored trials than features plus two, or they all score alike. A trial stopped early
     (pruned) counts as what it had when stopped, at most the median of the finished ones (with
     successive halving most trials are stopped: they are most of what the model learns from)."""
+    from .gp import fit  # noqa: PLC0415  (SciPy takes 0.5 s to import: round 1 needs no model)
+
     scores = [s for _, s, _ in scored]
     if len(scores) < 2 + _width(space) or np.ptp(scores) == 0:
         return None
@@ -109,6 +110,8 @@ def _best_candidate(space, names, gp, top, rng, region, why) -> np.ndarray:
     the best of random candidates (half within the region's boxes, or the whole space without
     a region; half near the best trials), refined by smaller and smaller steps around the best
     of them."""
+    from .gp import log_expected_improvement  # noqa: PLC0415  (SciPy, as in `model`)
+
     if why == "best":
         value = lambda grid: gp.predict(_features(space, names, grid))[0]  # noqa: E731
     else:
