@@ -53,12 +53,11 @@ class SearchInterrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM stopped a search (see runs.interrupts): the CLI prints this one line
     and exits with `code`, 130 or 143."""
 
-    def __init__(self, path, recorded: int, total: int, code: int = 130):
+    def __init__(self, path, recorded: int, total: int, code: int = 130, kept: str = ""):
         self.path, self.recorded, self.total, self.code = path, recorded, total, code
         resume = f"hpsearch resume {path}"
-        super().__init__(
-            f"interrupted: {recorded} of {total} trials recorded; continue with: {resume}"
-        )
+        kept = kept or f"{recorded} of {total} trials recorded"
+        super().__init__(f"interrupted: {kept}; continue with: {resume}")
 
 
 class WriteFailed(CannotContinue):

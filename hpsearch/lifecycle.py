@@ -82,10 +82,11 @@ def pruning(life: Lifecycle, record) -> str | None:
 
 
 def pause_at(epoch: int | None):
-    """A hook that pauses the trial after `epoch` epochs (None: never)."""
+    """A hook that pauses the trial after `epoch` epochs (None: never); at once when it is
+    there already (panda resumed it from a checkpoint of that epoch)."""
 
     def hook(life: Lifecycle, record) -> str | None:
-        return PAUSE if record is not None and record["epoch"] == epoch else None
+        return PAUSE if life.model.epoch == epoch else None
 
     return hook
 

@@ -3,6 +3,7 @@ tables read back, and processes started, waited for and killed."""
 
 import contextlib
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,22 @@ import pytest
 from click.testing import CliRunner
 
 from hpsearch.cli import main
+from hpsearch.config import load_config
+from hpsearch.runs import run_search
+
+# a small population-based search (tests/test_pbt.py, test_pbt_panda.py)
+PBT = """
+name: pbt
+seed: 3
+data: {dataset: digits}
+params: {layers: 1, hidden_units: 16, epochs: 12, batch_size: 64}
+search: {method: pbt, population: 6, interval: 3, jobs: 2}
+space:
+  learning_rate: {low: 1.0e-4, high: 1.0, scale: log}
+  keep_prob: {low: 0.5, high: 1.0}
+  beta1: {low: 0.5, high: 0.999, scale: one_minus_log}
+"""
+NO_TIME = ("seconds", "time")
 
 
 @pytest.fixture
@@ -129,3 +146,31 @@ def pids_in_group(pgid) -> list[int]:
             if int(fields[2]) == pgid and fields[0] != "Z":
                 alive.append(int(entry.name))
     return alive
+
+
+@pytest.fixture(scope="session")
+def pbt_reference(tmp_path_factory):
+    """PBT run to its end in this process, one trial at a time (caviar): the tables any other
+    way of running it (two workers, panda, interrupted and resumed) must give."""
+    folder = tmp_path_factory.mktemp("reference")
+    (folder / "pbt.yaml").write_text(PBT)
+    run_search(load_config(folder / "pbt.yaml", ["search.jobs=1"]), runs_dir=folder / "runs")
+    return folder / "runs" / "pbt"
+
+
+def same_tables(run, reference):
+    """The run's tables and best trial are the reference's (times aside)."""
+    for table in ("trials.csv", "curves.csv", "interventions.csv"):
+        assert rows(run / table, NO_TIME) == rows(reference / table, NO_TIME), table
+    strip = lambda best: {k: v for k, v in best.items() if k != "seconds"}  # noqa: E731
+    best = [json.loads((r / "best.json").read_text()) for r in (run, reference)]
+    assert strip(best[0]) == strip(best[1])
+
+
+def generation_saved(run) -> int:
+    """The epoch of the last generation a pbt run saved (0: none yet)."""
+    path = Path(run) / "pbt.json"
+    try:
+        return json.loads(path.read_text())["epoch"] if path.exists() else 0
+    except ValueError:
+        return 0

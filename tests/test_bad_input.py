@@ -45,7 +45,6 @@ CONFIGS = [
         cfg(PBT + "search: {method: pbt}\nspace: {hidden_units: {low: 8, high: 32}}\n", False),
         "space: pbt changes hyperparameters mid-training, and the space has none that may change",
     ),
-    ("pbt panda", cfg(PBT + "search: {method: pbt, mode: panda}\n"), "search.mode: pbt trains"),
     (
         "pbt objective",
         cfg("objective: m:f\nsearch: {method: pbt}\n", data=False),

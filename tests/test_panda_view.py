@@ -9,10 +9,10 @@ from hpsearch.cli.view import PandaView
 from hpsearch.store import RunDir, steering
 
 
-def _epoch(view, trial, epoch):
+def _epoch(view, trial, epoch, until=None):
     record = {"epoch": epoch, "learning_rate": 0.01, "batch_cost": 0.5, "dev_accuracy": 0.9}
     model = SimpleNamespace(hp={"epochs": 5}, history=[record])
-    view.epoch_done(SimpleNamespace(trial=trial, round=1), model, record)
+    view.epoch_done(SimpleNamespace(trial=trial, round=1, until=until), model, record)
 
 
 def _screen(view) -> str:
@@ -37,3 +37,15 @@ def test_the_view_shows_this_trials_notes_and_a_waiting_rollback_and_no_placehol
         _epoch(view, 1, 2)
         assert "rollback waiting: trial 0 to the end of epoch 2" in _screen(view)
     assert "starting" not in out.getvalue()
+
+
+def test_a_pbt_trial_shows_its_generation_and_how_to_nudge_it(tmp_path):
+    console = Console(file=io.StringIO(), force_terminal=True, width=80, color_system=None)
+    run = tmp_path / "pbt"
+    with PandaView(console, run, total=16, ends=[5, 10, 15]) as view:
+        _epoch(view, 7, 7, until=10)
+        screen = _screen(view)
+        assert "trial 7 (population 16), generation 2/3, epochs 6-10" in screen
+        assert f"steer it: hpsearch nudge {run} --trial 7 --lr-factor 0.5" in screen
+        _epoch(view, 0, 11)  # the last generation trains to the end
+        assert "generation 3/3, epochs 11-15" in _screen(view)

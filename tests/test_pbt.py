@@ -11,37 +11,21 @@ from hpsearch.config import load_config
 from hpsearch.runs import resume_search, run_search
 from hpsearch.space import Float
 from hpsearch.study.pbt import perturb
-from tests.conftest import hpsearch, kill_group, rows, start, wait_until
-
-PBT = """
-name: pbt
-seed: 3
-data: {dataset: digits}
-params: {layers: 1, hidden_units: 16, epochs: 12, batch_size: 64}
-search: {method: pbt, population: 6, interval: 3, jobs: 2}
-space:
-  learning_rate: {low: 1.0e-4, high: 1.0, scale: log}
-  keep_prob: {low: 0.5, high: 1.0}
-  beta1: {low: 0.5, high: 0.999, scale: one_minus_log}
-"""
-NO_TIME = ("seconds", "time")
+from tests.conftest import (
+    PBT,
+    generation_saved,
+    hpsearch,
+    kill_group,
+    rows,
+    same_tables,
+    start,
+    wait_until,
+)
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """An uninterrupted run in this process, one trial at a time."""
-    folder = tmp_path_factory.mktemp("reference")
-    (folder / "pbt.yaml").write_text(PBT)
-    run_search(load_config(folder / "pbt.yaml", ["search.jobs=1"]), runs_dir=folder / "runs")
-    return folder / "runs" / "pbt"
-
-
-def same_run(run, reference):
-    for table in ("trials.csv", "curves.csv", "interventions.csv"):
-        assert rows(run / table, NO_TIME) == rows(reference / table, NO_TIME), table
-    strip = lambda best: {k: v for k, v in best.items() if k != "seconds"}  # noqa: E731
-    best = [json.loads((r / "best.json").read_text()) for r in (run, reference)]
-    assert strip(best[0]) == strip(best[1])
+@pytest.fixture
+def reference(pbt_reference):
+    return pbt_reference
 
 
 def test_the_population_exploits_and_explores_and_logs_each_change(reference):
@@ -75,15 +59,7 @@ def test_two_workers_give_the_same_tables_as_one_process(tmp_path, reference):
     (tmp_path / "pbt.yaml").write_text(PBT)
     done = hpsearch("run", "pbt.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    same_run(tmp_path / "runs" / "pbt", reference)
-
-
-def _generation(run) -> int:
-    path = run / "pbt.json"
-    try:
-        return json.loads(path.read_text())["epoch"] if path.exists() else 0
-    except ValueError:
-        return 0
+    same_tables(tmp_path / "runs" / "pbt", reference)
 
 
 @pytest.mark.parametrize("saved", [0, 3])
@@ -92,12 +68,12 @@ def test_kill_9_then_resume_gives_the_uninterrupted_tables(tmp_path, reference, 
     (tmp_path / "pbt.yaml").write_text(PBT)
     proc = start(["run", "pbt.yaml"], tmp_path)
     run = tmp_path / "runs" / "pbt"
-    wait_until(lambda: (run / "curves.csv").exists() and _generation(run) >= saved, proc)
+    wait_until(lambda: (run / "curves.csv").exists() and generation_saved(run) >= saved, proc)
     kill_group(proc)
     assert len(rows(run / "trials.csv")) < 6, "the run finished before it was killed"
     done = hpsearch("resume", run, "--jobs", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    same_run(run, reference)
+    same_tables(run, reference)
 
 
 def test_a_last_generation_cut_short_runs_again_to_the_same_tables(tmp_path, reference):
@@ -110,7 +86,7 @@ def test_a_last_generation_cut_short_runs_again_to_the_same_tables(tmp_path, ref
     (run / "curves.csv").write_text("".join(curves[:-2]))  # some of its epochs, not all
     (run / "best.json").unlink()
     resume_search(run, jobs=1)
-    same_run(run, reference)
+    same_tables(run, reference)
 
 
 def test_replay_trains_a_trials_lineage_as_one_model_bit_for_bit(reference, cli):
@@ -148,12 +124,12 @@ def test_a_nudge_to_a_trial_is_one_more_intervention_and_replays(tmp_path, cli):
     (tmp_path / "pbt.yaml").write_text(PBT)
     proc = start(["run", "pbt.yaml"], tmp_path)
     run = tmp_path / "runs" / "pbt"
-    wait_until(lambda: _generation(run) >= 3, proc)
+    wait_until(lambda: generation_saved(run) >= 3, proc)
     kill_group(proc)
     refused = cli("nudge", run, "--set", "keep_prob=0.9")
     assert refused.exit_code == 2 and "--trial: a pbt run has trials 0 to 5" in refused.stderr
     assert cli("nudge", run, "--trial", 2, "--set", "keep_prob=0.9").exit_code == 0
-    saved = _generation(run)
+    saved = generation_saved(run)
     resume_search(run, jobs=1)
     nudges = [r for r in rows(run / "interventions.csv") if r["kind"] == "nudge"]
     assert [(r["trial"], int(r["epoch"])) for r in nudges] == [("2", saved + 3)]

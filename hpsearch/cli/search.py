@@ -109,11 +109,10 @@ def resume(run_dir, jobs, scheduler, budget, rounds, retry):
     config = run.read_config()
     extending = budget is not None or rounds is not None or retry is not None
     if not extending and len({row["trial"] for row in run.read_rows()}) >= config.plan.total:
-        say(
-            f"{run_dir} is complete: nothing to run (extend it with --budget N, or --retry "
-            "failed to run its failed trials again)",
-            err=True,
-        )
+        more = "extend it with --budget N, or --retry failed to run its failed trials again"
+        if config.pbt:
+            more = "a pbt run trains its population once: start a new run to train more"
+        say(f"{run_dir} is complete: nothing to run ({more})", err=True)
     _watch(
         lambda listener: resume_search(
             run_dir,
@@ -134,7 +133,8 @@ def _watch(start, path: Path, config):
     trained (panda), then say where the results are."""
     console = Console(stderr=True)
     if config.search["mode"] == "panda" and config.builtin:
-        view = PandaView(console, path, config.plan.total)
+        ends = config.population().ends() if config.pbt else None
+        view = PandaView(console, path, config.plan.total, ends)
     else:
         view = SearchProgress(console, path.name)
     with view:

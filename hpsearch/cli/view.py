@@ -92,8 +92,9 @@ class PandaView(Listener):
     """The trial being babysat: its place in the search, the epoch's numbers, its learning
     curves, what happened to it, and how to steer it from another terminal."""
 
-    def __init__(self, console: Console, run_path, total: int):
+    def __init__(self, console: Console, run_path, total: int, ends=None):
         self.console, self.run_path, self.total = console, Path(run_path), total
+        self.ends = ends  # a pbt search's generations: the epochs they end at
         self.recorded, self.best, self.notes = 0, None, []
         self.terminal, self.live = console.is_terminal, None  # Live from the first epoch on
 
@@ -129,14 +130,9 @@ class PandaView(Listener):
         if not self.terminal:
             self.console.print(f"trial {task.trial}: {line}")
             return
-        best = f"{self.best.value:.4g} (trial {self.best.trial})" if self.best else "-"
         history = model.history
         text = Text()
-        text.append(
-            f"{self.run_path.name}  trial {task.trial} (round {task.round})  "
-            f"{self.recorded}/{self.total} done  best {best}\n",
-            style="bold",
-        )
+        text.append(f"{self.run_path.name}  {self._place(task)}\n", style="bold")
         text.append(line + "\n")
         text.append(f"batch cost {sparkline([r['batch_cost'] for r in history])}\n")
         text.append(f"dev acc    {sparkline([r['dev_accuracy'] for r in history])}\n")
@@ -149,8 +145,28 @@ class PandaView(Listener):
                 f"{rollback['epoch']}, at the next `hpsearch resume {self.run_path}`\n",
                 style="yellow",
             )
-        text.append(f"steer it: hpsearch nudge {self.run_path} --lr-factor 0.5", style="dim")
+        which = f"--trial {task.trial} " if self.ends else ""
+        text.append(
+            f"steer it: hpsearch nudge {self.run_path} {which}--lr-factor 0.5", style="dim"
+        )
         if self.live is None:  # made with its first picture: no placeholder line is left behind
             self.live = Live(text, console=self.console, refresh_per_second=4, transient=False)
             self.live.__enter__()
         self.live.update(text)
+
+    def _place(self, task) -> str:
+        """Where the trial is in the search: its round and the trials done (the best so far),
+        or in a pbt search (whose trials end together) its generation."""
+        if self.ends:
+            end = task.until or self.ends[-1]
+            g = self.ends.index(end)
+            first = self.ends[g - 1] + 1 if g else 1
+            return (
+                f"trial {task.trial} (population {self.total}), generation {g + 1}/"
+                f"{len(self.ends)}, epochs {first}-{end}"
+            )
+        best = f"{self.best.value:.4g} (trial {self.best.trial})" if self.best else "-"
+        return (
+            f"trial {task.trial} (round {task.round})  {self.recorded}/{self.total} done  "
+            f"best {best}"
+        )

@@ -3,8 +3,9 @@
 ```yaml
 search: {method: pbt, population: 16, interval: 4}
 ```
-`population` trials train side by side; every `interval` epochs the worst quarter copies the
-best quarter's state and changes its live hyperparameters (see `study.pbt`).
+`population` trials train side by side (caviar) or one after another, babysat (panda); every
+`interval` epochs the worst quarter copies the best quarter's state and changes its live
+hyperparameters (see `study.pbt`).
 """
 
 from __future__ import annotations
@@ -50,12 +51,6 @@ def check_pbt(given: dict, out: dict, builtin: bool, params: dict, space: dict):
             "pbt replaces pruning: its worst trials copy the best ones",
             key="search.prune",
             fix="remove prune: (or set prune: none)",
-        )
-    if out["mode"] != "caviar":
-        raise UserError(
-            "pbt trains its population side by side, in caviar mode",
-            key="search.mode",
-            fix="remove mode: panda (--jobs 1 trains one trial at a time)",
         )
     if "epochs" in space:
         raise UserError(

@@ -50,7 +50,8 @@ class RunView:
         self.name = self.run.path.name
         self.config = self.run.read_config()
         self.goal = self.config.goal
-        self.panda = self.config.search["mode"] == "panda"
+        # a panda pbt run is steered as a pbt run (nudge a trial), not as a panda one
+        self.panda = self.config.search["mode"] == "panda" and not self.config.pbt
         self.cut_short = []  # tables whose last read ended inside a record (see tables.Chunk)
 
     def meta(self) -> dict:

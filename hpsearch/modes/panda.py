@@ -83,27 +83,39 @@ class PandaRunner:
         pass
 
     def run_task(self, task):
-        self.store = CheckpointStore(self.run.checkpoints / f"trial-{task.trial}", self.keep)
-        log = steering.read_interventions(self.run)
-        self.applied = {e["request"] for e in log if e["request"]}
-        rollback = steering.pending_rollback(self.run)
-        self.rollback = rollback if rollback and rollback["trial"] == task.trial else None
-        if self.rollback and self.rollback.get("id") in self.applied:  # applied before a kill
-            steering.clear_rollback(self.run)
-            self.rollback = None
+        """Train `task` from where `_restore` puts it, with `_hooks`, checkpointed at its end;
+        its record (`_record`), or a failure's."""
+        self._begin(task)
         start = time.perf_counter()
         try:
             self.life = life = Lifecycle(self.objective, task)
             self.trial = life.trial
-            life.before = self._restore(life.model, task, log)
+            life.before = self._restore(life.model, task)
             self.saved_at, self.last_save = life.model.epoch, time.monotonic()
-            life.run(self._hook)
+            life.run(*self._hooks(task))
             if self.saved_at != life.model.epoch:
                 self._save(life.model)
         except (Interrupted, CannotContinue):  # a full disk is not the trial's failure
             raise
         except Exception as e:  # noqa: BLE001  a trial's failure is recorded, never fatal
             return failure(task, e, time.perf_counter() - start)
+        return self._record(life, task)
+
+    def _begin(self, task):
+        """The trial's checkpoints, the interventions logged, a rollback waiting for it."""
+        self.store = CheckpointStore(self.run.checkpoints / f"trial-{task.trial}", self.keep)
+        self.log = steering.read_interventions(self.run)
+        self.applied = {e["request"] for e in self.log if e["request"]}
+        rollback = steering.pending_rollback(self.run)
+        self.rollback = rollback if rollback and rollback["trial"] == task.trial else None
+        if self.rollback and self.rollback.get("id") in self.applied:  # applied before a kill
+            steering.clear_rollback(self.run)
+            self.rollback = None
+
+    def _hooks(self, task) -> tuple:
+        return (self._hook,)
+
+    def _record(self, life, task):
         live = [
             e
             for e in steering.read_interventions(self.run)
@@ -122,7 +134,7 @@ class PandaRunner:
         return STOP if self._after_epoch(life.model, life.task, record) else None
 
     # -- where a trial starts ----------------------------------------------------------------
-    def _restore(self, model, task, log) -> float:
+    def _restore(self, model, task) -> float:
         """Load the newest checkpoint at or before where the trial is to continue; returns the
         training seconds the trial had already had."""
         target = self.rollback["epoch"] if self.rollback else None
@@ -146,7 +158,7 @@ class PandaRunner:
         self.run.drop_epochs_after(task.trial, model.epoch)  # they run again, identically
         self.replay = [
             e
-            for e in log
+            for e in self.log
             if e["trial"] == task.trial
             and not e["abandoned"]
             and e["epoch"] >= model.epoch
@@ -163,13 +175,17 @@ class PandaRunner:
                 f"trial {task.trial} pruned after epoch {record['epoch']}: {self.trial.reason}"
             )
             return True
+        self._checkpoint(model)
+        self._boundary(model, task)
+        return False
+
+    def _checkpoint(self, model):
+        """After an epoch: Ctrl-C stops here, after a checkpoint; else the time policy's."""
         if self.stop_requested:
             self._save(model)
             raise Interrupted
         if self.every == 0 or time.monotonic() - self.last_save >= self.every:
             self._save(model)
-        self._boundary(model, task)
-        return False
 
     def _boundary(self, model, task):
         """Apply what belongs at this epoch: logged interventions being replayed, a rollback

@@ -3,7 +3,9 @@
 Both check everything first and write nothing when refused: the run must be a panda run of the
 built-in network; a nudge goes to the trial that is training (or, when the search is stopped,
 the one that will train first at resume) and is refused for a finished run; a rollback takes any
-epoch the trial reached, 0 included.
+epoch the trial reached, 0 included. A pbt run's trials (either mode) take nudges at the end of
+the generation running, a panda one's the trial training now by default; a rollback is refused
+there: trials that copied the trial since would have trained on a state that no longer is.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from ..errors import UserError, as_number
 from ..store import RunDir, steering
 from .panda import check_changes
+from .population import member_training
 
 
 def open_panda_run(path, pbt: bool = False):
@@ -84,13 +87,17 @@ def request_nudge(path, lr_factor=None, changes: dict | None = None, trial=None)
 
 
 def _pbt_nudge(run, config, lr_factor, changes, trial) -> str:
-    """A nudge for trial `trial` of a pbt run: applied at the end of the generation running."""
+    """A nudge for trial `trial` of a pbt run (in panda mode, by default the trial training
+    now): applied at the end of the generation running, where PBT changes trials' values."""
     if not config.pbt:
         raise UserError(
             f"run '{run.path}' trains one trial at a time: --trial applies to pbt runs",
             key="--trial",
             fix="leave --trial out: the nudge goes to the trial being trained",
         )
+    chosen = trial is None and config.search["mode"] == "panda"
+    if chosen:  # the trial training now, as a panda nudge without --trial
+        trial = member_training(run, config)
     if trial is None or not 0 <= trial < config.search["population"]:
         raise UserError(
             f"a pbt run has trials 0 to {config.search['population'] - 1}"
@@ -99,13 +106,17 @@ def _pbt_nudge(run, config, lr_factor, changes, trial) -> str:
             fix="name the trial to nudge: --trial T",
         )
     body = _body(lr_factor, changes)
-    if status(run, config) == "finished":
+    state = status(run, config)
+    if state == "finished":
         raise UserError(
             f"run '{run.path}' is finished: no trial is left to nudge",
             fix="start a new run, or replay a trial's schedule: hpsearch replay",
         )
     steering.write_request(run, trial, body)
-    return f"trial {trial} takes it at the end of the generation running (or when it resumes)"
+    which = f"trial {trial}"
+    if chosen:
+        which += " (training now)" if state == "running" else " (the first to train at resume)"
+    return f"{which} takes it at the end of the generation running (or when it resumes)"
 
 
 def _body(lr_factor, changes) -> dict:
@@ -140,6 +151,15 @@ def request_rollback(path, trial: int, epoch: int, changes: dict | None = None) 
     """Ask for trial `trial` to go back to the end of epoch `epoch` (0: its start) and train on
     from there with `changes`, at the next resume."""
     run, config = open_panda_run(path)
+    if config.pbt:
+        raise UserError(
+            f"run '{run.path}' is a pbt run: its trials copy each other's state, so rolling "
+            "one back would undo what others copied from it",
+            key="search.method",
+            fix=f"nudge a trial from the next generation on (hpsearch nudge {run.path} --trial "
+            f"{trial} --set KEY=VALUE), or replay its schedule (hpsearch replay {run.path} "
+            f"--trial {trial})",
+        )
     last = reached(run, trial)
     if last is None:
         trials = sorted({int(r["trial"]) for r in run.read_curves()})

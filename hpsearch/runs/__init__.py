@@ -24,6 +24,7 @@ from ..modes.caviar import InProcess, LokyPool
 from ..modes.cluster import DaskPool, connect_dask
 from ..modes.cores import largest_product, plan
 from ..modes.panda import Listener, PandaRunner
+from ..modes.population import PopulationRunner
 from ..nn.hyper import DEFAULTS
 from ..objective import TrialSpec, build_objective, import_objective, regression_of
 from ..store import RunDir, source, steering
@@ -31,7 +32,7 @@ from ..store.files import read_json
 from ..study import SearchFailed, Study, describe, run_study
 from .best import BestKeeper
 from .interrupts import Terminated, ctrl_c, holding_signals
-from .pbt import run_population
+from .pbt import kept, run_population
 
 __all__ = [
     "Outcome",
@@ -187,7 +188,7 @@ def _extension(config: Config, budget, rounds) -> dict:
         raise UserError(
             "a pbt run trains its population to the end: there is nothing to extend",
             key="--budget" if budget is not None else "--rounds",
-            fix="start a new run with a larger population: or more epochs",
+            fix="start a new run with a larger population or more epochs",
         )
     if budget is not None and rounds is not None:
         raise UserError("--budget and --rounds are both given", fix="extend by one of them")
@@ -236,7 +237,7 @@ def _runner(config: Config, run: RunDir, data, client, listener, memory):
         return DaskPool(spec, client, data, memory.handle(data))
     objective = build_objective(spec, data)
     if s["mode"] == "panda" and config.builtin:
-        return PandaRunner(objective, run, config, listener)
+        return (PopulationRunner if config.pbt else PandaRunner)(objective, run, config, listener)
     if why:
         listener.note(why)
     if s["mode"] == "panda" or workers == 1:
@@ -289,7 +290,8 @@ def _execute(
         interrupt = e if isinstance(e, KeyboardInterrupt) else late.interrupt
         if interrupt is not None:
             code = 143 if isinstance(interrupt, Terminated) else 130
-            raise SearchInterrupted(run.path, recorded, total, code) from None
+            words = kept(run, config) if config.pbt else ""
+            raise SearchInterrupted(run.path, recorded, total, code, words) from None
         if isinstance(e, CannotContinue):
             raise e.of(run.path) from None
         raise

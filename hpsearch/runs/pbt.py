@@ -6,21 +6,23 @@ continue from (its own, or the one it copied) to `checkpoints/trial-T/epoch-E.np
 `pbt.json` (the generation's epoch and each trial's values, seed and seconds), replaced
 atomically: a search killed at any moment resumes from the generation `pbt.json` names, its
 later curve rows and interventions dropped, and trains the rest exactly as it would have.
-Trials get their rows in trials.csv at the end, all together.
+Trials get their rows in trials.csv at the end, all together. In panda mode the trials train
+one at a time (`modes.population`), checkpointed within the generation too.
 """
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timezone
 from functools import partial
 
 from ..modes.panda import check_changes
+from ..modes.population import STATE, training
 from ..space import whole_space
 from ..store import CheckpointStore, RunDir, steering
 from ..store.files import read_json, write_json
 from ..study import Member, Study, TrialResult, lineage, run_pbt
 
-STATE = "pbt.json"  # the last generation saved
 KEEP = 2  # checkpoints per trial: the generation saved, and the one being saved
 
 
@@ -48,6 +50,7 @@ def run_population(config, run: RunDir, evaluate, done: list, on_result) -> Stud
                 _store(run, m.trial).save(state, epoch)
         write_json(run.path / STATE, {"epoch": epoch, "members": [_entry(m) for m in members]})
         saved["epoch"] = epoch
+        shutil.rmtree(training(run), ignore_errors=True)  # panda's, of the generation saved
         for entry in logged:  # applied and saved: a kill before this applies it again
             if entry.get("request"):
                 steering.done_with(run, entry["request"])
@@ -56,7 +59,7 @@ def run_population(config, run: RunDir, evaluate, done: list, on_result) -> Stud
         write_curves([record])
         on_result(record)
 
-    return run_pbt(
+    study = run_pbt(
         config.space,
         evaluate,
         goal,
@@ -67,6 +70,8 @@ def run_population(config, run: RunDir, evaluate, done: list, on_result) -> Stud
         on_result=finished,
         steer=partial(_nudges, run, config),
     )
+    shutil.rmtree(training(run), ignore_errors=True)
+    return study
 
 
 def _nudges(run: RunDir, config, epoch: int, members) -> list[dict]:
@@ -182,6 +187,16 @@ def _numbers(row: dict) -> dict:
         except ValueError:
             out[key] = text
     return out
+
+
+def kept(run: RunDir, config) -> str:
+    """What an interrupted pbt search keeps, in words: its trials get their rows at its end."""
+    saved = read_json(run.path / STATE)
+    checkpoints = any(training(run).glob("trial-*/epoch-*.npz"))  # panda's, mid-generation
+    if saved is None:
+        return "checkpoints of the first generation saved" if checkpoints else "nothing saved yet"
+    words = f"generations to epoch {saved['epoch']} of {config.population().epochs} saved"
+    return words + (", and checkpoints of the next" if checkpoints else "")
 
 
 def schedule(run: RunDir, config, trial: int, epochs: int) -> list[dict]:

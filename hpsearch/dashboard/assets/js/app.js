@@ -64,7 +64,7 @@ function listPage() {
 }
 
 function runLayout(meta) {
-  const panda = meta.mode === "panda";
+  const panda = meta.mode === "panda" && !meta.pbt; // a panda pbt run is steered as a pbt run
   const numeric = meta.space.filter(isNumericAxis).map((a) => a.name);
   const options = (chosen) => meta.space.map((a) => `<option ${a.name === chosen ? "selected" : ""}>${esc(a.name)}</option>`).join("");
   const both = meta.space.length > 1;
