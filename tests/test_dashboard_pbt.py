@@ -86,3 +86,21 @@ def test_a_trial_of_a_stopped_pbt_run_is_nudged_from_the_page(folder):
         (request,) = (folder / "stopped" / "requests").glob("*.json")
         assert json.loads(request.read_text()) == {"trial": 1, "set": {"beta1": 0.95}}
         assert [e for e in console.errors if "400" not in e] == []  # the refusal: its 400
+
+
+def test_a_panda_pbt_run_has_the_page_of_a_pbt_run(folder):
+    """Trained one trial at a time, it has caviar's tables, and is steered as a pbt run: a
+    trial is nudged, no panda form rolls one back."""
+    panda = {**PBT, "name": "pop-panda", "search": {**PBT["search"], "mode": "panda"}}
+    run_search(Config.from_dict(panda), runs_dir=folder)
+    for table in ("trials.csv", "curves.csv", "interventions.csv"):
+        drop = ("seconds", "time")
+        assert rows(folder / "pop-panda" / table, drop) == rows(folder / "pop" / table, drop)
+    with serving(folder) as server, chromium(viewport=(1400, 4200)) as browser:
+        page = browser.new_page()
+        console = Console(page)
+        page.goto(f"{server.url}#/run/pop-panda")
+        page.wait_for_function("Number(document.body.dataset.renders || 0) >= 1")
+        assert page.locator("#pbt-steer form").count() == 1
+        assert page.locator("#panda").count() == 0
+        assert console.errors == []

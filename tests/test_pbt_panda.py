@@ -9,6 +9,7 @@ import signal
 
 import pytest
 
+from hpsearch.modes.panda import Listener
 from hpsearch.runs import resume_search
 from hpsearch.store import CheckpointStore
 from tests.conftest import (
@@ -34,6 +35,14 @@ def _checkpoints(run, trial) -> list[int]:
 
 def _training(run) -> bool:
     return any(_checkpoints(run, t) for t in range(TRIALS))
+
+
+class Notes(Listener):
+    def __init__(self):
+        self.said = []
+
+    def note(self, text):
+        self.said.append(text)
 
 
 def test_panda_trains_one_trial_at_a_time_to_the_tables_of_caviar(tmp_path, pbt_reference, cli):
@@ -108,10 +117,12 @@ def test_a_nudge_goes_to_the_trial_training_now_and_a_rollback_is_refused(tmp_pa
     assert said.exit_code == 0, said.output
     assert f"trial {now} (the first to train at resume) takes it at the end of the" in said.stdout
 
-    resume_search(run)
+    notes = Notes()
+    resume_search(run, listener=notes)
     nudges = [r for r in rows(run / "interventions.csv") if r["kind"] == "nudge"]
     assert [(int(r["trial"]), int(r["epoch"])) for r in nudges] == [(now, end)]
     assert json.loads(nudges[0]["values"]) == {"keep_prob": 0.9}
+    assert f"trial {now}, after epoch {end}: keep_prob " in "\n".join(notes.said)
     curve = [r for r in rows(run / "curves.csv") if int(r["trial"]) == now]
     assert float(curve[end]["keep_prob"]) == 0.9  # the epoch after the generation's end
     replayed = cli("replay", run, "--trial", now)

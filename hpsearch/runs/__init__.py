@@ -267,7 +267,7 @@ def _execute(
     try:
         with ctrl_c(runner, listener):
             if config.pbt:
-                study = run_population(config, run, runner, done, on_result)
+                study = run_population(config, run, runner, done, on_result, listener.note)
             else:
                 study = run_study(
                     config.space,

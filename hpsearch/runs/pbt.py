@@ -26,8 +26,9 @@ from ..study import Member, Study, TrialResult, lineage, run_pbt
 KEEP = 2  # checkpoints per trial: the generation saved, and the one being saved
 
 
-def run_population(config, run: RunDir, evaluate, done: list, on_result) -> Study:
-    """Run (or resume) the PBT search `config` describes; `done` are trials.csv's records."""
+def run_population(config, run: RunDir, evaluate, done: list, on_result, note=None) -> Study:
+    """Run (or resume) the PBT search `config` describes; `done` are trials.csv's records;
+    `note(text)` hears of each nudge applied (someone is waiting for it)."""
     population, goal = config.population(), config.goal
     run.write_rounds([{"round": 1, **whole_space(config.space).record(config.space)}])
     if len(done) == population.size:  # finished
@@ -54,6 +55,8 @@ def run_population(config, run: RunDir, evaluate, done: list, on_result) -> Stud
         for entry in logged:  # applied and saved: a kill before this applies it again
             if entry.get("request"):
                 steering.done_with(run, entry["request"])
+                if note is not None:
+                    note(f"trial {entry['trial']}, after epoch {epoch}: {entry['change']}")
 
     def finished(record):
         write_curves([record])
