@@ -28,12 +28,13 @@ def _pairs(overrides) -> dict:
 @click.option(
     "--trial",
     type=click.IntRange(min=0),
-    help="A pbt run: the trial to nudge, at the end of the generation running.",
+    help="A pbt run: the trial to nudge, at the end of the generation running (in panda "
+    "mode, by default the trial training now).",
 )
 def nudge(run_dir, lr_factor, overrides, trial):
     """Panda: change a hyperparameter of the trial being trained, from its next epoch on (or,
-    when the search is stopped, from when it resumes). A pbt run: of trial T (--trial), from
-    the end of the generation running."""
+    when the search is stopped, from when it resumes). A pbt run: of trial T (--trial; in
+    panda mode, by default the trial training now), from the end of the generation running."""
     say(f"nudge recorded: {request_nudge(run_dir, lr_factor, _pairs(overrides), trial)}")
 
 
@@ -51,5 +52,6 @@ def nudge(run_dir, lr_factor, overrides, trial):
 )
 def rollback(run_dir, trial, epoch, overrides):
     """Panda: take trial T back to the end of epoch E, optionally with new values, at the next
-    resume. The abandoned epochs stay in curves.csv, marked."""
+    resume. The abandoned epochs stay in curves.csv, marked. Not a pbt run's: its trials copy
+    each other's state."""
     say(f"rollback recorded: {request_rollback(run_dir, trial, epoch, _pairs(overrides))}")
