@@ -45,6 +45,13 @@ class Notes(Listener):
         self.said.append(text)
 
 
+def test_validate_takes_a_pbt_search_in_panda_mode(tmp_path, cli):
+    (tmp_path / "pbt.yaml").write_text(PBT.replace("jobs: 2", "mode: panda"))
+    done = cli("validate", tmp_path / "pbt.yaml")
+    assert done.exit_code == 0, done.output  # it was refused: pbt trained only in caviar mode
+    assert "fixed; a population of 6, 4 generations to epoch 12; digits:" in done.stderr
+
+
 def test_panda_trains_one_trial_at_a_time_to_the_tables_of_caviar(tmp_path, pbt_reference, cli):
     (tmp_path / "pbt.yaml").write_text(PBT)
     done = hpsearch("run", "pbt.yaml", "--mode", "panda", cwd=tmp_path)

@@ -181,7 +181,11 @@ def validate(config_file, overrides):
         client.close()
     text = yamlio.dump(config.to_dict())
     click.echo(_mark_unread(text, config.params) if config.builtin else text, nl=False)
-    about = f"{len(config.space)} searched, {len(config.params)} fixed; {config.plan.describe()}"
+    plan = config.plan.describe()
+    if config.pbt:
+        p = config.population()
+        plan = f"a population of {p.size}, {len(p.ends())} generations to epoch {p.epochs}"
+    about = f"{len(config.space)} searched, {len(config.params)} fixed; {plan}"
     if data is not None:
         about += (
             f"; {data.name}: {len(data.y_train)} train / {len(data.y_dev)} dev / "
