@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -59,8 +58,7 @@ def _cluster(folder):
             **quiet,
         )
     ]
-    time.sleep(1.0)
-    procs.append(
+    procs.append(  # (the workers wait for the scheduler to listen, and retry until it does)
         subprocess.Popen(
             [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "2"]
             + ["--nthreads", "1", "--dashboard-address", ":0", "--local-directory", str(folder)],

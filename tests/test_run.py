@@ -534,7 +534,8 @@ def test_workers_of_a_killed_search_exit_by_themselves(tmp_path):
 
 
 def test_the_lock_refuses_a_second_process_and_is_taken_over_when_it_dies(tmp_path):
-    (tmp_path / "slow.yaml").write_text(SLOW.replace("epochs: 12", "epochs: 400"))
+    held = SLOW.replace("epochs: 12", "epochs: 400").replace("jobs: 2", "jobs: 1")  # no workers
+    (tmp_path / "slow.yaml").write_text(held)
     first = start(["run", "slow.yaml"], tmp_path)
     lock = tmp_path / "runs" / "slow" / ".lock"
     wait_until(lambda: lock.exists() and lock.read_text(), first)
