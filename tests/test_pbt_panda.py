@@ -24,7 +24,7 @@ from tests.conftest import (
     wait_until,
 )
 
-PANDA = ["--mode", "panda", "--set", "search.checkpoint_every=0"]
+PANDA = ["--mode", "panda", "--set", "search.checkpoint_every=0"]  # a checkpoint every epoch
 TRIALS, INTERVAL, EPOCHS = 6, 3, 12
 
 
@@ -35,6 +35,13 @@ def _checkpoints(run, trial) -> list[int]:
 
 def _training(run) -> bool:
     return any(_checkpoints(run, t) for t in range(TRIALS))
+
+
+def _started(run) -> int:
+    """The last trial that started in the generation being trained (trials go in order)."""
+    return max(
+        t for t in range(TRIALS) if (run / "checkpoints" / "training" / f"trial-{t}").is_dir()
+    )
 
 
 class Notes(Listener):
@@ -73,17 +80,23 @@ def test_panda_trains_one_trial_at_a_time_to_the_tables_of_caviar(tmp_path, pbt_
 
 
 @pytest.mark.parametrize(
-    "sig,saved,code",
-    [(signal.SIGKILL, 0, -9), (signal.SIGINT, 3, 130), (signal.SIGTERM, 6, 143)],
+    "sig,saved,code,every",
+    [(signal.SIGKILL, 0, -9, "0"), (signal.SIGINT, 3, 130, "1h"), (signal.SIGTERM, 6, 143, "1h")],
     ids=["kill-9 in the first generation", "ctrl-c", "sigterm"],
 )
 def test_stopped_mid_generation_then_resumed_gives_the_same_tables(
-    tmp_path, pbt_reference, sig, saved, code
+    tmp_path, pbt_reference, sig, saved, code, every
 ):
+    """Checkpoints every epoch, or (1h) only at the generation's end and on Ctrl-C, which
+    writes those of the trials through the generation too: SIGTERM and kill -9 stop at once,
+    and resume trains again what no checkpoint kept."""
     (tmp_path / "pbt.yaml").write_text(PBT)
-    proc = start(["run", "pbt.yaml", *PANDA], tmp_path)
+    proc = start(
+        ["run", "pbt.yaml", "--mode", "panda", "--set", f"search.checkpoint_every={every}"],
+        tmp_path,
+    )
     run = tmp_path / "runs" / "pbt"
-    wait_until(lambda: generation_saved(run) >= saved and _training(run), proc)
+    wait_until(lambda: generation_saved(run) >= saved and (every != "0" or _training(run)), proc)
     kill_group(proc, sig)
     assert proc.wait(timeout=30) == code
     assert len(rows(run / "trials.csv")) < TRIALS, "the run finished before it was stopped"
@@ -95,8 +108,9 @@ def test_stopped_mid_generation_then_resumed_gives_the_same_tables(
             r"continue with: hpsearch resume runs/pbt",
             err.strip().splitlines()[-1],
         ), err
-        at = generation_saved(run)
-        assert any(e > at for t in range(TRIALS) for e in _checkpoints(run, t))
+        end, last = generation_saved(run) + INTERVAL, _started(run)
+        assert all(_checkpoints(run, t) == [end] for t in range(last))  # through: kept
+        assert _checkpoints(run, last)[-1] > end - INTERVAL  # where Ctrl-C stopped it
         assert not pids_in_group(proc.pid)
         done = hpsearch("resume", run, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
@@ -113,16 +127,18 @@ def test_a_nudge_goes_to_the_trial_training_now_and_a_rollback_is_refused(tmp_pa
     kill_group(proc, signal.SIGINT)
     assert proc.wait(timeout=30) == 130
     end = generation_saved(run) + INTERVAL  # the generation running ends there
-    # the first trial not through the generation (all are: the first of the next)
-    now = min((t for t in range(TRIALS) if end not in _checkpoints(run, t)), default=0)
+    now = _started(run)  # the trial Ctrl-C stopped: or, were it through, the one after it
+    said = "training when it stopped"
+    if end in _checkpoints(run, now):
+        now, said = (now + 1, "the next to train") if now + 1 < TRIALS else (now, "the last")
 
     refused = cli("rollback", run, "--trial", now, "--epoch", 2)
     assert refused.exit_code == 2 and len(refused.stderr.splitlines()) == 1
     assert refused.stderr.startswith(f"error: search.method: run '{run}' is a pbt run")
     assert not (run / "rollback.json").exists()
-    said = cli("nudge", run, "--set", "keep_prob=0.9")
-    assert said.exit_code == 0, said.output
-    assert f"trial {now} (the first to train at resume) takes it at the end of the" in said.stdout
+    nudged = cli("nudge", run, "--set", "keep_prob=0.9")
+    assert nudged.exit_code == 0, nudged.output
+    assert f"trial {now} ({said}" in nudged.stdout and "at the end of the gen" in nudged.stdout
 
     notes = Notes()
     resume_search(run, listener=notes)

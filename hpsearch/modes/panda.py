@@ -94,7 +94,7 @@ class PandaRunner:
             self.saved_at, self.last_save = life.model.epoch, time.monotonic()
             life.run(*self._hooks(task))
             if self.saved_at != life.model.epoch:
-                self._save(life.model)
+                self._at_end(life.model)
         except (Interrupted, CannotContinue):  # a full disk is not the trial's failure
             raise
         except Exception as e:  # noqa: BLE001  a trial's failure is recorded, never fatal
@@ -114,6 +114,10 @@ class PandaRunner:
 
     def _hooks(self, task) -> tuple:
         return (self._hook,)
+
+    def _at_end(self, model):
+        """The trial ended (or paused) after its last checkpoint: one more."""
+        self._save(model)
 
     def _record(self, life, task):
         live = [
@@ -251,10 +255,14 @@ class PandaRunner:
     def _seconds(self) -> float:
         return self.life.seconds
 
-    def _save(self, model):
+    def _state(self, model) -> dict:
+        """What a checkpoint holds: the model's state and the trial's training seconds."""
         state = model.state_dict()
         state["trial.seconds"] = np.array(self._seconds())
-        self.store.save(state, model.epoch)
+        return state
+
+    def _save(self, model):
+        self.store.save(self._state(model), model.epoch)
         self.saved_at, self.last_save = model.epoch, time.monotonic()
 
 

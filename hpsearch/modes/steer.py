@@ -97,7 +97,7 @@ def _pbt_nudge(run, config, lr_factor, changes, trial) -> str:
         )
     chosen = trial is None and config.search["mode"] == "panda"
     if chosen:  # the trial training now, as a panda nudge without --trial
-        trial = member_training(run, config)
+        trial, which = member_training(run, config) or (None, "")
     if trial is None or not 0 <= trial < config.search["population"]:
         raise UserError(
             f"a pbt run has trials 0 to {config.search['population'] - 1}"
@@ -113,10 +113,14 @@ def _pbt_nudge(run, config, lr_factor, changes, trial) -> str:
             fix="start a new run, or replay a trial's schedule: hpsearch replay",
         )
     steering.write_request(run, trial, body)
-    which = f"trial {trial}"
+    said = f"trial {trial}"
     if chosen:
-        which += " (training now)" if state == "running" else " (the first to train at resume)"
-    return f"{which} takes it at the end of the generation running (or when it resumes)"
+        said += {
+            "now": " (training now)" if state == "running" else " (training when it stopped)",
+            "next": " (the next to train)",
+            "last": " (the last to train in this generation)",
+        }[which]
+    return f"{said} takes it at the end of the generation running (or when it resumes)"
 
 
 def _body(lr_factor, changes) -> dict:
