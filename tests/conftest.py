@@ -51,6 +51,16 @@ def cli():
     return invoke
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the browser tests this process runs (each start costs more
+    than a second of CPU); each test opens its own pages, closed after it."""
+    from tests.views import chromium
+
+    with chromium() as context:
+        yield context
+
+
 @pytest.fixture
 def terminal(monkeypatch):
     """The CLI as if its output were a terminal: prose wrapped to COLUMNS (off a terminal every

@@ -19,7 +19,7 @@ from hpsearch.errors import UserError
 from hpsearch.modes.steer import request_nudge
 from hpsearch.runs import resume_search, run_search
 from tests.conftest import rows
-from tests.views import Console, chromium, make_runs, serving
+from tests.views import Console, make_runs, serving
 
 PLOTS = ["#param-grid .plot", "#c2f", "#parcoords", "#best-so-far", "#curves"]
 
@@ -43,12 +43,6 @@ def copy(origin, name: str) -> str:
     new = f"{name}-{next(COPIES)}"
     shutil.copytree(origin / name, origin / new)
     return new
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as context:
-        yield context
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from hpsearch.config import Config
 from hpsearch.runs import run_search
 from tests.conftest import rows
-from tests.views import Console, chromium, serving
+from tests.views import Console, serving
 
 PBT = {
     "name": "pop",
@@ -30,6 +30,15 @@ def folder(tmp_path_factory):
     return folder
 
 
+@pytest.fixture
+def page(browser):
+    """A page on a screen tall enough for every plot."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 4200})
+    yield page
+    page.close()
+
+
 def figure(page, selector) -> dict:
     return page.evaluate(
         "s => { const gd = document.querySelector(s);"
@@ -38,11 +47,10 @@ def figure(page, selector) -> dict:
     )
 
 
-def test_a_pbt_run_shows_who_copied_whom_and_the_values_over_epochs(folder):
+def test_a_pbt_run_shows_who_copied_whom_and_the_values_over_epochs(folder, page):
     best = json.loads((folder / "pop" / "best.json").read_text())
     copies = [r for r in rows(folder / "pop" / "interventions.csv") if r["kind"] == "exploit"]
-    with serving(folder) as server, chromium(viewport=(1400, 4200)) as browser:
-        page = browser.new_page()
+    with serving(folder) as server:
         console = Console(page)
         page.goto(f"{server.url}#/run/pop")
         page.wait_for_function("Number(document.body.dataset.renders || 0) >= 1")
@@ -61,13 +69,12 @@ def test_a_pbt_run_shows_who_copied_whom_and_the_values_over_epochs(folder):
         assert console.errors == []
 
 
-def test_a_trial_of_a_stopped_pbt_run_is_nudged_from_the_page(folder):
+def test_a_trial_of_a_stopped_pbt_run_is_nudged_from_the_page(folder, page):
     shutil.copytree(folder / "pop", folder / "stopped")
     trials = folder / "stopped" / "trials.csv"
     trials.write_text(trials.read_text().splitlines(keepends=True)[0])  # as if killed there
     form = "#pbt-steer form"
-    with serving(folder) as server, chromium(viewport=(1400, 4200)) as browser:
-        page = browser.new_page()
+    with serving(folder) as server:
         console = Console(page)
         page.goto(f"{server.url}#/run/stopped")
         page.wait_for_function("Number(document.body.dataset.renders || 0) >= 1")
@@ -88,7 +95,7 @@ def test_a_trial_of_a_stopped_pbt_run_is_nudged_from_the_page(folder):
         assert [e for e in console.errors if "400" not in e] == []  # the refusal: its 400
 
 
-def test_a_panda_pbt_run_has_the_page_of_a_pbt_run(folder):
+def test_a_panda_pbt_run_has_the_page_of_a_pbt_run(folder, page):
     """Trained one trial at a time, it has caviar's tables, and is steered as a pbt run: a
     trial is nudged, no panda form rolls one back."""
     panda = {**PBT, "name": "pop-panda", "search": {**PBT["search"], "mode": "panda"}}
@@ -96,8 +103,7 @@ def test_a_panda_pbt_run_has_the_page_of_a_pbt_run(folder):
     for table in ("trials.csv", "curves.csv", "interventions.csv"):
         drop = ("seconds", "time")
         assert rows(folder / "pop-panda" / table, drop) == rows(folder / "pop" / table, drop)
-    with serving(folder) as server, chromium(viewport=(1400, 4200)) as browser:
-        page = browser.new_page()
+    with serving(folder) as server:
         console = Console(page)
         page.goto(f"{server.url}#/run/pop-panda")
         page.wait_for_function("Number(document.body.dataset.renders || 0) >= 1")
