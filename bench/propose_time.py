@@ -1,5 +1,5 @@
 """How long a round's proposals take: the region and the model's batch for one later round (of
-4, as a budget plans them, or --size), after 120 finished trials in 10 dimensions (8 numeric,
+4, the widest a budget plans, or --size), after 120 finished trials in 10 dimensions (8 numeric,
 one integer, one categorical of 3 values).
 
 Printed: the median and the slowest of the repetitions, in CPU time of this process (one core:
@@ -39,7 +39,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=120)
     ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--size", type=int, default=LATER, help="trials in the round")
+    ap.add_argument("--size", type=int, default=LATER[1], help="trials in the round")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     size = args.size

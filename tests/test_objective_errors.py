@@ -154,6 +154,6 @@ def test_a_study_says_in_a_line_what_it_holds():
     best = study.best_trial
     assert repr(study) == (
         f"<Study 20 trials (20 ok), value maximized; best {best.value:.4g} "
-        f"(trial {best.trial}, lr={best.params['lr']:.4g}); 4 rounds>"
+        f"(trial {best.trial}, lr={best.params['lr']:.4g}); 7 rounds>"
     )
     assert "curve" not in repr(best)

@@ -226,7 +226,7 @@ def _parallel(config: Config, data) -> tuple[int, int, str]:
     size = None
     if config.builtin and data is not None:
         size = largest_product({**DEFAULTS, **config.centre()}, data.n_features, len(data.y_train))
-    return plan(jobs, s["threads"], size, min(config.plan.sizes))
+    return plan(jobs, s["threads"], size, config.plan.narrowest)
 
 
 def _runner(config: Config, run: RunDir, data, client, listener, memory):

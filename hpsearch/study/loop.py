@@ -92,10 +92,10 @@ def region_for(space: dict, settings: Settings, previous: list, rnd: int):
         space,
         [(p.params, p.score, p.finished) for p in sorted(points, key=lambda p: p.id)],
         rejected,
-        len(trials),
+        settings.plan.whole_size(rnd),
         np.random.default_rng([settings.seed, rnd, 0, 1]),
         region,
-    )
+    )[: len(trials)]
     if proposals:  # the round's first trials run the model's proposals, the rest the region's
         region.proposals = {t: config for t, (config, _) in zip(trials, proposals)}
         region.note = _proposals_note(proposals, len(trials), region.note)

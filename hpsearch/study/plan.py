@@ -2,8 +2,9 @@
 
 `Plan.fixed(trials, rounds)` is rounds of equal size. `Plan.for_budget(budget)` sizes the
 rounds from the total number of trials: a first round of random trials that sees the whole
-space, then rounds of 4, each decided by a model of every trial before it: a search of 20-40
-expensive trials learns from its trials often, and a round still runs 4 trials in parallel.
+space, then rounds decided by a model of every trial before it, each adding about an eighth of
+the trials so far (2 until 24 trials, then 3, then 4): a search of 20-40 expensive trials
+learns from its trials often, and a long one runs 4 trials at a time.
 A budget plan is the prefix, `budget` trials long, of one endless sequence of rounds, so a
 search extended to a larger budget runs exactly the trials a search with that budget from the
 start would (`bench/refine.py` measures the choice). Round sizes never depend on the number of
@@ -16,14 +17,14 @@ import math
 from dataclasses import dataclass
 
 FIRST = 8  # the first round: random trials that see the whole space before a model can be fitted
-LATER = (
-    4  # each later round: few trials, so the model learns from each round often (bench/refine.py)
-)
+SHARE = 8  # each later round adds about 1/SHARE of the trials before it ...
+LATER = (2, 4)  # ... but at least 2 and at most 4 (bench/refine.py)
 
 
 @dataclass(frozen=True)
 class Plan:
     sizes: tuple  # trials in each round
+    cut: int = 0  # the last round's size in the sequence, where the budget cut it short
 
     @classmethod
     def fixed(cls, trials: int, rounds: int) -> Plan:
@@ -33,10 +34,11 @@ class Plan:
     def for_budget(cls, budget: int) -> Plan:
         sizes, left = [], budget
         while left > 0:
-            size = min(FIRST if not sizes else LATER, left)
-            sizes.append(size)
+            done = budget - left
+            size = FIRST if not sizes else min(max(done // SHARE, LATER[0]), LATER[1])
+            sizes.append(min(size, left))
             left -= size
-        return cls(tuple(sizes))
+        return cls(tuple(sizes), cut=size if size > sizes[-1] else 0)
 
     @property
     def total(self) -> int:
@@ -45,6 +47,18 @@ class Plan:
     @property
     def rounds(self) -> int:
         return len(self.sizes)
+
+    @property
+    def narrowest(self) -> int:
+        """The fewest trials a round runs side by side (a last round the budget cut short
+        counted whole: it is one round of many)."""
+        return min(self.whole_size(r) for r in range(1, self.rounds + 1))
+
+    def whole_size(self, rnd: int) -> int:
+        """Round `rnd`'s size in the sequence the plan is a prefix of: what the round's model
+        proposes for, so that a last round the budget cut short runs the first trials of the
+        whole one, and a search extended to a larger budget continues it."""
+        return self.cut if rnd == self.rounds and self.cut else self.sizes[rnd - 1]
 
     def trials_of(self, rnd: int) -> range:
         """The trial numbers of round `rnd` (from 1)."""

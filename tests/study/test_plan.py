@@ -18,11 +18,15 @@ def test_a_larger_budget_extends_a_smaller_ones_plan():
     assert large.sizes[: small.rounds - 1] == small.sizes[:-1]
     last = small.rounds
     assert large.trials_of(last)[: small.sizes[-1]] == small.trials_of(last)  # it continues
+    assert small.whole_size(last) == large.sizes[last - 1] > small.sizes[-1]  # proposed whole
+    assert [large.whole_size(r) for r in range(1, last)] == list(large.sizes[: last - 1])
+    assert small.sizes[-1] == 1 and small.narrowest == 2  # what jobs: auto fills the cores with
 
 
 def test_the_first_round_sees_the_whole_space_and_later_rounds_refine_often():
-    assert Plan.for_budget(60).sizes == (8,) + (4,) * 13
-    assert Plan.for_budget(30).sizes == (8, 4, 4, 4, 4, 4, 2)
+    assert Plan.for_budget(60).sizes == (8,) + (2,) * 8 + (3,) * 3 + (4,) * 6 + (3,)
+    assert Plan.for_budget(30).sizes == (8,) + (2,) * 8 + (3, 3)
+    assert Plan.for_budget(500).sizes[-10:-1] == (4,) * 9  # never wider than 4
     assert Plan.for_budget(5).sizes == (5,)
     assert Plan.fixed(20, 3).sizes == (20, 20, 20)
     assert Plan.fixed(20, 3).describe() == "3 rounds of 20"
