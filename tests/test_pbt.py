@@ -141,6 +141,29 @@ def test_a_nudge_to_a_trial_is_one_more_intervention_and_replays(tmp_path, cli):
     assert replayed.exit_code == 0 and "reproduced bit for bit" in replayed.stdout
 
 
+def test_a_nudge_in_the_last_generation_is_refused_and_one_left_over_is_said(
+    tmp_path, cli, reference
+):
+    """No generation's end is left to apply it at: refused in one line, nothing written; a
+    nudge that came in as the last generation began is dropped at the end, and said."""
+    run = tmp_path / "pbt"
+    shutil.copytree(reference, run)
+    table = (run / "trials.csv").read_text().splitlines()
+    (run / "trials.csv").write_text(table[0] + "\n")  # stopped in its last generation
+    assert json.loads((run / "pbt.json").read_text())["epoch"] == 9  # of 12, interval 3
+    refused = cli("nudge", run, "--trial", 2, "--set", "keep_prob=0.9")
+    assert refused.exit_code == 2 and len(refused.stderr.splitlines()) == 1
+    assert "trains its last generation (epochs 10-12)" in refused.stderr
+    assert not (run / "requests").exists()
+    (run / "requests").mkdir()
+    (run / "requests" / "1.json").write_text('{"trial": 2, "set": {"keep_prob": 0.9}}')
+    resumed = cli("resume", run)
+    assert resumed.exit_code == 0, resumed.output
+    assert "a nudge for trial 2 came too late: no generation was left" in resumed.output
+    assert list((run / "requests").iterdir()) == []
+    same_tables(run, reference)
+
+
 def test_replay_reproduces_a_trial_that_paused_at_halvings_last_rung(tmp_path, cli):
     (tmp_path / "halving.yaml").write_text(
         "name: h\nseed: 1\ndata: {dataset: moons, n_samples: 300}\n"

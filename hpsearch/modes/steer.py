@@ -15,8 +15,9 @@ import time
 
 from ..errors import UserError, as_number
 from ..store import RunDir, steering
+from ..store.files import read_json
 from .panda import check_changes
-from .population import member_training
+from .population import STATE, member_training
 
 
 def open_panda_run(path, pbt: bool = False):
@@ -111,6 +112,14 @@ def _pbt_nudge(run, config, lr_factor, changes, trial) -> str:
         raise UserError(
             f"run '{run.path}' is finished: no trial is left to nudge",
             fix="start a new run, or replay a trial's schedule: hpsearch replay",
+        )
+    saved = read_json(run.path / STATE)
+    start, population = (saved["epoch"] if saved else 0), config.population()
+    if not any(start < end < population.epochs for end in population.ends()):
+        raise UserError(
+            f"run '{run.path}' trains its last generation (epochs {start + 1}-"
+            f"{population.epochs}): a nudge applies at a generation's end, and none is left",
+            fix="replay a trial's schedule (hpsearch replay), or start a new run",
         )
     steering.write_request(run, trial, body)
     said = f"trial {trial}"

@@ -74,6 +74,10 @@ def run_population(config, run: RunDir, evaluate, done: list, on_result, note=No
         steer=partial(_nudges, run, config),
     )
     shutil.rmtree(training(run), ignore_errors=True)
+    for request, body in steering.pending_nudges(run):  # sent as the last generation began
+        steering.done_with(run, request)
+        if note is not None:
+            note(f"a nudge for trial {body.get('trial')} came too late: no generation was left")
     return study
 
 
