@@ -88,6 +88,10 @@ def test_a_trial_of_a_stopped_pbt_run_is_nudged_from_the_page(folder, page):
             in page.locator("#pbt-steer .message").inner_text()
         )
         page.fill(f'{form} input[name="trial"]', "1")
+        page.click(f"{form} button")  # stopped in its last generation (epochs 5-6)
+        page.wait_for_selector("#pbt-steer .message.error >> text=its last generation")
+        saved = folder / "stopped" / "pbt.json"
+        saved.write_text(json.dumps({**json.loads(saved.read_text()), "epoch": 2}))  # earlier
         page.click(f"{form} button")
         page.wait_for_selector("#pbt-steer .message.ok")
         (request,) = (folder / "stopped" / "requests").glob("*.json")
