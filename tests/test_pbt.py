@@ -128,8 +128,9 @@ def test_a_nudge_to_a_trial_is_one_more_intervention_and_replays(tmp_path, cli):
     kill_group(proc)
     refused = cli("nudge", run, "--set", "keep_prob=0.9")
     assert refused.exit_code == 2 and "--trial: a pbt run has trials 0 to 5" in refused.stderr
-    assert cli("nudge", run, "--trial", 2, "--set", "keep_prob=0.9").exit_code == 0
+    nudged = cli("nudge", run, "--trial", 2, "--set", "keep_prob=0.9")
     saved = generation_saved(run)
+    assert nudged.exit_code == 0 and f"after epoch {saved + 3}" in nudged.stdout
     resume_search(run, jobs=1)
     nudges = [r for r in rows(run / "interventions.csv") if r["kind"] == "nudge"]
     assert [(r["trial"], int(r["epoch"])) for r in nudges] == [("2", saved + 3)]
@@ -153,7 +154,7 @@ def test_a_nudge_in_the_last_generation_is_refused_and_one_left_over_is_said(
     assert json.loads((run / "pbt.json").read_text())["epoch"] == 9  # of 12, interval 3
     refused = cli("nudge", run, "--trial", 2, "--set", "keep_prob=0.9")
     assert refused.exit_code == 2 and len(refused.stderr.splitlines()) == 1
-    assert "trains its last generation (epochs 10-12)" in refused.stderr
+    assert "trains its last generation, to epoch 12" in refused.stderr
     assert not (run / "requests").exists()
     (run / "requests").mkdir()
     (run / "requests" / "1.json").write_text('{"trial": 2, "set": {"keep_prob": 0.9}}')

@@ -92,6 +92,15 @@ class PopulationRunner(PandaRunner):
         return life.record()
 
 
+def nudge_epoch(run: RunDir, config) -> int | None:
+    """The epoch after which a nudge sent now applies: the end of the generation running (or
+    of the first one after resume), where PBT changes trials' values; None in the last
+    generation, whose end is the search's."""
+    saved = read_json(run.path / STATE)
+    start, population = (saved["epoch"] if saved else 0), config.population()
+    return next((e for e in population.ends() if start < e < population.epochs), None)
+
+
 def member_training(run: RunDir, config) -> tuple[int, str] | None:
     """The trial a panda pbt run trains now (or trained when it stopped) and "now"; when that
     one is through its part of the generation, the one after and "next", or when none is left,

@@ -15,9 +15,8 @@ import time
 
 from ..errors import UserError, as_number
 from ..store import RunDir, steering
-from ..store.files import read_json
 from .panda import check_changes
-from .population import STATE, member_training
+from .population import member_training, nudge_epoch
 
 
 def open_panda_run(path, pbt: bool = False):
@@ -113,12 +112,12 @@ def _pbt_nudge(run, config, lr_factor, changes, trial) -> str:
             f"run '{run.path}' is finished: no trial is left to nudge",
             fix="start a new run, or replay a trial's schedule: hpsearch replay",
         )
-    saved = read_json(run.path / STATE)
-    start, population = (saved["epoch"] if saved else 0), config.population()
-    if not any(start < end < population.epochs for end in population.ends()):
+    end = nudge_epoch(run, config)
+    if end is None:
         raise UserError(
-            f"run '{run.path}' trains its last generation (epochs {start + 1}-"
-            f"{population.epochs}): a nudge applies at a generation's end, and none is left",
+            f"run '{run.path}' trains its last generation, to epoch "
+            f"{config.population().epochs}: a nudge applies at a generation's end, and none is "
+            "left",
             fix="replay a trial's schedule (hpsearch replay), or start a new run",
         )
     steering.write_request(run, trial, body)
@@ -129,7 +128,7 @@ def _pbt_nudge(run, config, lr_factor, changes, trial) -> str:
             "next": " (the next to train)",
             "last": " (the last to train in this generation)",
         }[which]
-    return f"{said} takes it at the end of the generation running (or when it resumes)"
+    return f"{said} takes it at the end of the generation running, after epoch {end}"
 
 
 def _body(lr_factor, changes) -> dict:
