@@ -3,6 +3,7 @@ any epoch that replay exactly, and files that say what happened."""
 
 import json
 import os
+import shutil
 import signal
 import time
 
@@ -64,11 +65,26 @@ def test_kill_9_at_any_moment_then_resume_is_bit_identical(tmp_path, reference, 
     same_run(run, reference)
 
 
-def test_a_truncated_newest_checkpoint_falls_back_to_the_one_before(tmp_path, reference):
-    proc = start(["run", config(tmp_path)], tmp_path)
-    run = tmp_path / "runs" / "babysat"
-    wait_until(lambda: len(rows(run / "curves.csv")) >= 25, proc)
+@pytest.fixture(scope="module")
+def killed_in_trial_0(tmp_path_factory):
+    """A run killed (kill -9) after 25 epochs, its newest checkpoints trial 0's: each test
+    spoils its own copy of them."""
+    folder = tmp_path_factory.mktemp("killed")
+    proc = start(["run", config(folder)], folder)
+    wait_until(lambda: len(rows(folder / "runs" / "babysat" / "curves.csv")) >= 25, proc)
     kill_group(proc)
+    return folder
+
+
+def copy_of(folder, tmp_path):
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "runs" / "babysat"
+
+
+def test_a_truncated_newest_checkpoint_falls_back_to_the_one_before(
+    tmp_path, reference, killed_in_trial_0
+):
+    run = copy_of(killed_in_trial_0, tmp_path)
     store = CheckpointStore(run / "checkpoints" / "trial-0")
     newest = store.path(store.epochs()[-1])
     newest.write_bytes(newest.read_bytes()[:1000])
@@ -79,15 +95,12 @@ def test_a_truncated_newest_checkpoint_falls_back_to_the_one_before(tmp_path, re
 
 @pytest.mark.parametrize("spoilt", ["the newest two", "all"])
 def test_corrupt_checkpoints_are_said_and_passed_over_never_a_traceback(
-    tmp_path, reference, spoilt
+    tmp_path, reference, killed_in_trial_0, spoilt
 ):
     """Cut short, or whole but holding something else: each is one warning line saying where
     training goes on from (the checkpoint before, or epoch 0), and the run ends as if none had
     been spoilt."""
-    proc = start(["run", config(tmp_path)], tmp_path)
-    run = tmp_path / "runs" / "babysat"
-    wait_until(lambda: len(rows(run / "curves.csv")) >= 25, proc)
-    kill_group(proc)
+    run = copy_of(killed_in_trial_0, tmp_path)
     store = CheckpointStore(run / "checkpoints" / "trial-0")
     epochs = store.epochs()
     assert len(epochs) >= 3
