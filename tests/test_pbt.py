@@ -62,15 +62,34 @@ def test_two_workers_give_the_same_tables_as_one_process(tmp_path, reference):
     same_tables(tmp_path / "runs" / "pbt", reference)
 
 
-@pytest.mark.parametrize("saved", [0, 3])
-def test_kill_9_then_resume_gives_the_uninterrupted_tables(tmp_path, reference, saved):
-    """Killed before any generation was saved, and after the second."""
-    (tmp_path / "pbt.yaml").write_text(PBT)
-    proc = start(["run", "pbt.yaml"], tmp_path)
-    run = tmp_path / "runs" / "pbt"
+def killed(folder, saved):
+    """The folder of a run of PBT on two workers killed (kill -9) once it had saved generation
+    `saved` (0: none yet, with curves written)."""
+    (folder / "pbt.yaml").write_text(PBT)
+    proc = start(["run", "pbt.yaml"], folder)
+    run = folder / "runs" / "pbt"
     wait_until(lambda: (run / "curves.csv").exists() and generation_saved(run) >= saved, proc)
     kill_group(proc)
     assert len(rows(run / "trials.csv")) < 6, "the run finished before it was killed"
+    return folder
+
+
+@pytest.fixture(scope="module")
+def killed_after_a_generation(tmp_path_factory):
+    """Copied by each test that resumes it (after a nudge, or not)."""
+    return killed(tmp_path_factory.mktemp("killed"), 3)
+
+
+@pytest.mark.parametrize("saved", [0, 3])
+def test_kill_9_then_resume_gives_the_uninterrupted_tables(
+    tmp_path, reference, killed_after_a_generation, saved
+):
+    """Killed before any generation was saved, and after the second."""
+    if saved:
+        shutil.copytree(killed_after_a_generation, tmp_path, dirs_exist_ok=True)
+    else:
+        killed(tmp_path, saved)
+    run = tmp_path / "runs" / "pbt"
     done = hpsearch("resume", run, "--jobs", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     same_tables(run, reference)
@@ -118,14 +137,13 @@ def test_explore_moves_each_value_on_its_own_scale():
     assert perturb(Float(0.5, 1.0), 0.9, 1.2) == 1.0
 
 
-def test_a_nudge_to_a_trial_is_one_more_intervention_and_replays(tmp_path, cli):
+def test_a_nudge_to_a_trial_is_one_more_intervention_and_replays(
+    tmp_path, cli, killed_after_a_generation
+):
     """Stopped after a generation, nudged, resumed: the nudge applies from the next generation
     on, logged with its epoch, and replay reproduces the trial with it."""
-    (tmp_path / "pbt.yaml").write_text(PBT)
-    proc = start(["run", "pbt.yaml"], tmp_path)
+    shutil.copytree(killed_after_a_generation, tmp_path, dirs_exist_ok=True)
     run = tmp_path / "runs" / "pbt"
-    wait_until(lambda: generation_saved(run) >= 3, proc)
-    kill_group(proc)
     refused = cli("nudge", run, "--set", "keep_prob=0.9")
     assert refused.exit_code == 2 and "--trial: a pbt run has trials 0 to 5" in refused.stderr
     nudged = cli("nudge", run, "--trial", 2, "--set", "keep_prob=0.9")
