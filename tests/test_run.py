@@ -159,16 +159,20 @@ def test_a_trial_gives_the_same_numbers_in_this_process_and_on_a_worker(tmp_path
 
 
 def test_a_call_of_the_pool_does_not_wait_for_continuations(write, tmp_path):
-    write(
-        "sleepy.py",
-        "import time\ndef evaluate(config):\n    time.sleep(config['x'])\n    return 0.0\n",
+    go = tmp_path / "go"
+    write(  # x = 1: runs until the test says go (a minute at most)
+        "held.py",
+        "import os, time\ndef evaluate(config):\n    until = time.monotonic() + 60\n"
+        f"    while config['x'] and not os.path.exists({str(go)!r}) and time.monotonic() < until:"
+        "\n        time.sleep(0.01)\n    return 0.0\n",
     )
-    spec = TrialSpec({}, {}, Goal.of("value"), 0, "sleepy:evaluate", str(tmp_path))
+    spec = TrialSpec({}, {}, Goal.of("value"), 0, "held:evaluate", str(tmp_path))
     pool = LokyPool(spec, 2, tmp_path / "markers")
-    stood = TrialResult(0, 1, "paused", {"x": 2.0}, value=0.0, epochs=8)
+    stood = TrialResult(0, 1, "paused", {"x": 1}, value=0.0, epochs=8)
     try:
-        first = list(pool([Task(0, 1, {"x": 2.0}, 0, paused=stood), Task(1, 2, {"x": 0.0}, 1)]))
+        first = list(pool([Task(0, 1, {"x": 1}, 0, paused=stood), Task(1, 2, {"x": 0}, 1)]))
         assert [r.trial for r in first] == [1]  # the continuation of trial 0 still runs
+        go.touch()
         assert [r.trial for r in pool([])] == [0]  # a call with nothing new waits for it
     finally:
         pool.close(kill=True)
