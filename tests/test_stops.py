@@ -104,6 +104,27 @@ def test_a_worker_that_does_not_stop_is_killed_within_the_bound(tmp_path, monkey
     assert not waiting.is_alive()  # the call waiting on the trial returned too
 
 
+def test_a_worker_loky_has_not_listed_is_killed_too(tmp_path):
+    """A worker loky started but had not yet put in its table when the stop came (a search
+    then never ended: that worker waited for ever on the task queue's lock, and loky's exit
+    on it). close() kills every live child that named itself a worker."""
+    (tmp_path / "stops.py").write_text(OBJECTIVE)
+    spec = TrialSpec({}, {"kind": "hang"}, Goal.of("value"), 0, "stops:evaluate", str(tmp_path))
+    pool = LokyPool(spec, 2, tmp_path / "markers")
+    tasks = [Task(t, 1, {"x": 0.5, "odd": 0}, t) for t in (0, 1)]
+    calls = pool(tasks)
+    waiting = threading.Thread(target=lambda: list(calls), daemon=True)
+    waiting.start()
+    wait_until(lambda: all((tmp_path / "markers" / str(t)).exists() for t in (0, 1)))
+    pid = int((tmp_path / "markers" / "0").read_text())
+    hidden = pool.executor._processes.pop(pid)  # in no table close() reads
+    pool.close(kill=True)
+    hidden.join(10)
+    assert hidden.exitcode == -signal.SIGKILL
+    waiting.join(10)
+    assert not waiting.is_alive()
+
+
 @pytest.mark.parametrize(("sig", "error"), [(signal.SIGTERM, "Terminated"), (signal.SIGINT, "")])
 def test_an_interrupt_inside_loky_s_submit_or_shutdown_is_raised_once_it_returns(sig, error):
     """Raised inside loky's own code, an interrupt could leave one of its locks taken: the stop
