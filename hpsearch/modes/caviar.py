@@ -238,10 +238,10 @@ class LokyPool:
 
 
 def _named_workers(markers: Path) -> list:
-    """This process's live children that named themselves workers in `markers`: a worker loky
-    started but had not yet listed in its table (seen twice in a suite's runs: the stop killed
-    every worker it listed, the one left waited for ever on the task queue's lock, and loky's
-    exit waited on it)."""
+    """This process's live children that named themselves workers in `markers`, whether or not
+    loky's table lists them when the stop comes (seen twice in a suite's runs: a worker survived
+    the stop, waited for ever on the task queue's lock the killed one held, and loky's exit
+    waited on it)."""
     named = set()
     for marker in markers.glob("worker-*"):
         with contextlib.suppress(ValueError):
