@@ -119,6 +119,40 @@ def test_train_runs_one_trial_of_a_custom_objective_with_its_traceback(
     assert debugged.returncode == 1 and not (tmp_path / "runs").exists()
 
 
+def test_an_objective_calling_sys_exit_fails_its_trial_not_the_search(write, tmp_path, cli):
+    """sys.exit in the user's code (argparse does it) ended the search with its exit code and
+    not a word, and `train` too; now the trial fails, with its traceback."""
+    write(
+        "quits.py",
+        """
+        import sys
+
+
+        def evaluate(config, trial):
+            if trial.number == 0:
+                sys.exit(3)  # line 7
+            return config["learning_rate"]
+        """,
+    )
+    config = write(
+        "quits.yaml",
+        """
+        name: quits
+        objective: quits:evaluate
+        search: {trials: 3, rounds: 1, jobs: 1}
+        space:
+          learning_rate: {low: 1.0e-4, high: 1.0, scale: log}
+        """,
+    )
+    result = cli("run", config, "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 0 and "3 trials (2 ok, 1 failed)" in result.stdout
+    shown = cli("results", tmp_path / "runs" / "quits", "--trial", 0)
+    assert "error          SystemExit: 3" in shown.output and "line 7, in evaluate" in shown.output
+    trained = cli("train", config)
+    assert trained.exit_code == 1 and trained.stderr.rstrip().endswith("SystemExit: 3")
+    assert 'quits.py", line 7, in evaluate' in trained.stderr
+
+
 def test_python_m_pdb_stops_where_the_objective_raised(write, tmp_path):
     import subprocess  # noqa: PLC0415
 

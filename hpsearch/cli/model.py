@@ -74,8 +74,11 @@ def train(config_file, overrides, seed, debug):
             run_once(config, seed)
     except UserError:
         raise  # bad input: one line, nothing to debug
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # SystemExit: the user's code called sys.exit
         if not debug:
+            if isinstance(e, SystemExit):  # would end the process silently: say where
+                sys.stderr.write(user_traceback(e, last=None))
+                sys.exit(1)
             _shown_from_the_users_frames(e)
             raise  # propagates: `python -m pdb` stops where it raised
         sys.stderr.write(user_traceback(e, last=None))

@@ -224,5 +224,5 @@ def cv_results(trials: list, space: dict, n_splits: int) -> dict:
     out["rank_test_score"] = np.array([ranks[r.trial] for r in trials], dtype=np.int32)
     out["round"] = np.array([r.round for r in trials])
     out["status"] = np.array([r.status for r in trials], dtype=object)
-    out["n_folds"] = metric("n_folds").astype(int)
+    out["n_folds"] = np.nan_to_num(metric("n_folds")).astype(int)  # a failed trial: none
     return out

@@ -221,7 +221,7 @@ class FunctionObjective:
         trial = Trial(task)
         try:
             metrics = self.metrics(task, trial)
-        except Exception as e:  # a trial's failure is recorded, never fatal to the search
+        except (Exception, SystemExit) as e:  # the trial fails (sys.exit too), never the search
             return failure(task, e, time.perf_counter() - start)
         value = metrics[self.goal.metric]
         status = "pruned" if trial.should_prune else "ok"

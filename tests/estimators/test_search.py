@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, make_regression
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -159,6 +160,19 @@ def test_when_every_trial_fails_the_first_error_is_raised(cancer):
     )
     with pytest.raises(ValueError, match="criterion"):
         search.fit(X, y)
+
+
+def test_a_failed_trial_ran_no_folds(cancer):
+    """A failed trial's n_folds is 0, beside its NaN scores (it was the smallest int64)."""
+    X, y = cancer
+    criterion = {"criterion": Categorical(("gini", "entropi"))}
+    search = HPSearchCV(DecisionTreeClassifier(), criterion, budget=4, cv=2, random_state=0)
+    with pytest.warns(FitFailedWarning):
+        results = search.fit(X, y).cv_results_
+    failed = results["status"] == "failed"
+    assert failed.any() and (~failed).any()
+    assert list(results["n_folds"][failed]) == [0] * failed.sum()
+    assert (results["n_folds"][~failed] == 2).all()
 
 
 def test_refit_false_keeps_no_estimator(cancer):
