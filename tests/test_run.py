@@ -332,6 +332,21 @@ def test_a_search_whose_first_round_all_fails_stops_there_and_exits_1(write, tmp
     assert len(rows(tmp_path / "runs" / "b" / "trials.csv")) == 3  # round 1 only
 
 
+def test_a_resumed_search_that_all_fails_names_the_file_it_started_from(write, tmp_path, cli):
+    """The command to debug a trial named the run's folder of origin + config.yaml, a file
+    that does not exist, after a resume."""
+    write("broken.py", "def evaluate(config):\n    raise RuntimeError('no GPU here')\n")
+    path = write(
+        "b.yaml",
+        "objective: broken:evaluate\nsearch: {budget: 2, jobs: 1}\nspace: {x: {values: [1, 2]}}\n",
+    )
+    assert cli("run", path, "--runs-dir", tmp_path / "runs").exit_code == 1
+    result = cli("resume", tmp_path / "runs" / "b", "--retry", "failed")
+    assert result.exit_code == 1
+    debug = result.stderr.strip().splitlines()[-1]
+    assert debug == f"to debug one trial in the foreground: hpsearch train {path} --pdb"
+
+
 def test_a_diverging_learning_rate_is_recorded_as_diverged(write, tmp_path):
     config = load_config(
         write(

@@ -286,7 +286,7 @@ def _execute(
         with holding_signals() as late:  # the stop is bounded (see LokyPool.close)
             runner.close(kill=True)
         if isinstance(e, SearchFailed):
-            e.run, e.config_file = run.path, config.file
+            e.run, e.config_file = run.path, source.started_from(run, config.file)
         interrupt = e if isinstance(e, KeyboardInterrupt) else late.interrupt
         if interrupt is not None:
             code = 143 if isinstance(interrupt, Terminated) else 130

@@ -26,6 +26,19 @@ def record(run, file) -> None:
     write_json(run.path / NAME, {"path": str(path), "text": text})
 
 
+def started_from(run, file) -> Path | None:
+    """The config file to name for `run` where its search was started with `file`: `file`
+    itself when it is the one kept (a new run), else the one kept when it still exists (a
+    resumed run's config says only its folder); None when neither is known."""
+    try:
+        kept = Path(read_json(run.path / NAME)["path"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if file is not None and Path(file).resolve() == kept:
+        return Path(file)
+    return kept if kept.is_file() else None
+
+
 def edits(run) -> tuple[Path, list[str]] | None:
     """(the file, the keys that differ) when the file the run started from says something
     else now; None when it is unchanged (comments aside), gone, or was never kept."""
