@@ -301,6 +301,33 @@ def test_a_worker_killed_mid_trial_costs_only_its_trial(write, tmp_path):
     assert any(r["status"] == "ok" for r in table)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
+def test_workers_start_with_ctrl_c_blocked(write, tmp_path):
+    """A Ctrl-C reaches the workers too: one that came while a worker was still importing
+    (before it ignores SIGINT) printed a KeyboardInterrupt traceback of joblib's imports.
+    Each worker now starts with SIGINT blocked; it reports its own mask here."""
+    write(
+        "mask.py",
+        """
+        import os
+        import signal
+        import time
+
+
+        def evaluate(config):
+            time.sleep(0.2)  # both workers take a trial
+            status = open("/proc/self/status").read()
+            blocked = int(status.split("SigBlk:")[1].split()[0], 16)
+            return {"value": float(blocked >> (signal.SIGINT - 1) & 1), "pid": os.getpid()}
+        """,
+    )
+    write("m.yaml", "objective: mask:evaluate\nsearch: {budget: 4, jobs: 2}\nspace: {x: [a, b]}\n")
+    done = hpsearch("run", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = rows(tmp_path / "runs" / "m" / "trials.csv")
+    assert [r["value"] for r in table] == ["1.0"] * 4, {r["pid"]: r["value"] for r in table}
+
+
 def test_the_pool_knows_its_workers_in_every_round_so_ctrl_c_can_stop_them(tmp_path):
     data, goal = {"dataset": "moons", "n_samples": 100}, Goal.of("dev_accuracy")
     spec = TrialSpec(data, {"epochs": 1}, goal, 0)

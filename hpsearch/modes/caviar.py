@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.resource_tracker
 import os
 import signal
 import sys
@@ -52,11 +53,18 @@ def shielded():
     """A block in which the interrupt handlers (runs.interrupts) do not raise: they leave the
     interrupt in `Shield.held`, raised when the block ends. Raised inside loky's submit or
     shutdown, an interrupt could leave a lock of loky's taken (or a worker started and not yet
-    listed), and the stop that follows would wait on it for ever."""
+    listed), and the stop that follows would wait on it for ever. SIGINT is blocked in this
+    thread meanwhile (the handlers run all the same): a worker started in here inherits the
+    mask, so a Ctrl-C, which reaches the whole process group, cannot interrupt its imports
+    with a traceback before `_worker_start` ignores it."""
     Shield.depth += 1
+    masked = hasattr(signal, "pthread_sigmask")  # (not on Windows)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else None
     try:
         yield
     finally:
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         Shield.depth -= 1
         if Shield.depth == 0 and Shield.held is not None:
             held, Shield.held = Shield.held, None
@@ -124,6 +132,11 @@ class LokyPool:
         # kill on purpose (Ctrl-C) leave semaphores it then cleans up: no need to warn of them.
         if QUIET_TRACKER not in sys.warnoptions:
             sys.warnoptions.append(QUIET_TRACKER)
+        # multiprocessing's tracker, started by the first submit otherwise, unblocks SIGINT in
+        # this thread once it has started (Python 3.11): the workers would not inherit the
+        # block `shielded` puts in place
+        with shielded():
+            multiprocessing.resource_tracker.ensure_running()
         self.executor = ProcessPoolExecutor(
             self.workers,
             initializer=_worker_start,
