@@ -639,6 +639,12 @@ def test_missing_config_and_a_folder_as_config(cli, tmp_path):
             "error: Invalid value for '--jobs': 0 workers run nothing; give a number such as 2, "
             "or -1 for one per core. See: hpsearch resume --help",
         ),
+        (
+            ["run", "c.yaml", "--jobs", "two"],
+            "error: Invalid value for '--jobs': 'two' is neither auto nor a whole number; "
+            "give auto, a number of workers such as 2, or -1 for one per core. "
+            "See: hpsearch run --help",
+        ),
         (["results"], "error: Missing argument 'RUN_PATH'. See: hpsearch results --help"),
         (["runn"], "error: unknown command 'runn'; did you mean 'run'?"),
     ],

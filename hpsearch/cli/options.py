@@ -66,7 +66,12 @@ class Jobs(click.ParamType):
         try:
             number = int(value)
         except ValueError:
-            self.fail(f"{value!r} is neither auto nor a whole number", param, ctx)
+            self.fail(
+                f"{value!r} is neither auto nor a whole number; give auto, a number of workers "
+                "such as 2, or -1 for one per core.",
+                param,
+                ctx,
+            )
         if number == 0:
             self.fail("0 workers run nothing; give a number such as 2, or -1 for one per core.")
         return number
