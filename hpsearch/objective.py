@@ -88,10 +88,12 @@ def import_objective(name: str, base_dir: str | None = None):
         ) from None
     func = getattr(module, func_name, None)
     if not callable(func):
+        where = getattr(module, "__file__", None) or "built into Python"
         raise UserError(
-            f"'{module_name}' has no function '{func_name}'",
+            f"'{module_name}' has no function '{func_name}' (the module imported is {where})",
             key="objective",
-            fix="name a function defined in that module",
+            fix="name a function defined in that module; a module of yours named like one "
+            "Python has (types, code, test...) must be renamed",
         )
     try:
         trial_passing(func)

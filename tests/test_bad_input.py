@@ -88,6 +88,11 @@ CONFIGS = [
         "'obj_ok' has no function 'nothing'",
     ),
     (
+        "objective shadowed by a module of Python's",  # the user's types.py is not imported
+        cfg("objective: types:evaluate\n", data=False),
+        "'types' has no function 'evaluate' (the module imported is ",
+    ),
+    (
         "objective raising",
         cfg("objective: obj_broken:f\n", data=False),
         "cannot import 'obj_broken': ZeroDivisionError",
