@@ -255,6 +255,20 @@ def test_every_shipped_config_validates(cli):
         assert result.exit_code == 0, (path, result.output)
 
 
+def test_the_config_validate_prints_validates_as_it_is(cli, tmp_path):
+    """validate prints the resolved config, with the hpsearch version: saved to a file, it was
+    refused ("unknown top-level key 'hpsearch_version'")."""
+    from pathlib import Path
+
+    for name in ("moons.yaml", "pbt.yaml"):
+        printed = cli("validate", Path(__file__).parents[1] / "configs" / name).stdout
+        assert printed.startswith("hpsearch_version: ")
+        (tmp_path / name).write_text(printed)
+        again = cli("validate", tmp_path / name)
+        assert again.exit_code == 0, again.stderr
+        assert again.stdout == printed
+
+
 def test_validate_marks_what_the_fixed_optimizer_never_reads(cli):
     from pathlib import Path
 

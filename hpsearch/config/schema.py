@@ -78,7 +78,7 @@ def _resolve(raw: dict, file, default_name) -> dict:
             f"a config is a mapping, not {type(raw).__name__}", fix="give a dict of sections"
         )
     for key in raw:
-        if key not in TOP_KEYS:
+        if key not in TOP_KEYS and key != "hpsearch_version":  # (the resolved config says it)
             raise unknown("top-level key", key, TOP_KEYS, key=key)
     name = raw.get("name")
     if name is None:
