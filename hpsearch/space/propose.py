@@ -18,7 +18,10 @@ candidates (half within the region's boxes, or the whole space without a region;
 best trials), refined by smaller and smaller steps around the best of them. Everything is drawn
 from one Generator seeded with (seed, round), so the batch depends only on the trials finished
 before the round. A model that does not predict its own best trials (`trusted`: a cusp, a
-cliff's edge) proposes half the round; the region's boxes, which need no smoothness, the rest.
+cliff's edge) proposes half a round of 3 or more; the region's boxes, which need no smoothness,
+the rest. A round of 2 (a short search's) is the model's whole even then: its second trial
+already explores, and a box's sample in its place cost short searches more than it saved
+(bench/refine.py at 30 trials, bench/real_models.py at 16).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ STEPS = (0.05, 0.02, 0.005)  # refinement: normal steps this wide around the bes
 STEP_TRIES = 16  # ... this many per step and starting point
 STARTS = 4  # ... from this many of the best candidates
 TRUST_TOP = 3  # the model is trusted with the whole share when it predicts this many best ...
-TRUST_Z = 1.5  # ... within this many standard deviations; otherwise it proposes one trial
+TRUST_Z = 1.5  # ... within this many standard deviations; otherwise it proposes half ...
+TRUST_FROM = 3  # ... of a round of at least this many (a round of 2 is the model's whole)
 
 
 def propose(space: dict, scored: list, failed: list, count: int, rng, region=None) -> list:
@@ -50,7 +54,7 @@ def propose(space: dict, scored: list, failed: list, count: int, rng, region=Non
     no model). The first is where the model expects the best score (why "best"), the others
     where it expects most improvement (why "improvement"), each on the model that believes the
     ones before it. A model that does not predict its own best trials (`trusted`) proposes half
-    of `count`; the caller samples the rest in the region."""
+    of a `count` of TRUST_FROM or more; the caller samples the rest in the region."""
     with threadpool_limits(1, user_api="blas"):  # a small model: threads only contend
         gp = model(space, scored, failed) if count > 0 else None
         if gp is None:
@@ -58,7 +62,7 @@ def propose(space: dict, scored: list, failed: list, count: int, rng, region=Non
         names = sorted(space)
         ranked = sorted(scored, key=lambda t: -t[1])[:NEAR_BEST]
         top = _grid(space, names, [p for p, _, _ in ranked])
-        n = count if trusted(gp, len(scored)) else max(1, count // 2)
+        n = count if count < TRUST_FROM or trusted(gp, len(scored)) else max(1, count // 2)
         out = []
         for k in range(n):
             why = "best" if k == 0 and n > 1 else "improvement"

@@ -133,6 +133,8 @@ def test_the_model_is_trusted_on_a_smooth_peak_and_not_on_a_cusp():
     space = {"x": Float(0.0, 1.0)}
     scored = [({"x": float(v)}, float(s), True) for v, s in zip(x[:, 0], cusp)]
     assert len(propose(space, scored, [], 4, np.random.default_rng(0))) == 2  # half the round
+    assert len(propose(space, scored, [], 3, np.random.default_rng(0))) == 1
+    assert len(propose(space, scored, [], 2, np.random.default_rng(0))) == 2  # a round of 2: all
 
 
 def test_trials_stopped_early_alone_make_a_model_at_their_own_scores():
