@@ -479,6 +479,11 @@ CONFIGS = [
     ),
     ("npz corrupt", "data: {path: corrupt.npz}\n" + GOOD_SPACE, "corrupt.npz: cannot read"),
     ("latin-1 csv", "data: {path: latin.csv, target: label}\n" + GOOD_SPACE, "is not a text file"),
+    (
+        "a saved index",
+        "data: {path: index.csv, target: label}\n" + GOOD_SPACE,
+        "index.csv: column 1 has no name in the header (where pandas' to_csv writes the index)",
+    ),
 ]
 
 OVERRIDES = [
@@ -511,6 +516,7 @@ def _files(folder):
         {"a": rng.standard_normal(60), "b": rng.standard_normal(60), "label": ["cat", "dog"] * 30}
     )
     good.to_csv(folder / "d.csv", index=False)
+    good.to_csv(folder / "index.csv")  # the row numbers, under an empty header cell
     good.assign(b=["x", "y"] * 30).to_csv(folder / "text.csv", index=False)
     good.assign(a=[np.nan] + list(good.a[1:])).to_csv(folder / "nan.csv", index=False)
     good.assign(b=[np.inf, -np.inf] + list(good.b[2:])).to_csv(folder / "inf.csv", index=False)

@@ -156,6 +156,14 @@ def _read_table(path: Path, suffix: str, target, config_file, regression=False):
             "has no rows", file=path, fix="give a file with a header and one row per example"
         )
     columns = [str(c) for c in frame.columns]
+    blank = [i for i, c in enumerate(columns) if c.startswith("Unnamed: ")]
+    if blank and suffix == ".csv":  # pandas' name for an empty header cell
+        raise UserError(
+            f"column {blank[0] + 1} has no name in the header (where pandas' to_csv writes the "
+            "index): it would be a feature",
+            file=path,
+            fix="save the table with to_csv(..., index=False), or name the column",
+        )
     if target is None:
         raise UserError(
             "no target column given",
