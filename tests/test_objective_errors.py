@@ -62,6 +62,23 @@ def test_a_failed_trial_keeps_its_traceback_and_results_shows_it(write, tmp_path
     assert missing.exit_code == 2 and "no trial 9" in missing.stderr
 
 
+def test_a_search_with_failed_trials_says_where_their_traceback_is(write, tmp_path, cli):
+    write("some.py", "def evaluate(config, trial):\n    if trial.number % 2:\n"
+          "        raise ValueError('odd trial')\n    return config['x']\n")  # fmt: skip
+    config = write(
+        "some.yaml",
+        "objective: some:evaluate\nsearch: {trials: 4, rounds: 1, jobs: 1}\n"
+        "space: {x: {low: 0, high: 1}}\n",
+    )
+    result = cli("run", config, "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "runs" / "some"
+    said = "failed: trial 1 (and 1 more), ValueError: odd trial; its traceback: "
+    assert f"{said}hpsearch results {run} --trial 1\n" in result.output
+    shown = cli("results", run, "--trial", 1)
+    assert "raise ValueError('odd trial')" in shown.output
+
+
 def test_search_failed_says_where_and_has_the_first_exception_as_its_cause(write, tmp_path):
     def evaluate(config):
         return config["lr"]

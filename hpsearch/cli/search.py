@@ -166,6 +166,13 @@ def _summary(outcome):
         f"{fmt(best['value'])}"
         f"{test}{': ' + params if params else ''}"
     )
+    failed = [r for r in results if r.status == "failed"]
+    if failed:  # where to find out why, before the user wonders
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        say(
+            f"failed: trial {failed[0].trial}{more}, {failed[0].error}; its traceback: "
+            f"hpsearch results {path} --trial {failed[0].trial}"
+        )
     say(f"next: hpsearch results {path}")
 
 
