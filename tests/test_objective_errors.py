@@ -79,6 +79,16 @@ def test_a_search_with_failed_trials_says_where_their_traceback_is(write, tmp_pa
     assert "raise ValueError('odd trial')" in shown.output
 
 
+def test_a_resumed_runs_errors_name_the_file_it_was_started_from(write, tmp_path, cli):
+    """Not the folder's config.yaml, a file that does not exist."""
+    config = _config(write, broken=False)
+    assert cli("run", config, "--runs-dir", tmp_path / "runs").exit_code == 0
+    (tmp_path / "obj.py").unlink()
+    resumed = hpsearch("resume", tmp_path / "runs" / "obj", "--rounds", 3, cwd=tmp_path)
+    assert resumed.returncode == 2  # in a process of its own: this one has imported obj
+    assert resumed.stderr.startswith(f"error: {config.resolve()}: objective: cannot import 'obj'")
+
+
 def test_search_failed_says_where_and_has_the_first_exception_as_its_cause(write, tmp_path):
     def evaluate(config):
         return config["lr"]
