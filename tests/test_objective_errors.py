@@ -60,6 +60,11 @@ def test_a_failed_trial_keeps_its_traceback_and_results_shows_it(write, tmp_path
     assert text.rstrip() in shown.output and "error          KeyError: 'lr'" in shown.output
     missing = cli("results", run, "--trial", 9)
     assert missing.exit_code == 2 and "no trial 9" in missing.stderr
+    again = cli("resume", run)  # says it as the run did: where it raised, and the command
+    assert again.exit_code == 1
+    said = [line for line in result.stderr.splitlines() if line.startswith(("error", "its"))]
+    assert len(said) == 2 and said == again.stderr.splitlines()[-3:-1]
+    assert "(obj.py, line 3, in scale)" in again.stderr
 
 
 def test_a_search_with_failed_trials_says_where_their_traceback_is(write, tmp_path, cli):

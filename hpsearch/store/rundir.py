@@ -9,6 +9,7 @@ no other module knows the CSV layout.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -247,6 +248,9 @@ class RunDir:
                     fix="restore the rows hpsearch wrote (or drop the line to run it again)",
                 ) from None
             result.curve = curves.get(result.trial, [])
+            if result.status == "failed":  # where it raised, as the search said it
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    result.traceback = self.traceback_file(result.trial).read_text()
             result.interventions = [
                 i for i in interventions.get(result.trial, []) if not i["abandoned"]
             ]
