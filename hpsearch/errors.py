@@ -141,3 +141,16 @@ def as_number(value, key=None):
     raise UserError(
         f"expected a number, got {value!r}", key=key, fix="write a number such as 0.01 or 1e-4"
     )
+
+
+def plain_number(value, key=None):
+    """`value` as an int or float, refusing a string that spells one: in a config a quoted value
+    is a string, always (text from the command line goes through `as_number`)."""
+    number = as_number(value, key)
+    if isinstance(value, str):
+        raise UserError(
+            f"expected a number, got the string {value!r}",
+            key=key,
+            fix="write the number without quotes",
+        )
+    return number

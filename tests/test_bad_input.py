@@ -126,6 +126,16 @@ CONFIGS = [
     ("l2 negative", cfg("params: {l2: -1}\n"), "params.l2: -1 is out of range"),
     ("keep_prob 0", cfg("params: {keep_prob: 0}\n"), "params.keep_prob: 0 is out of range"),
     ("keep_prob 1.5", cfg("params: {keep_prob: 1.5}\n"), "params.keep_prob: 1.5 is out of range"),
+    (
+        "low quoted",
+        MOONS + 'space: {learning_rate: {low: "1e-4", high: 0.1, scale: log}}\n',
+        "space.learning_rate.low: expected a number, got the string '1e-4'",
+    ),
+    (
+        "keep_prob quoted",
+        cfg('params: {keep_prob: "0.8"}\n'),
+        "params.keep_prob: expected a number, got the string '0.8'; write the number without",
+    ),
     ("beta2 1", cfg("params: {beta2: 1.0}\n"), "params.beta2: 1.0 is out of range"),
     ("layers 2.5", cfg("params: {layers: 2.5}\n"), "params.layers: 2.5 is not an integer"),
     ("layers negative", cfg("params: {layers: -1}\n"), "params.layers: -1 is out of range"),
@@ -501,6 +511,7 @@ OVERRIDES = [
         "search.trials: 'abc' is not a whole number >= 1",
     ),
     ("bad param", ["--set", "keep_prob=7"], "params.keep_prob: 7 is out of range"),
+    ("quoted param", ["--set", 'keep_prob="0.9"'], "params.keep_prob: expected a number, got"),
     (
         "bad field of a searched one",
         ["--set", "space.learning_rate.scale=logg"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..errors import UserError, as_number, unknown
+from ..errors import UserError, plain_number, unknown
 from .activations import ACTIVATIONS
 from .init import INITS
 from .optim import OPTIMIZERS
@@ -99,7 +99,7 @@ def check_value(name: str, value, key: str | None = None):
         return value
     if p.kind == "patience" and value is None:
         return None
-    number = as_number(value, key)
+    number = plain_number(value, key)
     if p.kind in ("int", "batch", "patience"):
         if not float(number).is_integer():
             raise UserError(f"{value!r} is not an integer", key=key, fix=f"use {p.domain()}")

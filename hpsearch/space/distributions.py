@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..errors import UserError, as_number, unknown
+from ..errors import UserError, plain_number, unknown
 
 SCALES = {
     "linear": (lambda v: v, lambda c: c),
@@ -259,7 +259,8 @@ def parse_distribution(entry, key: str, int_hint: bool = False):
         kind = entry.get("type", "int" if int_hint else "float")
         if kind not in TYPES:
             raise unknown("type", kind, TYPES, key=f"{key}.type")
-        low, high = as_number(entry["low"], f"{key}.low"), as_number(entry["high"], f"{key}.high")
+        low = plain_number(entry["low"], f"{key}.low")
+        high = plain_number(entry["high"], f"{key}.high")
         cls = Int if kind == "int" else Float
         return cls(low, high, entry.get("scale", "linear"), when=when)
     except UserError as e:
