@@ -42,7 +42,7 @@ def plan(
     jobs, threads, size: int | None = None, trials: int = 1, n: int | None = None
 ) -> tuple[int, int, str]:
     """(workers, BLAS threads per trial, what auto chose and why, or ''). `size`: the model's
-    largest_product, None for a custom objective; `trials`: the smallest round's; `threads`:
+    largest_product, None for a custom objective or estimator; `trials`: the smallest round's; `threads`:
     the run's recorded value, or None to choose."""
     n = n or cores()
     if jobs != "auto":
@@ -51,7 +51,7 @@ def plan(
     if threads is None:
         threads = max(1, n // max(trials, 1)) if gemm else 1
     workers = max(1, n // threads)
-    kind = "a custom objective" if size is None else "a small model"
+    kind = "not the built-in network" if size is None else "a small model"
     if gemm:
         kind = f"a GEMM-bound model, rounds of {trials}"
     why = (
