@@ -127,6 +127,11 @@ CONFIGS = [
     ("keep_prob 0", cfg("params: {keep_prob: 0}\n"), "params.keep_prob: 0 is out of range"),
     ("keep_prob 1.5", cfg("params: {keep_prob: 1.5}\n"), "params.keep_prob: 1.5 is out of range"),
     (
+        "a run's own config",
+        cfg("config_dir: /elsewhere\nhpsearch_version: 1.0.0\n"),
+        "c.yaml: is a run's own config.yaml, not a config to start from; give the config file",
+    ),
+    (
         "low quoted",
         MOONS + 'space: {learning_rate: {low: "1e-4", high: 0.1, scale: log}}\n',
         "space.learning_rate.low: expected a number, got the string '1e-4'",

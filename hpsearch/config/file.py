@@ -116,6 +116,13 @@ def load_config(path, overrides=(), values: dict | None = None) -> Config:
     options by config key (search.jobs: 2), each option named as the key's last part."""
     path = Path(path)
     raw = read_yaml(path)
+    if isinstance(raw, dict) and "config_dir" in raw:  # its paths start from another folder
+        raise UserError(
+            "is a run's own config.yaml, not a config to start from",
+            file=path,
+            fix=f"give the config file the run was started from, or go on with the run: "
+            f"hpsearch resume {path.parent}",
+        )
     overridden = apply_overrides(raw, overrides, values)
     if not raw:
         raise UserError(

@@ -42,8 +42,8 @@ def plan(
     jobs, threads, size: int | None = None, trials: int = 1, n: int | None = None
 ) -> tuple[int, int, str]:
     """(workers, BLAS threads per trial, what auto chose and why, or ''). `size`: the model's
-    largest_product, None for a custom objective or estimator; `trials`: the smallest round's; `threads`:
-    the run's recorded value, or None to choose."""
+    largest_product, None for a custom objective or estimator; `trials`: the smallest round's;
+    `threads`: the run's recorded value, or None to choose."""
     n = n or cores()
     if jobs != "auto":
         return workers_for(jobs), threads or 1, ""
