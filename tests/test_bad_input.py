@@ -495,6 +495,11 @@ CONFIGS = [
     ("npz corrupt", "data: {path: corrupt.npz}\n" + GOOD_SPACE, "corrupt.npz: cannot read"),
     ("latin-1 csv", "data: {path: latin.csv, target: label}\n" + GOOD_SPACE, "is not a text file"),
     (
+        "semicolons",
+        "data: {path: semi.csv, target: label}\n" + GOOD_SPACE,
+        "semi.csv: has one column, 'a;b;label': its fields look separated by ';', not commas",
+    ),
+    (
         "a saved index",
         "data: {path: index.csv, target: label}\n" + GOOD_SPACE,
         "index.csv: column 1 has no name in the header (where pandas' to_csv writes the index)",
@@ -533,6 +538,7 @@ def _files(folder):
     )
     good.to_csv(folder / "d.csv", index=False)
     good.to_csv(folder / "index.csv")  # the row numbers, under an empty header cell
+    good.to_csv(folder / "semi.csv", sep=";", index=False)
     good.assign(b=["x", "y"] * 30).to_csv(folder / "text.csv", index=False)
     good.assign(a=[np.nan] + list(good.a[1:])).to_csv(folder / "nan.csv", index=False)
     good.assign(b=[np.inf, -np.inf] + list(good.b[2:])).to_csv(folder / "inf.csv", index=False)

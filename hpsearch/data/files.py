@@ -156,6 +156,13 @@ def _read_table(path: Path, suffix: str, target, config_file, regression=False):
             "has no rows", file=path, fix="give a file with a header and one row per example"
         )
     columns = [str(c) for c in frame.columns]
+    other = next((sep for sep in ";\t|" if len(columns) == 1 and sep in columns[0]), None)
+    if other and suffix == ".csv":
+        raise UserError(
+            f"has one column, '{columns[0]}': its fields look separated by {other!r}, not commas",
+            file=path,
+            fix="save it with commas between fields (to_csv's default)",
+        )
     blank = [i for i, c in enumerate(columns) if c.startswith("Unnamed: ")]
     if blank and suffix == ".csv":  # pandas' name for an empty header cell
         raise UserError(
