@@ -139,7 +139,7 @@ def resume_search(
             file=run.config_yaml,
             fix="put the values back, or start a new run with `hpsearch run`",
         )
-    config = _where(run.read_config(), jobs, scheduler)
+    config = _where(source.named(run, run.read_config()), jobs, scheduler)
     extension = _extension(config, budget, rounds)
     source.warn_of_edits(run)
     memory, client = SharedMemory(), None
@@ -148,7 +148,7 @@ def resume_search(
         run.lock()
         if extension:
             run.set_search(**extension)
-            config = _where(run.read_config(), jobs, scheduler)
+            config = _where(source.named(run, run.read_config()), jobs, scheduler)
         rollback = steering.pending_rollback(run) if config.search["mode"] == "panda" else None
         if rollback is not None:
             run.drop_trial(int(rollback["trial"]))
@@ -286,7 +286,8 @@ def _execute(
         with holding_signals() as late:  # the stop is bounded (see LokyPool.close)
             runner.close(kill=True)
         if isinstance(e, SearchFailed):
-            e.run, e.config_file = run.path, source.started_from(run, config.file)
+            known = config.file is not None and config.file.is_file()
+            e.run, e.config_file = run.path, config.file if known else None
         interrupt = e if isinstance(e, KeyboardInterrupt) else late.interrupt
         if interrupt is not None:
             code = 143 if isinstance(interrupt, Terminated) else 130

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..errors import UserError
 from ..nn.blas import one_thread
 from ..objective import MLPObjective
-from ..store import RunDir, steering
+from ..store import RunDir, source, steering
 from ..study import Task
 from .pbt import schedule
 
@@ -23,7 +23,7 @@ def replay(path, trial: int, prepare) -> dict:
     """{"trial", "lineage": schedule parts, "metrics": name -> (recorded, replayed)} for
     trial `trial` of the run at `path`; `prepare(config)` loads the run's data."""
     run = RunDir.open(path)
-    config = run.read_config()
+    config = source.named(run, run.read_config())  # errors name the file it came from
     if not config.builtin:
         raise UserError(
             f"run '{run.path}' trains {config.objective or config.estimator}",

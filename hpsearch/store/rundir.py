@@ -19,7 +19,7 @@ from ..config import BUILTIN_METRICS, Config, yamlio
 from ..config.pbt import changing
 from ..errors import UserError
 from ..study import TAIL_COLUMNS, TrialResult, table_columns
-from . import runconfig, source
+from . import runconfig
 from .files import (
     append,
     atomic_write,
@@ -120,14 +120,8 @@ class RunDir:
         write_json(self.resolved_json, runconfig.plain(raw))
 
     def read_config(self) -> Config:
-        """The resolved config the run was started with (as config.yaml says now). Its `file`,
-        which errors name and relative paths start from, is the file the run was started
-        from while that is still in the folder config.yaml records, else a config.yaml there."""
-        config = runconfig.read(self.config_yaml)
-        kept = source.started_from(self, None)
-        if kept is not None and config.file is not None and kept.parent == config.file.parent:
-            config.file = kept
-        return config
+        """The resolved config the run was started with (as config.yaml says now)."""
+        return runconfig.read(self.config_yaml)
 
     def config_changes(self) -> list[str]:
         """The keys of config.yaml whose values differ from what the run started with."""

@@ -26,17 +26,17 @@ def record(run, file) -> None:
     write_json(run.path / NAME, {"path": str(path), "text": text})
 
 
-def started_from(run, file) -> Path | None:
-    """The config file to name for `run` where its search was started with `file`: `file`
-    itself when it is the one kept (a new run), else the one kept when it still exists (a
-    resumed run's config says only its folder); None when neither is known."""
+def named(run, config):
+    """`config` (the run's own, read from config.yaml) with its `file`, which errors name and
+    relative paths start from, the file the run was started from, while that file still
+    exists in the folder config.yaml records (config.yaml records only the folder)."""
     try:
         kept = Path(read_json(run.path / NAME)["path"])
     except (OSError, ValueError, TypeError, KeyError):
-        return None
-    if file is not None and Path(file).resolve() == kept:
-        return Path(file)
-    return kept if kept.is_file() else None
+        return config
+    if config.file is not None and kept.parent == config.file.parent and kept.is_file():
+        config.file = kept
+    return config
 
 
 def edits(run) -> tuple[Path, list[str]] | None:
