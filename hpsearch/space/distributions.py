@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import UserError, plain_number, unknown
 
 SCALES = {
@@ -127,6 +129,14 @@ class Int(Float):
         c0, c1 = self._coord_range()
         x = SCALES[self.scale][1](c0 + u * (c1 - c0))
         return int(min(max(round(x), self.low), self.high))
+
+    def whole_units(self, u: np.ndarray) -> np.ndarray:
+        """Unit coordinates moved to those of the integers they round to: `to_unit(from_unit(u))`
+        for an array at once."""
+        c0, c1 = self._coord_range()
+        c = c0 + np.asarray(u, float) * (c1 - c0)
+        k = np.clip(np.round(c if self.scale == "linear" else 10.0**c), self.low, self.high)
+        return ((k if self.scale == "linear" else np.log10(k)) - c0) / (c1 - c0)
 
     def parse(self, text: str):
         return int(float(text))

@@ -9,19 +9,20 @@ Trials that failed or diverged score the worst score seen, so the model learns t
 place; trials stopped early (pruned) score what they had when stopped, at most the median of
 the finished ones.
 
-The first proposal is where the model predicts the best score (exploitation: on a smooth
-landscape it is close to the optimum after a dozen trials); the next ones maximise the log
-expected improvement (exploration where the model is unsure), each on the model that believes
-the earlier proposals scored what it predicted there (the Kriging believer): their uncertainty
-collapses, so the batch spreads out rather than piling up. Each maximum is the best of random
-candidates (half within the region's boxes, or the whole space without a region; half near the
-best trials), refined by smaller and smaller steps around the best of them. Everything is drawn
-from one Generator seeded with (seed, round), so the batch depends only on the trials finished
-before the round. A model that does not predict its own best trials (`trusted`: a cusp, a
-cliff's edge) proposes half a round of 3 or more; the region's boxes, which need no smoothness,
-the rest. A round of 2 (a short search's) is the model's whole even then: its second trial
-already explores, and a box's sample in its place cost short searches more than it saved
-(bench/refine.py at 30 trials, bench/real_models.py at 16).
+The first proposal is where the model predicts the best score (exploitation: on a smooth landscape
+it is close to the optimum after a dozen trials); the next ones maximise the log expected
+improvement (exploration where the model is unsure), each on the model that believes the earlier
+proposals scored what it predicted there (the Kriging believer): their uncertainty collapses, so
+the batch spreads out rather than piling up. Each maximum is the best of random candidates (half
+within the region's boxes, or the whole space without a region; half near the best trials), refined
+by smaller and smaller steps around the best of them; an integer's candidates are whole numbers (a
+point between two is no trial, and may round to one already run). Everything is drawn from one
+Generator seeded with (seed, round), so the batch depends only on the trials finished before the
+round. A model that does not predict its own best trials (`trusted`: a cusp, a cliff's edge)
+proposes half a round of 3 or more; the region's boxes, which need no smoothness, the rest. A round
+of 2 (a short search's) is the model's whole even then: its second trial already explores, and a
+box's sample in its place cost short searches more than it saved (bench/refine.py at 30 trials,
+bench/real_models.py at 16).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .conditions import drop_inactive, order
-from .distributions import Categorical
+from .distributions import Categorical, Int
 
 INACTIVE = 0.5  # the feature of a numeric hyperparameter whose condition does not hold
 ONE_HOT = 1 / math.sqrt(2)
@@ -128,14 +129,26 @@ def _best_candidate(space, names, gp, top, rng, region, why) -> np.ndarray:
         wide = _uniform(space, names, half, rng)
     else:
         wide = _in_region(space, names, region, half, rng)
-    pool = np.vstack([wide, _near(space, names, top, half, rng, NEAR_SD)])
+    pool = _runnable(space, names, np.vstack([wide, _near(space, names, top, half, rng, NEAR_SD)]))
     score = value(pool)
     for step in STEPS:
         starts = pool[np.argsort(-score)[:STARTS]]
         near = _near(space, names, starts, STARTS * STEP_TRIES, rng, step, swap=0.0)
+        near = _runnable(space, names, near)
         pool = np.vstack([starts, near])
         score = np.concatenate([np.sort(score)[::-1][:STARTS], value(near)])
     return pool[int(np.argmax(score))]
+
+
+def _runnable(space, names, grid) -> np.ndarray:
+    """`grid` with each integer's coordinate moved to that of the integer it rounds to (in
+    place): the model is asked about the trial that will run, not about a point between two
+    integers that may round to one already tried."""
+    for j, n in enumerate(names):
+        d = space[n]
+        if isinstance(d, Int):
+            grid[:, j] = d.whole_units(grid[:, j])
+    return grid
 
 
 def _uniform(space, names, m, rng) -> np.ndarray:

@@ -83,6 +83,13 @@ def test_int_reaches_both_bounds_and_every_integer_about_equally():
     np.testing.assert_allclose(counts, 0.2, atol=0.01)
 
 
+@pytest.mark.parametrize("dist", [Int(1, 6), Int(-3, 40), Int(16, 1024, "log"), Int(1, 2, "log")])
+def test_whole_units_are_the_units_of_the_integers_the_points_round_to(dist):
+    u = np.concatenate([np.random.default_rng(0).random(2000), [0.0, 1.0]])
+    one_by_one = [dist.to_unit(dist.from_unit(v)) for v in u]
+    assert np.allclose(dist.whole_units(u), one_by_one, rtol=0, atol=1e-12)
+
+
 def test_sampler_depends_only_on_seed_round_and_trial():
     space = {"lr": Float(1e-4, 1, "log"), "units": Int(1, 9), "act": Categorical(("a", "b"))}
     region = whole_space(space)

@@ -98,6 +98,22 @@ def test_proposals_lie_in_bounds_respect_conditions_and_head_for_the_peak():
     assert abs(math.log10(configs[1]["learning_rate"]) + 2.5) < 1.0
 
 
+def test_the_model_is_asked_only_about_integers_that_can_run(monkeypatch):
+    from hpsearch.space.gp import GP
+
+    asked = []
+    predict = GP.predict
+    monkeypatch.setattr(
+        GP, "predict", lambda gp, points: asked.append(points) or predict(gp, points)
+    )
+    configs = [c for c, _ in propose(SPACE, _scored(20), [], 3, np.random.default_rng(0))]
+    units = features(SPACE, [{"units": u} for u in range(8, 257)])[:, -1]  # the last feature
+    seen = np.concatenate([a[:, -1] for a in asked])
+    nearest = np.abs(seen[:, None] - units[None, :]).min(axis=1)
+    assert len(seen) > 1000 and nearest.max() < 1e-12  # never between two integers
+    assert len(configs) == 3
+
+
 def test_a_failed_trial_lowers_the_model_where_it_failed():
     scored = _scored(15)
     bad = {"learning_rate": 10**-2.3, "units": 64, "optimizer": "adam", "beta1": 0.9}
