@@ -10,19 +10,20 @@ place; trials stopped early (pruned) score what they had when stopped, at most t
 the finished ones.
 
 The first proposal is where the model predicts the best score (exploitation: on a smooth landscape
-it is close to the optimum after a dozen trials); the next ones maximise the log expected
-improvement (exploration where the model is unsure), each on the model that believes the earlier
-proposals scored what it predicted there (the Kriging believer): their uncertainty collapses, so
-the batch spreads out rather than piling up. Each maximum is the best of random candidates (half
-within the region's boxes, or the whole space without a region; half near the best trials), refined
-by smaller and smaller steps around the best of them; an integer's candidates are whole numbers (a
-point between two is no trial, and may round to one already run). Everything is drawn from one
-Generator seeded with (seed, round), so the batch depends only on the trials finished before the
-round. A model that does not predict its own best trials (`trusted`: a cusp, a cliff's edge)
-proposes half a round of 3 or more; the region's boxes, which need no smoothness, the rest. A round
-of 2 (a short search's) is the model's whole even then: its second trial already explores, and a
-box's sample in its place cost short searches more than it saved (bench/refine.py at 30 trials,
-bench/real_models.py at 16).
+it is close to the optimum after a dozen trials), unless a trial already ran there (within SAME of
+every range: a second run would teach nothing; it then goes where the next ones do); the next ones
+maximise the log expected improvement (exploration where the model is unsure), each on the model
+that believes the earlier proposals scored what it predicted there (the Kriging believer): their
+uncertainty collapses, so the batch spreads out rather than piling up. Each maximum is the best of
+random candidates (half within the region's boxes, or the whole space without a region; half near
+the best trials), refined by smaller and smaller steps around the best of them; an integer's
+candidates are whole numbers (a point between two is no trial, and may round to one already run).
+Everything is drawn from one Generator seeded with (seed, round), so the batch depends only on the
+trials finished before the round. A model that does not predict its own best trials (`trusted`: a
+cusp, a cliff's edge) proposes half a round of 3 or more; the region's boxes, which need no
+smoothness, the rest. A round of 2 (a short search's) is the model's whole even then: its second
+trial already explores, and a box's sample in its place cost short searches more than it saved
+(bench/refine.py at 30 trials, bench/real_models.py at 16).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ CANDIDATES = 256  # random candidates per proposal
 NEAR_BEST = 5  # half of them around this many best trials ...
 NEAR_SD = 0.05  # ... a normal this wide in unit coordinates, a categorical changed with ...
 NEAR_SWAP = 0.2  # ... this probability
+SAME = 0.002  # a point within this share of every range of a trial already run is that trial
 STEPS = (0.05, 0.02, 0.005)  # refinement: normal steps this wide around the best candidates
 STEP_TRIES = 16  # ... this many per step and starting point
 STARTS = 4  # ... from this many of the best candidates
@@ -52,10 +54,11 @@ TRUST_FROM = 3  # ... of a round of at least this many (a round of 2 is the mode
 def propose(space: dict, scored: list, failed: list, count: int, rng, region=None) -> list:
     """Up to `count` (configuration, why) pairs from the model of `scored` and `failed` (see
     `model`), configurations as dicts with inactive hyperparameters left out ([] when there is
-    no model). The first is where the model expects the best score (why "best"), the others
-    where it expects most improvement (why "improvement"), each on the model that believes the
-    ones before it. A model that does not predict its own best trials (`trusted`) proposes half
-    of a `count` of TRUST_FROM or more; the caller samples the rest in the region."""
+    no model). The first is where the model expects the best score (why "best") unless a trial
+    already ran there, the others where it expects most improvement (why "improvement"), each on
+    the model that believes the ones before it. A model that does not predict its own best
+    trials (`trusted`) proposes half of a `count` of TRUST_FROM or more; the caller samples the
+    rest in the region."""
     with threadpool_limits(1, user_api="blas"):  # a small model: threads only contend
         gp = model(space, scored, failed) if count > 0 else None
         if gp is None:
@@ -68,10 +71,18 @@ def propose(space: dict, scored: list, failed: list, count: int, rng, region=Non
         for k in range(n):
             why = "best" if k == 0 and n > 1 else "improvement"
             row = _best_candidate(space, names, gp, top, rng, region, why)
+            if why == "best" and _already_run(gp, _features(space, names, row[None, :])[0]):
+                why = "improvement"  # running it again would teach nothing
+                row = _best_candidate(space, names, gp, top, rng, region, why)
             out.append((_config(space, names, row), why))
             grid = _grid(space, names, [out[-1][0]])  # an integer as it will run
             gp = gp.believe(_features(space, names, grid)[0])
     return out
+
+
+def _already_run(gp, point) -> bool:
+    """Whether `point` (features) is, within SAME on every feature, a trial the model has."""
+    return bool(np.any(np.all(np.abs(gp.x - point) < SAME, axis=1)))
 
 
 def trusted(gp, n: int) -> bool:

@@ -114,6 +114,16 @@ def test_the_model_is_asked_only_about_integers_that_can_run(monkeypatch):
     assert len(configs) == 3
 
 
+@pytest.mark.parametrize("peak_run", [True, False])
+def test_the_best_expected_score_is_not_proposed_where_a_trial_already_ran(peak_run):
+    xs = [0.1, 0.3, 0.45, 0.5, 0.55, 0.7, 0.9] if peak_run else [0.1, 0.3, 0.42, 0.58, 0.7, 0.9]
+    scored = [({"x": x}, -((x - 0.5) ** 2), True) for x in xs]
+    batch = propose({"x": Float(0.0, 1.0)}, scored, [], 2, np.random.default_rng(0))
+    first, why = batch[0]
+    assert abs(first["x"] - 0.5) < 0.01  # the peak, either way
+    assert why == ("improvement" if peak_run else "best")  # a second run would teach nothing
+
+
 def test_a_failed_trial_lowers_the_model_where_it_failed():
     scored = _scored(15)
     bad = {"learning_rate": 10**-2.3, "units": 64, "optimizer": "adam", "beta1": 0.9}
